@@ -1,0 +1,33 @@
+"""budgetsim: plan multi-year subsidy budgets with Monte Carlo simulation.
+
+Three lines from a scenario to a table::
+
+    import budgetsim
+    sc = budgetsim.load_scenario("jiangmen-2021")
+    res = budgetsim.simulate(sc, draws=10_000, seed=1)
+    res.summary()
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("budgetsim")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0+unknown"
+
+from budgetsim.engine import simulate  # noqa: E402
+from budgetsim.errors import BudgetsimError, ScenarioError, SimulationError  # noqa: E402
+from budgetsim.results import SimulationResult  # noqa: E402
+from budgetsim.scenario import Scenario, bundled_scenarios, load_scenario  # noqa: E402
+
+__all__ = [
+    "BudgetsimError",
+    "Scenario",
+    "ScenarioError",
+    "SimulationError",
+    "SimulationResult",
+    "__version__",
+    "bundled_scenarios",
+    "load_scenario",
+    "simulate",
+]

@@ -1,0 +1,330 @@
+"""A small, safe expression language over applicant attributes.
+
+Eligibility conditions and instrument bases are written as expressions such as
+``rd_expense > 300 and growth > 0.15`` or ``rd_expense * deduction_rate``. They are parsed
+with :mod:`ast` (parsing does not run anything), checked against a whitelist, compiled to a
+tree of small node objects and evaluated on numpy arrays. Nothing in an expression is ever
+passed to ``eval``.
+
+Allowed: numbers, ``True``/``False``, attribute names and ``year``; ``+ - * / // % **``;
+comparisons (chained too); ``and``, ``or``, ``not``; ``a if cond else b``; the functions
+``min``, ``max`` (element-wise, two or more arguments), ``where(cond, a, b)``, ``abs``,
+``log``, ``exp`` and ``clip(x, low, high)``; and text only in ``==``/``!=`` comparisons with
+a categorical attribute (``cert_type == "first"``).
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeAlias
+
+import numpy as np
+from numpy.typing import NDArray
+
+from budgetsim.errors import ExpressionError, did_you_mean
+
+__all__ = ["FUNCTIONS", "Expression", "compile_expression"]
+
+Value: TypeAlias = NDArray[Any] | float | bool
+MAX_LENGTH = 2000
+
+_BINARY: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
+    ast.Add: np.add,
+    ast.Sub: np.subtract,
+    ast.Mult: np.multiply,
+    ast.Div: np.true_divide,
+    ast.FloorDiv: np.floor_divide,
+    ast.Mod: np.mod,
+    ast.Pow: np.power,
+}
+_COMPARE: dict[type[ast.cmpop], Callable[[Any, Any], Any]] = {
+    ast.Eq: np.equal,
+    ast.NotEq: np.not_equal,
+    ast.Lt: np.less,
+    ast.LtE: np.less_equal,
+    ast.Gt: np.greater,
+    ast.GtE: np.greater_equal,
+}
+
+
+def _fold(func: Callable[[Any, Any], Any]) -> Callable[..., Any]:
+    return lambda *args: functools.reduce(func, args)
+
+
+#: Whitelisted functions: name -> (implementation, minimum arguments, maximum arguments).
+FUNCTIONS: dict[str, tuple[Callable[..., Any], int, int]] = {
+    "min": (_fold(np.minimum), 2, 16),
+    "max": (_fold(np.maximum), 2, 16),
+    "where": (np.where, 3, 3),
+    "abs": (np.abs, 1, 1),
+    "log": (np.log, 1, 1),
+    "exp": (np.exp, 1, 1),
+    "clip": (np.clip, 3, 3),
+}
+
+
+class _Node:
+    def eval(self, env: Mapping[str, Value]) -> Value:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class _Const(_Node):
+    value: float | bool
+
+    def eval(self, env: Mapping[str, Value]) -> Value:
+        return self.value
+
+
+@dataclass(frozen=True)
+class _Name(_Node):
+    name: str
+
+    def eval(self, env: Mapping[str, Value]) -> Value:
+        return env[self.name]
+
+
+@dataclass(frozen=True)
+class _Apply(_Node):
+    """Any operator or whitelisted function, looked up by name when evaluated."""
+
+    op: str
+    args: tuple[_Node, ...]
+
+    def eval(self, env: Mapping[str, Value]) -> Value:
+        return _OPS[self.op](*(a.eval(env) for a in self.args))
+
+
+def _logical_and(*args: Any) -> Any:
+    return functools.reduce(np.logical_and, args)
+
+
+def _logical_or(*args: Any) -> Any:
+    return functools.reduce(np.logical_or, args)
+
+
+_OPS: dict[str, Callable[..., Any]] = {
+    **{op.__name__: f for op, f in _BINARY.items()},
+    **{op.__name__: f for op, f in _COMPARE.items()},
+    **{name: f for name, (f, _, _) in FUNCTIONS.items()},
+    "and": _logical_and,
+    "or": _logical_or,
+    "not": np.logical_not,
+    "neg": np.negative,
+    "pos": np.positive,
+    "if": lambda body, test, orelse: np.where(test, body, orelse),
+}
+
+
+@dataclass(frozen=True)
+class Expression:
+    """A compiled, validated expression.
+
+    Attributes
+    ----------
+    text
+        The expression as written.
+    names
+        The attribute names it reads.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> e = compile_expression("min(rd * 0.05, 20)", {"rd"})
+    >>> e.evaluate({"rd": np.array([100.0, 1000.0])}, size=2)
+    array([ 5., 20.])
+    """
+
+    text: str
+    names: frozenset[str]
+    _root: _Node
+
+    def evaluate(self, env: Mapping[str, Value], size: int) -> NDArray[Any]:
+        """Evaluate on arrays of ``size`` applicants; scalars are broadcast to ``size``."""
+        with np.errstate(all="ignore"):
+            value = self._root.eval(env)
+        return np.broadcast_to(np.asarray(value), (size,))
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class _Compiler:
+    def __init__(
+        self, text: str, allowed: Collection[str] | None, categories: Mapping[str, Sequence[str]]
+    ) -> None:
+        self.text = text
+        self.allowed = allowed
+        self.categories = categories
+        self.names: set[str] = set()
+
+    def fail(self, message: str) -> ExpressionError:
+        return ExpressionError(message, self.text)
+
+    def compile(self, node: ast.AST) -> _Node:  # noqa: C901 - one branch per node kind
+        match node:
+            case ast.Expression(body=body):
+                return self.compile(body)
+            case ast.Constant(value=bool() | int() | float() as value) if not isinstance(
+                value, complex
+            ):
+                return _Const(value if isinstance(value, bool) else float(value))
+            case ast.Constant(value=str() as value):
+                raise self.fail(
+                    f"text {value!r} is only allowed in == or != comparisons with a "
+                    "categorical attribute"
+                )
+            case ast.Name(id=name):
+                return self.name(name)
+            case ast.BinOp(left=left, op=op, right=right) if type(op) in _BINARY:
+                return _Apply(type(op).__name__, (self.compile(left), self.compile(right)))
+            case ast.UnaryOp(op=ast.Not(), operand=operand):
+                return _Apply("not", (self.compile(operand),))
+            case ast.UnaryOp(op=ast.USub(), operand=operand):
+                return _Apply("neg", (self.compile(operand),))
+            case ast.UnaryOp(op=ast.UAdd(), operand=operand):
+                return _Apply("pos", (self.compile(operand),))
+            case ast.BoolOp(op=op, values=values):
+                return _Apply(
+                    "and" if isinstance(op, ast.And) else "or",
+                    tuple(self.compile(v) for v in values),
+                )
+            case ast.Compare(left=left, ops=ops, comparators=comparators):
+                return self.compare(left, ops, comparators)
+            case ast.IfExp(test=test, body=body, orelse=orelse):
+                return _Apply(
+                    "if", (self.compile(body), self.compile(test), self.compile(orelse))
+                )
+            case ast.Call():
+                return self.call(node)
+            case ast.Attribute(attr=attr):
+                raise self.fail(f"attribute access ('.{attr}') is not allowed")
+            case ast.Subscript():
+                raise self.fail("indexing with [...] is not allowed")
+            case ast.BinOp(op=op):
+                raise self.fail(f"the operator {type(op).__name__} is not allowed")
+            case _:
+                raise self.fail(f"{type(node).__name__} is not allowed")
+
+    def name(self, name: str) -> _Node:
+        if name.startswith("_"):
+            raise self.fail(f"names starting with '_' are not allowed ({name!r})")
+        if name in FUNCTIONS:
+            raise self.fail(f"{name!r} is a function; call it as {name}(...)")
+        if self.allowed is not None and name not in self.allowed:
+            hint = did_you_mean(name, self.allowed)
+            known = ", ".join(sorted(self.allowed))
+            message = f"unknown name {name!r}; known names: {known}"
+            if hint:
+                message += f" (did you mean {hint!r}?)"
+            raise self.fail(message)
+        if name in self.categories:
+            raise self.fail(
+                f"{name!r} is categorical; compare it with a category, e.g. "
+                f"{name} == {self.categories[name][0]!r}"
+            )
+        self.names.add(name)
+        return _Name(name)
+
+    def compare(self, left: ast.expr, ops: list[ast.cmpop], rights: list[ast.expr]) -> _Node:
+        operands = [left, *rights]
+        pairs = []
+        for op, a, b in zip(ops, operands[:-1], operands[1:], strict=True):
+            if type(op) not in _COMPARE:
+                raise self.fail(f"the comparison {type(op).__name__} is not allowed")
+            category = self.category_compare(op, a, b)
+            pairs.append(category or _Apply(type(op).__name__, (self.compile(a), self.compile(b))))
+        return pairs[0] if len(pairs) == 1 else _Apply("and", tuple(pairs))
+
+    def category_compare(self, op: ast.cmpop, a: ast.expr, b: ast.expr) -> _Node | None:
+        if isinstance(a, ast.Constant) and isinstance(a.value, str):
+            a, b = b, a
+        if not (isinstance(b, ast.Constant) and isinstance(b.value, str)):
+            return None
+        if not (isinstance(a, ast.Name) and a.id in self.categories):
+            raise self.fail(
+                f"text {b.value!r} can only be compared with a categorical attribute"
+            )
+        if not isinstance(op, ast.Eq | ast.NotEq):
+            raise self.fail("categories can only be compared with == or !=")
+        labels = list(self.categories[a.id])
+        if b.value not in labels:
+            hint = did_you_mean(b.value, labels)
+            message = f"{a.id!r} has no category {b.value!r}; categories: {', '.join(labels)}"
+            if hint:
+                message += f" (did you mean {hint!r}?)"
+            raise self.fail(message)
+        self.names.add(a.id)
+        return _Apply(
+            type(op).__name__, (_Name(a.id), _Const(float(labels.index(b.value))))
+        )
+
+    def call(self, node: ast.Call) -> _Node:
+        if not isinstance(node.func, ast.Name):
+            raise self.fail("only the whitelisted functions can be called: " + ", ".join(FUNCTIONS))
+        name = node.func.id
+        if name not in FUNCTIONS:
+            raise self.fail(
+                f"function {name!r} is not allowed; allowed functions: {', '.join(FUNCTIONS)}"
+            )
+        if node.keywords:
+            raise self.fail(f"{name}() takes no keyword arguments")
+        _, low, high = FUNCTIONS[name]
+        if not low <= len(node.args) <= high:
+            count = str(low) if low == high else f"{low} or more"
+            raise self.fail(f"{name}() takes {count} arguments, got {len(node.args)}")
+        return _Apply(name, tuple(self.compile(a) for a in node.args))
+
+
+def compile_expression(
+    text: str,
+    allowed_names: Collection[str] | None = None,
+    categories: Mapping[str, Sequence[str]] | None = None,
+) -> Expression:
+    """Parse and check an expression.
+
+    Parameters
+    ----------
+    text
+        The expression, e.g. ``"rd_expense > 300 and growth > 0.15"``.
+    allowed_names
+        The names it may read (attributes and ``year``); None allows any name.
+    categories
+        Categorical attributes and their labels, for ``name == "label"`` comparisons.
+
+    Returns
+    -------
+    Expression
+        The compiled expression.
+
+    Raises
+    ------
+    ExpressionError
+        For syntax errors, anything outside the whitelist and unknown names.
+
+    Examples
+    --------
+    >>> compile_expression("__import__('os')")
+    Traceback (most recent call last):
+    ...
+    budgetsim.errors.ExpressionError: function '__import__' is not allowed; ...
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise ExpressionError("an expression must be non-empty text", str(text))
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(f"expressions are limited to {MAX_LENGTH} characters")
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as exc:
+        raise ExpressionError(f"syntax error at column {exc.offset}: {exc.msg}", text) from None
+    except (RecursionError, MemoryError, ValueError):
+        raise ExpressionError("expression is too deeply nested or malformed", text) from None
+    compiler = _Compiler(text, allowed_names, categories or {})
+    try:
+        root = compiler.compile(tree)
+    except RecursionError:
+        raise ExpressionError("expression is too deeply nested", text) from None
+    return Expression(text=text, names=frozenset(compiler.names), _root=root)

@@ -1,0 +1,140 @@
+"""Rationing rules: how an envelope is shared when demand exceeds the money available.
+
+Each rule is a typed spec (``rule = "…"`` in a scenario, or just its name) and a vectorised
+function registered for it. The function receives the applicants' entitlements for one
+programme-year over a chunk of draws (flat, in arrival order) and the money available in each
+draw, and returns what each applicant is paid. Every rule guarantees
+``0 ≤ paid ≤ entitlement`` and, for capped rules, per-draw ``sum(paid) ≤ available``.
+
+Adding a rule is a change in this module only: a spec with a ``rule`` literal, a function
+decorated with :func:`rule_for`, and the spec added to the :data:`Rationing` union.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Annotated, Any, ClassVar, Literal, TypeVar
+
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import BeforeValidator, Field
+
+from budgetsim._model import Spec
+from budgetsim.segments import Segments
+
+__all__ = ["RATIONING", "Claims", "Fcfs", "ProRata", "Rationing", "Uncapped", "rule_for"]
+
+Floats = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Claims:
+    """Entitlements of one programme-year over a chunk of draws, in arrival order.
+
+    Attributes
+    ----------
+    entitlement
+        Flat entitlements [unit]; 0 for ineligible applicants.
+    segments
+        Which draw each applicant belongs to.
+    available
+        Money available in each draw [unit] (envelope plus carry-in); NaN when uncapped.
+    """
+
+    entitlement: Floats
+    segments: Segments
+    available: Floats
+
+    @cached_property
+    def running(self) -> tuple[Floats, Floats]:
+        """Cumulative entitlement before and after each applicant, per draw [unit]."""
+        return self.segments.cumsum(self.entitlement)
+
+    @cached_property
+    def demand(self) -> Floats:
+        """Total entitlement per draw [unit]."""
+        return self.segments.sum(self.entitlement)
+
+
+class _Rule(Spec):
+    #: Whether the rule pays from an envelope (False: demand is paid in full).
+    capped: ClassVar[bool] = True
+    source: str | None = None
+    assumption: str | None = None
+
+
+class Fcfs(_Rule):
+    """First come, first served (先到先得 / 额满即止): pay in arrival order until the money ends.
+
+    ``boundary = "remainder"`` gives the applicant at the boundary what is left;
+    ``boundary = "nothing"`` pays them nothing and stops (额满即止).
+    """
+
+    rule: Literal["fcfs"]
+    boundary: Literal["remainder", "nothing"] = "remainder"
+
+
+class ProRata(_Rule):
+    """Pro rata (按比例核减): everyone gets entitlement × min(1, available ÷ demand)."""
+
+    rule: Literal["pro_rata"]
+
+
+class Uncapped(_Rule):
+    """No envelope: every entitlement is paid; the results show the budget it needed."""
+
+    rule: Literal["uncapped"]
+    capped: ClassVar[bool] = False
+
+
+def _shorthand(value: Any) -> Any:
+    return {"rule": value} if isinstance(value, str) else value
+
+
+#: Any rationing rule, chosen by its ``rule`` field (a bare name is accepted too).
+Rationing = Annotated[
+    Fcfs | ProRata | Uncapped, BeforeValidator(_shorthand), Field(discriminator="rule")
+]
+
+SpecT = TypeVar("SpecT", bound=_Rule)
+RuleFn = Callable[[Any, Claims], Floats]
+#: Registered rationing functions by rule name.
+RATIONING: dict[str, RuleFn] = {}
+
+
+def rule_for(spec: type[SpecT]) -> Callable[[Callable[[SpecT, Claims], Floats]], RuleFn]:
+    """Register the function that applies a rationing spec class."""
+    name = spec.model_fields["rule"].annotation.__args__[0]  # type: ignore[union-attr]
+
+    def register(fn: Callable[[SpecT, Claims], Floats]) -> RuleFn:
+        RATIONING[name] = fn
+        return fn
+
+    return register
+
+
+@rule_for(Fcfs)
+def fcfs(spec: Fcfs, claims: Claims) -> Floats:
+    """Pay in arrival order until the available money is used [unit]."""
+    before, after = claims.running
+    available = claims.available[claims.segments.row]
+    if spec.boundary == "nothing":
+        return np.where(after <= available, claims.entitlement, 0.0)
+    return np.clip(available - before, 0.0, claims.entitlement)
+
+
+@rule_for(ProRata)
+def pro_rata(spec: ProRata, claims: Claims) -> Floats:
+    """Scale every entitlement by min(1, available ÷ demand) [unit]."""
+    demand = claims.demand
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(demand > claims.available, claims.available / demand, 1.0)
+    return np.minimum(claims.entitlement * ratio[claims.segments.row], claims.entitlement)
+
+
+@rule_for(Uncapped)
+def uncapped(spec: Uncapped, claims: Claims) -> Floats:
+    """Pay every entitlement [unit]."""
+    return claims.entitlement.copy()

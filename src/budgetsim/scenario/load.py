@@ -1,0 +1,356 @@
+"""Read scenario files: TOML → overrides → validated :class:`Scenario` → compiled check.
+
+Every problem (TOML syntax, unknown fields, wrong types, bad amounts, dangling references,
+disallowed expressions) comes back as a :class:`~budgetsim.errors.ScenarioError` naming the
+file, the field path, what was expected and what was found. Nothing in a file is executed.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from budgetsim.errors import Problem, ScenarioError, did_you_mean
+from budgetsim.scenario.compile import compile_scenario
+from budgetsim.scenario.model import Header, Scenario
+
+__all__ = [
+    "BundledScenario",
+    "apply_overrides",
+    "bundled_scenarios",
+    "load_scenario",
+    "parse_override",
+    "resolve",
+    "scenario_hash",
+]
+
+DEFAULT_SCENARIO = "jiangmen-2021"
+
+
+@dataclass(frozen=True)
+class BundledScenario:
+    """A scenario shipped with budgetsim."""
+
+    id: str
+    title: str
+    source: str
+    years: tuple[int, ...]
+    programmes: int
+    path: Path
+
+
+def _bundled_dir() -> Path:
+    return Path(str(resources.files("budgetsim") / "scenarios"))
+
+
+def bundled_scenarios() -> list[BundledScenario]:
+    """The scenarios shipped inside the package, sorted by id."""
+    found = []
+    for path in sorted(_bundled_dir().glob("*.toml")):
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        header = Header.model_validate(raw["scenario"])
+        found.append(
+            BundledScenario(
+                id=header.id,
+                title=header.title,
+                source=header.source,
+                years=header.years,
+                programmes=len(raw.get("programmes", {})),
+                path=path,
+            )
+        )
+    return found
+
+
+def resolve(ref: str | Path) -> Path:
+    """The file of a scenario given as a path or as the id of a bundled scenario."""
+    path = Path(ref)
+    if path.is_file():
+        return path
+    bundled = {s.path.stem: s.path for s in bundled_scenarios()}
+    if str(ref) in bundled:
+        return bundled[str(ref)]
+    if path.suffix or path.parent != Path("."):
+        raise ScenarioError([Problem(str(ref), "no such file")])
+    hint = did_you_mean(str(ref), bundled)
+    raise ScenarioError(
+        [
+            Problem(
+                "scenario",
+                "neither a file nor a bundled scenario",
+                expected="a .toml file or one of " + ", ".join(sorted(bundled)),
+                found=repr(str(ref)),
+                hint=f"did you mean {hint!r}?" if hint else "",
+            )
+        ]
+    )
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """Split ``path=value``; the value is read as TOML, else taken as text.
+
+    Examples
+    --------
+    >>> parse_override("programmes.rd_reward.instrument.cap=30")
+    ('programmes.rd_reward.instrument.cap', 30)
+    >>> parse_override("programmes.hte.envelope.total=5亿元")
+    ('programmes.hte.envelope.total', '5亿元')
+    """
+    path, sep, value = text.partition("=")
+    if not sep or not path.strip():
+        raise ScenarioError(
+            [Problem("--set", "expected PATH=VALUE", found=repr(text),
+                     hint="e.g. --set programmes.rd_reward.instrument.cap=30")]
+        )
+    try:
+        parsed: Any = tomllib.loads(f"v = {value}")["v"]
+    except tomllib.TOMLDecodeError:
+        parsed = value.strip()
+    return path.strip(), parsed
+
+
+def apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """Return a copy of ``raw`` with each dotted path set to its value.
+
+    Every part of a path but the last must already exist; the last may be new (the model then
+    decides whether it is a known field).
+    """
+    data = copy.deepcopy(raw)
+    problems = []
+    for dotted, value in overrides.items():
+        node: Any = data
+        keys = dotted.split(".")
+        for depth, key in enumerate(keys):
+            here = ".".join(keys[:depth]) or "(top level)"
+            last = depth == len(keys) - 1
+            if isinstance(node, list):
+                if not key.isdigit() or int(key) >= len(node):
+                    problems.append(Problem(f"--set {dotted}", f"{here} is a list",
+                                            expected=f"an index 0…{len(node) - 1}",
+                                            found=repr(key)))
+                    break
+                if last:
+                    node[int(key)] = value
+                else:
+                    node = node[int(key)]
+                continue
+            if not isinstance(node, dict):
+                problems.append(Problem(
+                    f"--set {dotted}", f"{here} is {node!r}, not a table",
+                    hint=f"set {here} as a whole, e.g. {here}={{rule = {json.dumps(node)}}}"
+                    if isinstance(node, str) else "",
+                ))
+                break
+            if last:
+                node[key] = value
+            elif key in node:
+                node = node[key]
+            else:
+                hint = did_you_mean(key, [str(k) for k in node])
+                problems.append(Problem(
+                    f"--set {dotted}", f"{here} has no {key!r}",
+                    expected="one of " + ", ".join(map(str, node)) if node else "",
+                    hint=f"did you mean {hint!r}?" if hint else "",
+                ))
+                break
+    if problems:
+        raise ScenarioError(problems)
+    return data
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a table"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "…"
+
+
+_EXPECTED = {
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "string_type": "text",
+    "dict_type": "a table",
+    "model_type": "a table",
+    "model_attributes_type": "a table",
+    "list_type": "a list",
+    "tuple_type": "a list",
+}
+
+
+def _path(loc: tuple[Any, ...], raw: Any) -> list[str]:
+    """Project a pydantic location onto the file's own keys (dropping union tags)."""
+    parts: list[str] = []
+    node = raw
+    for i, key in enumerate(loc):
+        last = i == len(loc) - 1
+        if isinstance(node, dict) and key in node:
+            node = node[key]
+            parts.append(str(key))
+        elif isinstance(node, list) and isinstance(key, int) and key < len(node):
+            node = node[key]
+            parts.append(str(key))
+        elif last and not isinstance(key, int) and not str(key).startswith(("function-", "tagged")):
+            parts.append(str(key))
+            node = None
+    return parts
+
+
+def _problems(exc: ValidationError, raw: Any) -> list[Problem]:  # noqa: C901 - a table of cases
+    problems = []
+    for err in exc.errors(include_url=False):
+        kind, ctx = err["type"], err.get("ctx", {}) or {}
+        path = ".".join(_path(tuple(err["loc"]), raw)) or "(top level)"
+        found = "" if kind == "missing" else _describe(err.get("input"))
+        message = err["msg"].removeprefix("Value error, ")
+        if kind == "unknown_field":
+            for key in ctx["unknown"]:
+                hint = ctx["suggestions"].get(key)
+                problems.append(Problem(
+                    f"{path}.{key}" if path != "(top level)" else str(key),
+                    "unknown field",
+                    expected="one of " + ", ".join(ctx["allowed"]),
+                    hint=f"did you mean {hint!r}?" if hint else "",
+                ))
+            continue
+        if kind == "missing":
+            problems.append(Problem(path, "required field is missing"))
+        elif kind in ("union_tag_invalid", "union_tag_not_found"):
+            tags = [t.strip("'\" ") for t in str(ctx.get("expected_tags", "")).split(",")]
+            tag = str(ctx.get("tag", ""))
+            hint = did_you_mean(tag, tags) if tag else None
+            field = ctx.get("discriminator", "kind").strip("'")
+            problems.append(Problem(
+                path if kind == "union_tag_invalid" else f"{path}.{field}",
+                f"unknown {field}" if tag else f"missing {field}",
+                expected="one of " + ", ".join(tags),
+                found=repr(tag) if tag else "",
+                hint=f"did you mean {hint!r}?" if hint else "",
+            ))
+        elif kind == "literal_error":
+            hint = did_you_mean(str(err.get("input")), str(ctx.get("expected", "")).split("'"))
+            problems.append(Problem(
+                path, "value not allowed", expected=str(ctx.get("expected", "")), found=found,
+                hint=f"did you mean {hint!r}?" if hint else "",
+            ))
+        elif kind == "string_pattern_mismatch":
+            problems.append(Problem(
+                path, "not a valid identifier",
+                expected="lower-case ASCII letters, digits and _ (starting with a letter)",
+                found=found,
+            ))
+        elif kind in _EXPECTED:
+            problems.append(Problem(path, "wrong type", expected=_EXPECTED[kind], found=found))
+        elif kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+            problems.append(Problem(path, "out of range", expected=message.removeprefix(
+                "Input should be "), found=found))
+        elif kind in ("too_short", "too_long"):
+            problems.append(Problem(path, message.removeprefix("Value should have "),
+                                    found=found))
+        elif err["type"] in ("amount", "per_year", "float"):
+            problems.append(Problem(path, message))
+        else:
+            problems.append(Problem(path, message, found="" if "found" in message else found))
+    return problems
+
+
+def _context(raw: Any) -> dict[str, Any]:
+    header = raw.get("scenario") if isinstance(raw, dict) else None
+    if not isinstance(header, dict):
+        return {}
+    try:
+        valid = Header.model_validate(header)
+    except ValidationError:
+        return {}
+    return {"years": valid.years, "unit": valid.unit}
+
+
+def validate_data(raw: Any, file: str | None = None) -> Scenario:
+    """Validate raw scenario data (as read from TOML) and check its cross-references.
+
+    Raises
+    ------
+    ScenarioError
+        With every problem found.
+    """
+    try:
+        scenario = Scenario.model_validate(raw, context=_context(raw))
+    except ValidationError as exc:
+        raise ScenarioError(_problems(exc, raw), file) from None
+    compile_scenario(scenario, file)
+    return scenario
+
+
+def load_scenario(
+    ref: str | Path = DEFAULT_SCENARIO,
+    overrides: Mapping[str, Any] | Iterable[str] = (),
+) -> Scenario:
+    """Load, override and validate a scenario.
+
+    Parameters
+    ----------
+    ref
+        A path to a TOML file, or the id of a bundled scenario (``budgetsim list``).
+    overrides
+        Values to change, by dotted path: a mapping ``{"programmes.rd_reward.instrument.cap":
+        30}`` or ``"path=value"`` strings as on the command line.
+
+    Returns
+    -------
+    Scenario
+        The validated scenario.
+
+    Raises
+    ------
+    ScenarioError
+        When the file is missing, is not valid TOML, or does not describe a valid scenario.
+
+    Examples
+    --------
+    >>> sc = load_scenario("jiangmen-2021", ["programmes.rd_reward.instrument.cap=30"])
+    >>> sc.programmes["rd_reward"].instrument.cap
+    30.0
+    """
+    path = resolve(ref)
+    name = str(ref) if Path(ref).is_file() else f"{path.name} (bundled)"
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError([Problem("(file)", f"not valid TOML: {exc}")], name) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError([Problem("(file)", f"cannot be read: {exc}")], name) from None
+    if not isinstance(overrides, Mapping):
+        overrides = dict(parse_override(text) for text in overrides)
+    if overrides:
+        try:
+            raw = apply_overrides(raw, overrides)
+        except ScenarioError as exc:
+            raise ScenarioError(exc.problems, name) from None
+    try:
+        return validate_data(raw, name)
+    except ScenarioError as exc:
+        marked = [
+            Problem(p.path, p.problem, p.expected, p.found,
+                    p.hint or ("set by --set" if p.path in overrides else ""))
+            for p in exc.problems
+        ]
+        raise ScenarioError(marked, name) from None
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """A short, stable fingerprint of a scenario's content (after overrides)."""
+    canonical = json.dumps(scenario.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
