@@ -14,13 +14,14 @@ on uniforms, which is exact for any bounds.
 from __future__ import annotations
 
 import math
+from functools import cached_property
 from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
-from scipy import special, stats
+from scipy import special
 
 from budgetsim._model import PerYearFloat, Provenance, years_of
 
@@ -52,7 +53,7 @@ class _Attribute(Provenance):
 
     def standard(self, rng: np.random.Generator, out: Floats) -> None:
         """Fill ``out`` (one draw's applicants) with standard variates from ``rng``."""
-        kind = self._kind()
+        kind = self._standard
         if kind == "uniform":
             rng.random(out=out)
         elif kind == "normal":
@@ -61,8 +62,10 @@ class _Attribute(Provenance):
             a, b = self._beta_shape()
             out[:] = rng.beta(a, b, size=out.shape[0])
 
-    def _kind(self) -> str:
-        return self._standard
+    @property
+    def uses_random(self) -> bool:
+        """Whether sampling consumes random numbers (False for fixed values)."""
+        return self._standard != "none"
 
     def _beta_shape(self) -> tuple[float, float]:  # pragma: no cover - only beta-like dists
         raise NotImplementedError
@@ -100,24 +103,36 @@ class _Continuous(_Attribute):
         """The untruncated distribution as a frozen :mod:`scipy.stats` object."""
         raise NotImplementedError  # pragma: no cover
 
-    def _kind(self) -> str:
-        return "uniform" if self.truncated else self._standard
-
     def transform(self, x: Floats) -> Floats:
+        """Values from standard variates; truncation is exact and costs only the rare tails.
+
+        A value outside [lower, upper] is replaced by the truncated distribution's quantile at
+        its own (uniform, given that it is outside) position within the tail it fell in, so
+        the result has exactly the truncated distribution.
+        """
+        value = self._fast(x)
         if not self.truncated:
-            return self._fast(x)
+            return value
         lo = -np.inf if self.lower is None else self.lower
         hi = np.inf if self.upper is None else self.upper
-        f_lo, f_hi = self._cdf(lo), self._cdf(hi)
-        if not f_hi > f_lo:
-            raise PydanticCustomError("bounds", "the bounds leave no probability mass")
-        return np.clip(self._ppf(f_lo + x * (f_hi - f_lo)), lo, hi)
+        outside = (value < lo) | (value > hi)
+        if outside.any():
+            f_lo, f_hi = self._cdf(lo), self._cdf(hi)
+            tail = value[outside]
+            f = self._cdf_array(tail)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                u = np.where(tail < lo, f / f_lo, (f - f_hi) / (1.0 - f_hi))
+            value[outside] = self._ppf(f_lo + np.clip(u, 0.0, 1.0) * (f_hi - f_lo))
+        return np.clip(value, lo, hi)
 
     def _fast(self, x: Floats) -> Floats:
         return np.asarray(self._ppf(x), dtype=np.float64)
 
     def _cdf(self, value: float) -> float:
-        return float(self.scipy().cdf(value))
+        return float(self._cdf_array(np.array([value]))[0])
+
+    def _cdf_array(self, values: Floats) -> Floats:
+        return np.asarray(self.scipy().cdf(values), dtype=np.float64)
 
     def _ppf(self, q: Floats) -> Floats:
         return np.asarray(self.scipy().ppf(q), dtype=np.float64)
@@ -132,17 +147,19 @@ class Lognormal(_Continuous):
     _standard: ClassVar[str] = "normal"
 
     def scipy(self) -> Any:
+        from scipy import stats
+
         return stats.lognorm(s=self.sigma, scale=self.median)
 
     def _fast(self, x: Floats) -> Floats:
         return self.median * np.exp(self.sigma * x)
 
-    def _cdf(self, value: float) -> float:
-        if value <= 0:
-            return 0.0
-        if math.isinf(value) or self.sigma == 0:
-            return 1.0 if value >= self.median else 0.0
-        return float(special.ndtr(math.log(value / self.median) / self.sigma))
+    def _cdf_array(self, values: Floats) -> Floats:
+        if self.sigma == 0:
+            return (values >= self.median).astype(np.float64)
+        with np.errstate(divide="ignore"):
+            z = np.log(np.maximum(values, 0.0) / self.median) / self.sigma
+        return np.asarray(special.ndtr(z), dtype=np.float64)
 
     def _ppf(self, q: Floats) -> Floats:
         return self.median * np.exp(self.sigma * special.ndtri(q))
@@ -157,6 +174,8 @@ class Normal(_Continuous):
     _standard: ClassVar[str] = "normal"
 
     def scipy(self) -> Any:
+        from scipy import stats
+
         return stats.norm(self.mean, self.sd)
 
     def _fast(self, x: Floats) -> Floats:
@@ -164,6 +183,11 @@ class Normal(_Continuous):
 
     def _ppf(self, q: Floats) -> Floats:
         return self.mean + self.sd * special.ndtri(q)
+
+    def _cdf_array(self, values: Floats) -> Floats:
+        if self.sd == 0:
+            return (values >= self.mean).astype(np.float64)
+        return np.asarray(special.ndtr((values - self.mean) / self.sd), dtype=np.float64)
 
 
 class Uniform(_Continuous):
@@ -179,6 +203,8 @@ class Uniform(_Continuous):
         return self
 
     def scipy(self) -> Any:
+        from scipy import stats
+
         return stats.uniform(self.low, self.high - self.low)
 
     def _fast(self, x: Floats) -> Floats:
@@ -199,6 +225,8 @@ class Triangular(_Continuous):
         return self
 
     def scipy(self) -> Any:
+        from scipy import stats
+
         width = self.high - self.low
         return stats.triang((self.mode - self.low) / width, loc=self.low, scale=width)
 
@@ -229,6 +257,8 @@ class Beta(_Continuous):
         return self.alpha, self.beta
 
     def scipy(self) -> Any:
+        from scipy import stats
+
         return stats.beta(self.alpha, self.beta, loc=self.low, scale=self.high - self.low)
 
     def _fast(self, x: Floats) -> Floats:
@@ -258,6 +288,8 @@ class Pert(_Continuous):
         )
 
     def scipy(self) -> Any:
+        from scipy import stats
+
         a, b = self._beta_shape()
         return stats.beta(a, b, loc=self.low, scale=self.high - self.low)
 
@@ -365,7 +397,7 @@ class _Arrivals(Provenance):
                 data = {**data, "mean": [base * (1 + growth) ** i for i in range(len(years))]}
         return data
 
-    @property
+    @cached_property
     def means(self) -> Floats:
         """Expected applicants per year [1/year]."""
         return np.asarray(self.mean, dtype=np.float64)
@@ -395,7 +427,11 @@ class NegativeBinomial(_Arrivals):
 
     def sample(self, rng: np.random.Generator) -> NDArray[np.int64]:
         shape = 1.0 / self.dispersion
-        return rng.poisson(rng.gamma(shape, self.means / shape))
+        return rng.poisson(rng.standard_gamma(shape, len(self.mean)) * self._scale)
+
+    @cached_property
+    def _scale(self) -> Floats:
+        return self.means * self.dispersion
 
 
 class FixedCount(_Arrivals):

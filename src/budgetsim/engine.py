@@ -107,8 +107,7 @@ def _programme_year(
     unspent = available - paid_total
     first = seg.first(claims.running[1] > available[seg.row])
     exhausted = first >= 0
-    month = np.full(seg.draws, np.nan)
-    month[exhausted] = np.floor(cohort.time[first[exhausted]]) + 1
+    month = np.where(exhausted, cohort.month_of(first), np.nan)
     out["available"][:, p, y] = available
     out["paid"][:, p, y] = paid_total
     out["unspent"][:, p, y] = unspent

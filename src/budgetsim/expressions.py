@@ -263,6 +263,8 @@ class _Compiler:
         )
 
     def call(self, node: ast.Call) -> _Node:
+        if isinstance(node.func, ast.Attribute):
+            raise self.fail(f"attribute access ('.{node.func.attr}') is not allowed")
         if not isinstance(node.func, ast.Name):
             raise self.fail("only the whitelisted functions can be called: " + ", ".join(FUNCTIONS))
         name = node.func.id
@@ -272,6 +274,8 @@ class _Compiler:
             )
         if node.keywords:
             raise self.fail(f"{name}() takes no keyword arguments")
+        if any(isinstance(a, ast.Starred) for a in node.args):
+            raise self.fail("unpacking with * is not allowed")
         _, low, high = FUNCTIONS[name]
         if not low <= len(node.args) <= high:
             count = str(low) if low == high else f"{low} or more"

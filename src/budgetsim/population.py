@@ -2,9 +2,12 @@
 
 For a chunk of draws, every population is sampled draw by draw from that draw's own random
 stream (so results never depend on chunking), writing standard variates straight into flat
-arrays; the distributions' transforms then run once over the whole chunk. Arrival times are
-generated already sorted (normalised cumulative sums of exponential spacings are sorted uniform
-order statistics), so no sort is needed to put applicants in arrival order.
+arrays; the distributions' transforms then run once over the whole chunk.
+
+Applicants are stored in arrival order. Arrival times are uniform over the application window,
+so the number arriving in each month is multinomial and, in arrival order, the first of them
+arrive in the first month, the next in the second, and so on: one multinomial draw per draw and
+year places every applicant in its month, with no per-applicant random number and no sort.
 """
 
 from __future__ import annotations
@@ -23,11 +26,13 @@ from budgetsim.segments import Segments
 __all__ = ["Cohort", "draw_cohorts", "stream"]
 
 Floats = NDArray[np.float64]
+MONTHS = 12
 
 
 def stream(entropy: int, draw: int, key: int) -> np.random.Generator:
     """The random stream of one draw of one population (or other named component)."""
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(entropy, spawn_key=(draw, key))))
+    seq = np.random.SeedSequence(entropy, spawn_key=(draw, key))
+    return np.random.Generator(np.random.PCG64(seq))
 
 
 @dataclass(frozen=True)
@@ -40,8 +45,9 @@ class Cohort:
         The fiscal year.
     segments
         Which draw each applicant belongs to.
-    time
-        Arrival time [months since 1 January], non-decreasing within each draw.
+    by_month
+        Applicants arrived by the end of each month, per draw: shape (draws, 13), column m
+        counts arrivals in months 1…m (column 0 is 0).
     attributes
         Attribute and derived-attribute arrays by name, plus ``year``.
     categories
@@ -50,7 +56,7 @@ class Cohort:
 
     year: int
     segments: Segments
-    time: Floats
+    by_month: NDArray[np.int64]
     attributes: dict[str, Any]
     categories: dict[str, tuple[str, ...]]
 
@@ -58,6 +64,19 @@ class Cohort:
     def size(self) -> int:
         """Number of applicants over all draws of the chunk."""
         return self.segments.size
+
+    def month_of(self, flat_index: NDArray[np.int64]) -> NDArray[np.int64]:
+        """Arrival month (1–12) of applicants given by flat index, one per draw (-1: none)."""
+        local = flat_index - self.segments.offsets[:-1]
+        month = (self.by_month[:, 1:] <= local[:, None]).sum(axis=1) + 1
+        return np.where(flat_index >= 0, month, -1)
+
+
+def _month_shares(plan: PopulationPlan) -> Floats:
+    timing = plan.spec.timing
+    shares = np.zeros(MONTHS)
+    shares[timing.start_month - 1 : timing.end_month] = 1.0
+    return shares / shares.sum()
 
 
 def draw_cohorts(
@@ -76,25 +95,24 @@ def draw_cohorts(
     years
         The scenario years.
     """
+    n_years = len(years)
     rngs = [stream(entropy, d, plan.stream_key) for d in draws]
     counts = np.array([plan.spec.arrivals.sample(rng) for rng in rngs], dtype=np.int64)
-    counts = counts.reshape(len(rngs), len(years))
-    segments = [Segments(counts[:, y]) for y in range(len(years))]
-    times = [np.empty(s.size) for s in segments]
-    standard = [
-        {name: np.empty(s.size) for name, _ in plan.attributes} for s in segments
-    ]
-    fills = [(name, dist.standard) for name, dist in plan.attributes if dist._kind() != "none"]
+    counts = counts.reshape(len(rngs), n_years)
+    segments = [Segments(counts[:, y]) for y in range(n_years)]
+    monthly = np.zeros((len(rngs), n_years, MONTHS + 1), dtype=np.int64)
+    standard = [{name: np.empty(s.size) for name, _ in plan.attributes} for s in segments]
+    fills = [(name, dist.standard) for name, dist in plan.attributes if dist.uses_random]
+    shares = _month_shares(plan)
     for i, rng in enumerate(rngs):
         for y, seg in enumerate(segments):
             start, stop = int(seg.offsets[i]), int(seg.offsets[i + 1])
             if stop == start:
                 continue
-            spacings = np.cumsum(rng.standard_exponential(stop - start + 1))
-            np.divide(spacings[:-1], spacings[-1], out=times[y][start:stop])
+            monthly[i, y, 1:] = rng.multinomial(stop - start, shares)
             for name, fill in fills:
                 fill(rng, standard[y][name][start:stop])
-    low, high = plan.spec.timing.span
+    np.cumsum(monthly, axis=2, out=monthly)
     cohorts = []
     for y, year in enumerate(years):
         attributes: dict[str, Any] = {"year": float(year)}
@@ -102,7 +120,9 @@ def draw_cohorts(
             attributes[name] = dist.transform(standard[y][name])
         size = segments[y].size
         for name, expr in plan.derived:
-            value = np.array(expr.evaluate(attributes, size))
+            value = expr.evaluate(attributes, size)
+            if not value.flags.writeable:  # a constant broadcast to every applicant
+                value = value.copy()
             if value.dtype.kind == "f" and not np.isfinite(value).all():
                 bad = int((~np.isfinite(value)).sum())
                 raise SimulationError(
@@ -115,7 +135,7 @@ def draw_cohorts(
             Cohort(
                 year=year,
                 segments=segments[y],
-                time=low + (high - low) * times[y],
+                by_month=monthly[:, y, :],
                 attributes=attributes,
                 categories=dict(plan.categories),
             )

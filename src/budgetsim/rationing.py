@@ -54,8 +54,8 @@ class Claims:
 
     @cached_property
     def demand(self) -> Floats:
-        """Total entitlement per draw [unit]."""
-        return self.segments.sum(self.entitlement)
+        """Total entitlement per draw [unit]: the running total after the last applicant."""
+        return self.segments.last(self.running[1])
 
 
 class _Rule(Spec):
@@ -95,7 +95,8 @@ def _shorthand(value: Any) -> Any:
 
 #: Any rationing rule, chosen by its ``rule`` field (a bare name is accepted too).
 Rationing = Annotated[
-    Fcfs | ProRata | Uncapped, BeforeValidator(_shorthand), Field(discriminator="rule")
+    Annotated[Fcfs | ProRata | Uncapped, Field(discriminator="rule")],
+    BeforeValidator(_shorthand),
 ]
 
 SpecT = TypeVar("SpecT", bound=_Rule)
@@ -129,8 +130,8 @@ def fcfs(spec: Fcfs, claims: Claims) -> Floats:
 def pro_rata(spec: ProRata, claims: Claims) -> Floats:
     """Scale every entitlement by min(1, available ÷ demand) [unit]."""
     demand = claims.demand
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(demand > claims.available, claims.available / demand, 1.0)
+    ratio = np.ones_like(demand)
+    np.divide(claims.available, demand, out=ratio, where=demand > claims.available)
     return np.minimum(claims.entitlement * ratio[claims.segments.row], claims.entitlement)
 
 

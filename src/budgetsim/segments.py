@@ -70,16 +70,29 @@ class Segments:
         return np.bincount(self.row, weights=values, minlength=self.draws)
 
     def count(self, mask: NDArray[np.bool_]) -> NDArray[np.int64]:
-        """Per-draw number of True elements."""
-        return np.bincount(self.row[mask], minlength=self.draws).astype(np.int64)
+        """Per-draw number of True elements (exact integer arithmetic)."""
+        running = np.zeros(mask.size + 1, dtype=np.int64)
+        np.cumsum(mask, out=running[1:])
+        return running[self.offsets[1:]] - running[self.offsets[:-1]]
+
+    def last(self, values: NDArray[Any], empty: float = 0.0) -> NDArray[Any]:
+        """The last element of each draw's segment (``empty`` for draws with none)."""
+        out = np.full(self.draws, empty, dtype=values.dtype)
+        has = self.counts > 0
+        out[has] = values[self.offsets[1:][has] - 1]
+        return out
 
     def cumsum(self, values: Floats) -> tuple[Floats, Floats]:
         """Per-draw running totals in arrival order: (before each applicant, after it)."""
-        width = int(self.counts.max(initial=0))
-        padded = np.zeros((self.draws, width + 1))
-        padded[self.row, self.col + 1] = values
-        np.cumsum(padded, axis=1, out=padded)
-        return padded[self.row, self.col], padded[self.row, self.col + 1]
+        after = np.empty_like(values, dtype=np.float64)
+        bounds = self.offsets.tolist()
+        for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
+            if stop > start:
+                np.cumsum(values[start:stop], out=after[start:stop])
+        before = np.empty_like(after)
+        before[1:] = after[:-1]
+        before[self.offsets[:-1][self.counts > 0]] = 0.0
+        return before, after
 
     def first(self, mask: NDArray[np.bool_]) -> NDArray[np.int64]:
         """Flat index of the first element of each draw where ``mask`` holds, or -1.
@@ -87,5 +100,5 @@ class Segments:
         ``mask`` must be monotone within each draw (False… then True…), as it is for a running
         total passing a threshold.
         """
-        before = np.bincount(self.row, weights=~mask, minlength=self.draws).astype(np.int64)
+        before = self.count(~mask)
         return np.where(before < self.counts, self.offsets[:-1] + before, -1)

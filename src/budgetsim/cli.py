@@ -1,0 +1,244 @@
+"""The ``budgetsim`` command line: ``run``, ``validate``, ``list``.
+
+A thin shell over the public Python API: it parses arguments, calls the same functions a
+notebook calls, prints tables and writes files. Every user error is one message and exit
+status 1, never a traceback.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import click
+import pandas as pd
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+from rich.table import Table
+
+from budgetsim import __version__
+from budgetsim.engine import simulate
+from budgetsim.errors import BudgetsimError
+from budgetsim.outputs import write_outputs
+from budgetsim.results import SimulationResult
+from budgetsim.scenario import DEFAULT_SCENARIO, bundled_scenarios, load_scenario
+
+__all__ = ["main"]
+
+#: Runs with at least this many draws show a progress bar on a terminal.
+PROGRESS_MIN_DRAWS = 2_000
+
+
+def _console(stderr: bool = False) -> Console:
+    stream = sys.stderr if stderr else sys.stdout
+    return Console(file=stream, width=None if stream.isatty() else 150, highlight=False)
+
+
+def _fail(exc: BudgetsimError) -> None:
+    _console(stderr=True).print(f"[bold red]error:[/] {exc}", markup=True, soft_wrap=True)
+    raise SystemExit(1)
+
+
+def _money(value: float) -> str:
+    return "—" if value is None or math.isnan(value) else f"{value:,.0f}"
+
+
+def _share(value: float) -> str:
+    return "—" if value is None or math.isnan(value) else f"{value:.1%}"
+
+
+def _month(value: float) -> str:
+    return "—" if value is None or math.isnan(value) else f"{int(value)}月"
+
+
+def _tables(result: SimulationResult) -> tuple[Table, Table]:
+    per_year, totals = result.summary(), result.totals()
+    years = result.years
+    span = f"{years[0]}–{str(years[-1])[-2:]}" if len(years) > 1 else str(years[0])
+    unit = result.unit
+    money = Table(title=f"Money [{unit}] — demand is what eligible claimants are entitled to",
+                  title_justify="left", show_lines=False)
+    cover = Table(title="Will it last, and who is covered?", title_justify="left")
+    for table in (money, cover):
+        table.add_column("programme", no_wrap=True)
+        table.add_column("year", no_wrap=True)
+    for name in ("envelope", "available", "demand mean", "P50", "P95", "paid mean", "P50",
+                 "P95", "BaR P80", "BaR P95"):
+        money.add_column(name, justify="right", no_wrap=True)
+    for name in ("P(exhausted)", "month (P50)", "claimants", "paid in full", "paid any",
+                 "fill ratio"):
+        cover.add_column(name, justify="right", no_wrap=True)
+
+    def add(label: str, year: str, row: pd.Series, month: str, end: bool) -> None:
+        money.add_row(
+            label, year, _money(row["envelope"]), _money(row["available_mean"]),
+            _money(row["demand_mean"]), _money(row["demand_p50"]), _money(row["demand_p95"]),
+            _money(row["paid_mean"]), _money(row["paid_p50"]), _money(row["paid_p95"]),
+            _money(row["budget_at_risk_p80"]), _money(row["budget_at_risk_p95"]),
+            end_section=end,
+        )
+        p_exh = row["p_exhausted"]
+        se = row["p_exhausted_se"]
+        cover.add_row(
+            label, year,
+            "—" if math.isnan(row["envelope"]) else f"{p_exh:.1%} ±{1.96 * se:.1%}",
+            month, f"{row['claimants_mean']:,.0f}", _share(row["coverage_full"]),
+            _share(row["coverage_any"]), _share(row["fill_ratio"]), end_section=end,
+        )
+
+    for pid in result.programmes:
+        label = str(per_year.loc[(pid, years[0]), "label"])
+        for i, year in enumerate(years):
+            row = per_year.loc[(pid, year)]
+            add(label if i == 0 else "", str(year), row, _month(row["exhaustion_month_p50"]),
+                False)
+        total = totals.loc[pid]
+        add("", span, total, "—", True)
+    return money, cover
+
+
+LEGEND = """\
+envelope: the year's money (a three-year total split as the scenario says); available: envelope + carry-in.
+P(exhausted): share of draws in which some eligible claimant was not paid in full (±: 95 % Monte Carlo interval);
+month (P50): median month in which the claims passed the money, among draws that ran out.
+paid in full / paid any: share of claimants paid their whole entitlement / anything; fill ratio: paid ÷ demand.
+BaR P80 / P95 (budget at risk): the envelope that would cover demand in 80 % / 95 % of draws.
+Multi-year rows: totals over the years; P(exhausted) there is the chance of running out in at least one year."""
+
+
+def print_result(result: SimulationResult, console: Console) -> None:
+    """Print the header, the two summary tables and the legend of a run."""
+    header = result.scenario.scenario
+    console.print(f"[bold]{header.title}[/]")
+    console.print(
+        f"{header.source} · {result.draws:,} draws · seed {result.seed} · "
+        f"scenario hash {result.scenario_hash} · budgetsim {__version__} · "
+        f"{result.elapsed:.1f} s"
+    )
+    money, cover = _tables(result)
+    console.print(money)
+    console.print(cover)
+    console.print(LEGEND, style="dim")
+
+
+def _progress_bar(draws: int, show: bool | None) -> tuple[Any, Callable[[int, int], None] | None]:
+    if show is None:
+        show = sys.stderr.isatty() and draws >= PROGRESS_MIN_DRAWS
+    if not show:
+        return None, None
+    bar = Progress(
+        "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+        TimeRemainingColumn(), console=_console(stderr=True), transient=True,
+    )
+    task = bar.add_task("simulating draws", total=draws)
+    return bar, lambda done, total: bar.update(task, completed=done)
+
+
+def _workers(value: str, draws: int) -> int:
+    if value == "auto":
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        return max(1, cores or 1) if draws >= PROGRESS_MIN_DRAWS else 1
+    if not value.isdigit() or int(value) < 1:
+        raise BudgetsimError(f"--workers: expected a whole number ≥ 1 or 'auto', found {value!r}")
+    return int(value)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="budgetsim")
+def cli() -> None:
+    """Plan multi-year subsidy budgets: Monte Carlo simulation of applicant populations."""
+
+
+@cli.command()
+@click.argument("scenario", default=DEFAULT_SCENARIO, metavar="[SCENARIO]")
+@click.option("--draws", "-n", default=10_000, show_default=True, type=click.IntRange(min=1),
+              help="Monte Carlo draws.")
+@click.option("--seed", "-s", default=1, show_default=True, type=click.IntRange(min=0),
+              help="Random seed; the same seed gives the same numbers.")
+@click.option("--out", "-o", type=click.Path(file_okay=False), default=None,
+              help="Folder for summary.json, summary.csv and the per-draw file.")
+@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
+              help="Override a scenario value, e.g. programmes.rd_reward.instrument.cap=30 "
+              "(repeatable).")
+@click.option("--workers", "-j", default="auto", show_default=True, metavar="N|auto",
+              help="Worker processes; auto uses every available core for runs of "
+              f"{PROGRESS_MIN_DRAWS:,}+ draws. Results are identical for any number.")
+@click.option("--chunk-draws", type=click.IntRange(min=1), default=None,
+              help="Draws processed together (memory bound); automatic by default.")
+@click.option("--draws-format", type=click.Choice(["auto", "parquet", "csv"]), default="auto",
+              show_default=True, help="Per-draw file format (auto: parquet if pyarrow is installed).")
+@click.option("--progress/--no-progress", default=None,
+              help="Show a progress bar (default: on a terminal, for long runs).")
+def run(
+    scenario: str, draws: int, seed: int, out: str | None, overrides: Sequence[str],
+    workers: str, chunk_draws: int | None, draws_format: str, progress: bool | None,
+) -> None:
+    """Simulate SCENARIO (a .toml file or a bundled id; default jiangmen-2021) and print
+    per programme and year: money, exhaustion, coverage and budget at risk."""
+    try:
+        n_workers = _workers(workers, draws)
+        sc = load_scenario(scenario, overrides)
+        bar, callback = _progress_bar(draws, progress)
+        if bar is not None:
+            with bar:
+                result = simulate(sc, draws=draws, seed=seed, chunk_draws=chunk_draws,
+                                  workers=n_workers, progress=callback)
+        else:
+            result = simulate(sc, draws=draws, seed=seed, chunk_draws=chunk_draws,
+                              workers=n_workers)
+        console = _console()
+        print_result(result, console)
+        if out is not None:
+            files = write_outputs(result, out, draws_format)  # type: ignore[arg-type]
+            console.print("wrote " + ", ".join(str(f) for f in files))
+    except BudgetsimError as exc:
+        _fail(exc)
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True)
+@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
+              help="Check the scenario with these overrides applied.")
+def validate(files: Sequence[str], overrides: Sequence[str]) -> None:
+    """Check scenario FILES and report every problem (exit status 1 if any)."""
+    console, errors = _console(), _console(stderr=True)
+    failed = False
+    for file in files:
+        try:
+            sc = load_scenario(file, overrides)
+        except BudgetsimError as exc:
+            errors.print(f"[bold red]✗[/] {exc}", soft_wrap=True)
+            failed = True
+            continue
+        years = sc.years
+        console.print(
+            f"[green]✓[/] {file}: scenario {sc.id!r} is valid — {len(sc.populations)} "
+            f"populations, {len(sc.programmes)} programmes, years {years[0]}–{years[-1]}"
+        )
+    if failed:
+        raise SystemExit(1)
+
+
+@cli.command(name="list")
+def list_() -> None:
+    """Show the scenarios bundled with budgetsim."""
+    table = Table(title="Bundled scenarios (use the id with `budgetsim run ID`)",
+                  title_justify="left")
+    for name in ("id", "title", "source", "years", "programmes"):
+        table.add_column(name, overflow="fold")
+    for item in bundled_scenarios():
+        years = f"{item.years[0]}–{item.years[-1]}"
+        table.add_row(item.id, item.title, item.source, years, str(item.programmes))
+    _console().print(table)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of the ``budgetsim`` command."""
+    cli.main(args=list(argv) if argv is not None else None, prog_name="budgetsim")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

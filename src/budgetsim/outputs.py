@@ -1,0 +1,157 @@
+"""Write a run's results to files, atomically, each stamped for reproducibility.
+
+``summary.json``
+    Scenario, stamp, and per programme × year (and horizon) summary statistics.
+``summary.csv``
+    The same numbers in tidy form: one row per programme × year × metric, with the stamp in
+    columns so that every row is self-describing.
+``draws.parquet`` or ``draws.csv.gz``
+    Per-draw results, one row per draw × programme × year. Parquet carries the stamp in its
+    file metadata; the CSV starts with one ``#`` comment line holding it (read it back with
+    ``pandas.read_csv(path, comment="#")``).
+
+Each file is written to a temporary name in the output folder and renamed into place, so a
+reader never sees a half-written file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import importlib.util
+import json
+import math
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO, Any, Literal
+
+from budgetsim.results import SimulationResult
+
+__all__ = ["DrawsFormat", "write_outputs"]
+
+DrawsFormat = Literal["auto", "parquet", "csv"]
+
+
+@contextlib.contextmanager
+def _atomic(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as handle:
+            yield handle
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if hasattr(value, "item"):
+        return _clean(value.item())
+    return value
+
+
+def summary_document(result: SimulationResult) -> dict[str, Any]:
+    """The content of ``summary.json``."""
+    header = result.scenario.scenario
+    per_year = result.summary()
+    totals = result.totals()
+    programmes: dict[str, Any] = {}
+    for pid, spec in result.scenario.programmes.items():
+        years = {
+            str(year): {k: _clean(v) for k, v in per_year.loc[(pid, year)].items() if k != "label"}
+            for year in result.years
+        }
+        programmes[pid] = {
+            "label": spec.label,
+            "label_en": spec.label_en,
+            "source": spec.source,
+            "rationing": spec.rationing.rule,
+            "carry_over": spec.carry_over,
+            "years": years,
+            "total": {k: _clean(v) for k, v in totals.loc[pid].items() if k != "label"},
+        }
+    return {
+        "stamp": result.stamp(),
+        "scenario": {
+            "id": header.id,
+            "title": header.title,
+            "source": header.source,
+            "unit": header.unit,
+            "years": list(header.years),
+        },
+        "programmes": programmes,
+    }
+
+
+def write_outputs(
+    result: SimulationResult, out: str | Path, draws_format: DrawsFormat = "auto"
+) -> list[Path]:
+    """Write ``summary.json``, ``summary.csv`` and the per-draw file into folder ``out``.
+
+    Parameters
+    ----------
+    result
+        A simulation result.
+    out
+        Output folder; created if missing.
+    draws_format
+        ``parquet`` (needs pyarrow), ``csv`` (gzip-compressed), or ``auto``: parquet when
+        pyarrow is installed, else csv.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = result.stamp()
+    written = []
+
+    path = folder / "summary.json"
+    with _atomic(path) as handle:
+        json.dump(summary_document(result), handle, ensure_ascii=False, indent=2)
+        handle.write("\n")
+    written.append(path)
+
+    tidy = result.tidy()
+    for key in ("scenario_id", "scenario_hash", "seed", "draws", "budgetsim_version"):
+        tidy[key] = stamp[key]
+    path = folder / "summary.csv"
+    with _atomic(path) as handle:
+        tidy.to_csv(handle, index=False)
+    written.append(path)
+
+    if draws_format == "auto":
+        draws_format = "parquet" if importlib.util.find_spec("pyarrow") else "csv"
+    frame = result.draws_frame()
+    if draws_format == "parquet":
+        path = folder / "draws.parquet"
+        frame.attrs = {}
+        writer: Callable[[IO[Any]], None] = lambda h: _write_parquet(frame, h, stamp)  # noqa: E731
+        with _atomic(path, "wb") as handle:
+            writer(handle)
+    else:
+        path = folder / "draws.csv.gz"
+        with _atomic(path, "wb") as handle, gzip.GzipFile(
+            fileobj=handle, mode="wb", mtime=0
+        ) as gz:
+            gz.write(("# " + json.dumps(stamp, ensure_ascii=False) + "\n").encode("utf-8"))
+            gz.write(frame.to_csv(index=False).encode("utf-8"))
+    written.append(path)
+    return written
+
+
+def _write_parquet(frame: Any, handle: IO[bytes], stamp: dict[str, Any]) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    metadata = dict(table.schema.metadata or {})
+    metadata[b"budgetsim"] = json.dumps(stamp, ensure_ascii=False).encode("utf-8")
+    pq.write_table(table.replace_schema_metadata(metadata), handle)
