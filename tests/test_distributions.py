@@ -54,7 +54,8 @@ def test_truncation_is_exact(spec: dict[str, Any]) -> None:
     ref = dist.scipy()
     lo = spec.get("lower", -np.inf)
     hi = spec.get("upper", np.inf)
-    assert values.min() >= lo and values.max() <= hi
+    assert values.min() >= lo
+    assert values.max() <= hi
     f_lo, f_hi = ref.cdf(lo), ref.cdf(hi)
     assert stats.kstest(values, lambda x: (ref.cdf(x) - f_lo) / (f_hi - f_lo)).pvalue > 1e-6
 
@@ -72,7 +73,9 @@ def test_bernoulli_and_categorical_frequencies() -> None:
     _, flags = sample({"dist": "bernoulli", "p": 0.3})
     assert flags.dtype == bool
     assert abs(flags.mean() - 0.3) < Z * np.sqrt(0.3 * 0.7 / N)
-    dist, codes = sample({"dist": "categorical", "categories": ["a", "b", "c"], "p": [0.2, 0.3, 0.5]})
+    dist, codes = sample(
+        {"dist": "categorical", "categories": ["a", "b", "c"], "p": [0.2, 0.3, 0.5]}
+    )
     assert dist.categories == ("a", "b", "c")
     counts = np.bincount(codes, minlength=3)
     assert stats.chisquare(counts, N * np.array([0.2, 0.3, 0.5])).pvalue > 1e-6
@@ -92,8 +95,12 @@ def arrivals(spec: dict[str, Any], years: int = 3) -> Any:
 def test_poisson_and_negative_binomial_moments() -> None:
     rng = np.random.default_rng(3)
     n = 40_000
-    pois = np.array([arrivals({"dist": "poisson", "mean": [50, 80, 120]}).sample(rng) for _ in range(n)])
-    np.testing.assert_array_less(np.abs(pois.mean(0) - [50, 80, 120]), Z * np.sqrt([50, 80, 120]) / np.sqrt(n))
+    pois = np.array(
+        [arrivals({"dist": "poisson", "mean": [50, 80, 120]}).sample(rng) for _ in range(n)]
+    )
+    np.testing.assert_array_less(
+        np.abs(pois.mean(0) - [50, 80, 120]), Z * np.sqrt([50, 80, 120]) / np.sqrt(n)
+    )
     nb = arrivals({"dist": "negative_binomial", "mean": 900, "dispersion": 0.02})
     draws = np.array([nb.sample(rng) for _ in range(n)])
     var = 900 + 0.02 * 900**2
@@ -115,7 +122,10 @@ def test_base_with_growth_and_fixed_counts() -> None:
         ({"dist": "uniform", "low": 2, "high": 1}, "low ≤ high"),
         ({"dist": "triangular", "low": 0, "mode": 5, "high": 4}, "low ≤ mode ≤ high"),
         ({"dist": "categorical", "categories": ["a", "b"], "p": [0.5, 0.6]}, "sum to 1"),
-        ({"dist": "categorical", "categories": ["a", "b"], "p": [1.0]}, "one probability per category"),
+        (
+            {"dist": "categorical", "categories": ["a", "b"], "p": [1.0]},
+            "one probability per category",
+        ),
         ({"dist": "bernoulli", "p": 1.5}, "less than or equal to 1"),
         ({"dist": "normal", "mean": 0, "sd": 1, "lower": 2, "upper": 1}, "lower < upper"),
         ({"dist": "lognormal", "median": 1, "sigmaa": 1}, "unknown field"),

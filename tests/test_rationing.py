@@ -10,9 +10,15 @@ from budgetsim.rationing import RATIONING, Claims, Rationing
 from budgetsim.segments import Segments
 
 
-def run(rule: str | dict, ent: list[float], counts: list[int], available: list[float]) -> np.ndarray:
+def run(
+    rule: str | dict, ent: list[float], counts: list[int], available: list[float]
+) -> np.ndarray:
     spec = TypeAdapter(Rationing).validate_python(rule)
-    claims = Claims(np.asarray(ent, dtype=float), Segments(np.asarray(counts)), np.asarray(available, dtype=float))
+    claims = Claims(
+        np.asarray(ent, dtype=float),
+        Segments(np.asarray(counts)),
+        np.asarray(available, dtype=float),
+    )
     return RATIONING[spec.rule](spec, claims)
 
 
@@ -24,7 +30,9 @@ def test_fcfs_remainder_and_nothing() -> None:
 
 
 def test_pro_rata_and_uncapped() -> None:
-    np.testing.assert_allclose(run("pro_rata", [4.0, 6.0, 1.0, 1.0], [2, 2], [5.0, 10.0]), [2.0, 3.0, 1.0, 1.0])
+    np.testing.assert_allclose(
+        run("pro_rata", [4.0, 6.0, 1.0, 1.0], [2, 2], [5.0, 10.0]), [2.0, 3.0, 1.0, 1.0]
+    )
     np.testing.assert_array_equal(run("uncapped", [4.0, 6.0], [2], [np.nan]), [4.0, 6.0])
 
 
@@ -63,7 +71,8 @@ def test_invariants(rule: str | dict, case: tuple[np.ndarray, np.ndarray, np.nda
     ent, counts, available = case
     paid = run(rule, ent, counts, available)
     seg = Segments(counts)
-    assert np.all(paid >= 0) and np.all(paid <= ent)
+    assert np.all(paid >= 0)
+    assert np.all(paid <= ent)
     totals = seg.sum(paid)
     assert np.all(totals <= available * (1 + 1e-12) + 1e-9)
     demand = seg.sum(ent)
@@ -76,7 +85,9 @@ def test_invariants(rule: str | dict, case: tuple[np.ndarray, np.ndarray, np.nda
 
 @settings(max_examples=300, deadline=None)
 @given(case=claims())
-def test_fcfs_pays_a_prefix_of_the_arrival_order(case: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
+def test_fcfs_pays_a_prefix_of_the_arrival_order(
+    case: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> None:
     ent, counts, available = case
     paid = run("fcfs", ent, counts, available)
     seg = Segments(counts)
@@ -105,7 +116,9 @@ def test_pro_rata_is_proportional(case: tuple[np.ndarray, np.ndarray, np.ndarray
 
 @settings(max_examples=200, deadline=None)
 @given(case=claims())
-def test_segment_reductions_match_per_draw_loops(case: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
+def test_segment_reductions_match_per_draw_loops(
+    case: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> None:
     ent, counts, _ = case
     seg = Segments(counts)
     before, after = seg.cumsum(ent)
@@ -113,5 +126,7 @@ def test_segment_reductions_match_per_draw_loops(case: tuple[np.ndarray, np.ndar
         part = ent[start:stop]
         expected = np.cumsum(part)
         np.testing.assert_array_equal(after[start:stop], expected)
-        np.testing.assert_array_equal(before[start:stop], np.concatenate([[0.0], expected[:-1]]) if part.size else [])
+        np.testing.assert_array_equal(
+            before[start:stop], np.concatenate([[0.0], expected[:-1]]) if part.size else []
+        )
         assert seg.sum(ent)[i] == pytest.approx(part.sum(), rel=1e-12)

@@ -15,10 +15,10 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0+unknown"
 
-from budgetsim.engine import simulate  # noqa: E402
-from budgetsim.errors import BudgetsimError, ScenarioError, SimulationError  # noqa: E402
-from budgetsim.results import SimulationResult  # noqa: E402
-from budgetsim.scenario import Scenario, bundled_scenarios, load_scenario  # noqa: E402
+from budgetsim.engine import simulate
+from budgetsim.errors import BudgetsimError, ScenarioError, SimulationError
+from budgetsim.results import SimulationResult
+from budgetsim.scenario import Scenario, bundled_scenarios, load_scenario
 
 __all__ = [
     "BudgetsimError",

@@ -63,8 +63,8 @@ class Provenance(Spec):
         if not (self.source or self.assumption):
             raise PydanticCustomError(
                 "provenance",
-                "every number must cite its clause (source = \"…\") or say that it is an "
-                "assumption (assumption = \"…\")",
+                'every number must cite its clause (source = "…") or say that it is an '
+                'assumption (assumption = "…")',
             )
         return self
 
@@ -86,7 +86,9 @@ def _amount(value: Any, info: ValidationInfo) -> float:
     except AmountError as exc:
         raise PydanticCustomError("amount", str(exc)) from None
     if amount < 0:
-        raise PydanticCustomError("amount", "expected an amount ≥ 0, found {value}", {"value": value})
+        raise PydanticCustomError(
+            "amount", "expected an amount ≥ 0, found {value}", {"value": value}
+        )
     return amount
 
 
@@ -107,7 +109,9 @@ def _per_year(value: Any, info: ValidationInfo, convert: Any) -> tuple[float, ..
 
 def _float(value: Any, info: ValidationInfo) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise PydanticCustomError("float", "expected a number, found {value}", {"value": repr(value)})
+        raise PydanticCustomError(
+            "float", "expected a number, found {value}", {"value": repr(value)}
+        )
     return float(value)
 
 

@@ -59,54 +59,93 @@ def _tables(result: SimulationResult) -> tuple[Table, Table]:
     years = result.years
     span = f"{years[0]}–{str(years[-1])[-2:]}" if len(years) > 1 else str(years[0])
     unit = result.unit
-    money = Table(title=f"Money [{unit}] — demand is what eligible claimants are entitled to",
-                  title_justify="left", show_lines=False)
+    money = Table(
+        title=f"Money [{unit}] — demand is what eligible claimants are entitled to",
+        title_justify="left",
+        show_lines=False,
+    )
     cover = Table(title="Will it last, and who is covered?", title_justify="left")
     for table in (money, cover):
         table.add_column("programme", no_wrap=True)
         table.add_column("year", no_wrap=True)
-    for name in ("envelope", "available", "demand mean", "P50", "P95", "paid mean", "P50",
-                 "P95", "BaR P80", "BaR P95"):
+    for name in (
+        "envelope",
+        "available",
+        "demand mean",
+        "P50",
+        "P95",
+        "paid mean",
+        "P50",
+        "P95",
+        "BaR P80",
+        "BaR P95",
+    ):
         money.add_column(name, justify="right", no_wrap=True)
-    for name in ("P(exhausted)", "month (P50)", "claimants", "paid in full", "paid any",
-                 "fill ratio"):
+    for name in (
+        "P(exhausted)",
+        "month (P50)",
+        "claimants",
+        "paid in full",
+        "paid any",
+        "fill ratio",
+    ):
         cover.add_column(name, justify="right", no_wrap=True)
 
     def add(label: str, year: str, row: pd.Series, month: str, end: bool) -> None:
         money.add_row(
-            label, year, _money(row["envelope"]), _money(row["available_mean"]),
-            _money(row["demand_mean"]), _money(row["demand_p50"]), _money(row["demand_p95"]),
-            _money(row["paid_mean"]), _money(row["paid_p50"]), _money(row["paid_p95"]),
-            _money(row["budget_at_risk_p80"]), _money(row["budget_at_risk_p95"]),
+            label,
+            year,
+            _money(row["envelope"]),
+            _money(row["available_mean"]),
+            _money(row["demand_mean"]),
+            _money(row["demand_p50"]),
+            _money(row["demand_p95"]),
+            _money(row["paid_mean"]),
+            _money(row["paid_p50"]),
+            _money(row["paid_p95"]),
+            _money(row["budget_at_risk_p80"]),
+            _money(row["budget_at_risk_p95"]),
             end_section=end,
         )
         p_exh = row["p_exhausted"]
         se = row["p_exhausted_se"]
         cover.add_row(
-            label, year,
+            label,
+            year,
             "—" if math.isnan(row["envelope"]) else f"{p_exh:.1%} ±{1.96 * se:.1%}",
-            month, f"{row['claimants_mean']:,.0f}", _share(row["coverage_full"]),
-            _share(row["coverage_any"]), _share(row["fill_ratio"]), end_section=end,
+            month,
+            f"{row['claimants_mean']:,.0f}",
+            _share(row["coverage_full"]),
+            _share(row["coverage_any"]),
+            _share(row["fill_ratio"]),
+            end_section=end,
         )
 
     for pid in result.programmes:
-        label = str(per_year.loc[(pid, years[0]), "label"])
-        for i, year in enumerate(years):
-            row = per_year.loc[(pid, year)]
-            add(label if i == 0 else "", str(year), row, _month(row["exhaustion_month_p50"]),
-                False)
-        total = totals.loc[pid]
+        rows = per_year.xs(pid, level="programme")
+        for i, (year, row) in enumerate(rows.iterrows()):
+            label = str(row["label"]) if i == 0 else ""
+            add(label, str(year), row, _month(row["exhaustion_month_p50"]), False)
+        total: pd.Series = totals.loc[pid]  # type: ignore[assignment]  # one row
         add("", span, total, "—", True)
     return money, cover
 
 
-LEGEND = """\
-envelope: the year's money (a three-year total split as the scenario says); available: envelope + carry-in.
-P(exhausted): share of draws in which some eligible claimant was not paid in full (±: 95 % Monte Carlo interval);
-month (P50): median month in which the claims passed the money, among draws that ran out.
-paid in full / paid any: share of claimants paid their whole entitlement / anything; fill ratio: paid ÷ demand.
-BaR P80 / P95 (budget at risk): the envelope that would cover demand in 80 % / 95 % of draws.
-Multi-year rows: totals over the years; P(exhausted) there is the chance of running out in at least one year."""
+LEGEND = "\n".join(
+    [
+        "envelope: the year's money (a multi-year total split as the scenario says); "
+        "available: envelope + carry-in.",
+        "P(exhausted): share of draws in which some eligible claimant was not paid in full "
+        "(±: 95 % Monte Carlo interval);",
+        "month (P50): median month in which the claims passed the money, among draws that ran out.",
+        "paid in full / paid any: share of claimants paid their whole entitlement / anything; "
+        "fill ratio: paid ÷ demand.",
+        "BaR P80 / P95 (budget at risk): the envelope that would cover demand in 80 % / 95 % of "
+        "draws.",
+        "Multi-year rows: totals over the years; P(exhausted) there is the chance of running out "
+        "in at least one year.",
+    ]
+)
 
 
 def print_result(result: SimulationResult, console: Console) -> None:
@@ -130,8 +169,12 @@ def _progress_bar(draws: int, show: bool | None) -> tuple[Any, Callable[[int, in
     if not show:
         return None, None
     bar = Progress(
-        "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-        TimeRemainingColumn(), console=_console(stderr=True), transient=True,
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=_console(stderr=True),
+        transient=True,
     )
     task = bar.add_task("simulating draws", total=draws)
     return bar, lambda done, total: bar.update(task, completed=done)
@@ -154,27 +197,73 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("scenario", default=DEFAULT_SCENARIO, metavar="[SCENARIO]")
-@click.option("--draws", "-n", default=10_000, show_default=True, type=click.IntRange(min=1),
-              help="Monte Carlo draws.")
-@click.option("--seed", "-s", default=1, show_default=True, type=click.IntRange(min=0),
-              help="Random seed; the same seed gives the same numbers.")
-@click.option("--out", "-o", type=click.Path(file_okay=False), default=None,
-              help="Folder for summary.json, summary.csv and the per-draw file.")
-@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
-              help="Override a scenario value, e.g. programmes.rd_reward.instrument.cap=30 "
-              "(repeatable).")
-@click.option("--workers", "-j", default="auto", show_default=True, metavar="N|auto",
-              help="Worker processes; auto uses every available core for runs of "
-              f"{PROGRESS_MIN_DRAWS:,}+ draws. Results are identical for any number.")
-@click.option("--chunk-draws", type=click.IntRange(min=1), default=None,
-              help="Draws processed together (memory bound); automatic by default.")
-@click.option("--draws-format", type=click.Choice(["auto", "parquet", "csv"]), default="auto",
-              show_default=True, help="Per-draw file format (auto: parquet if pyarrow is installed).")
-@click.option("--progress/--no-progress", default=None,
-              help="Show a progress bar (default: on a terminal, for long runs).")
+@click.option(
+    "--draws",
+    "-n",
+    default=10_000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Monte Carlo draws.",
+)
+@click.option(
+    "--seed",
+    "-s",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Random seed; the same seed gives the same numbers.",
+)
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Folder for summary.json, summary.csv and the per-draw file.",
+)
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="PATH=VALUE",
+    help="Override a scenario value, e.g. programmes.rd_reward.instrument.cap=30 (repeatable).",
+)
+@click.option(
+    "--workers",
+    "-j",
+    default="auto",
+    show_default=True,
+    metavar="N|auto",
+    help="Worker processes; auto uses every available core for runs of "
+    f"{PROGRESS_MIN_DRAWS:,}+ draws. Results are identical for any number.",
+)
+@click.option(
+    "--chunk-draws",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Draws processed together (memory bound); automatic by default.",
+)
+@click.option(
+    "--draws-format",
+    type=click.Choice(["auto", "parquet", "csv"]),
+    default="auto",
+    show_default=True,
+    help="Per-draw file format (auto: parquet if pyarrow is installed).",
+)
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Show a progress bar (default: on a terminal, for long runs).",
+)
 def run(
-    scenario: str, draws: int, seed: int, out: str | None, overrides: Sequence[str],
-    workers: str, chunk_draws: int | None, draws_format: str, progress: bool | None,
+    scenario: str,
+    draws: int,
+    seed: int,
+    out: str | None,
+    overrides: Sequence[str],
+    workers: str,
+    chunk_draws: int | None,
+    draws_format: str,
+    progress: bool | None,
 ) -> None:
     """Simulate SCENARIO (a .toml file or a bundled id; default jiangmen-2021) and print
     per programme and year: money, exhaustion, coverage and budget at risk."""
@@ -184,11 +273,18 @@ def run(
         bar, callback = _progress_bar(draws, progress)
         if bar is not None:
             with bar:
-                result = simulate(sc, draws=draws, seed=seed, chunk_draws=chunk_draws,
-                                  workers=n_workers, progress=callback)
+                result = simulate(
+                    sc,
+                    draws=draws,
+                    seed=seed,
+                    chunk_draws=chunk_draws,
+                    workers=n_workers,
+                    progress=callback,
+                )
         else:
-            result = simulate(sc, draws=draws, seed=seed, chunk_draws=chunk_draws,
-                              workers=n_workers)
+            result = simulate(
+                sc, draws=draws, seed=seed, chunk_draws=chunk_draws, workers=n_workers
+            )
         console = _console()
         print_result(result, console)
         if out is not None:
@@ -200,8 +296,13 @@ def run(
 
 @cli.command()
 @click.argument("files", nargs=-1, required=True)
-@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
-              help="Check the scenario with these overrides applied.")
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="PATH=VALUE",
+    help="Check the scenario with these overrides applied.",
+)
 def validate(files: Sequence[str], overrides: Sequence[str]) -> None:
     """Check scenario FILES and report every problem (exit status 1 if any)."""
     console, errors = _console(), _console(stderr=True)
@@ -225,8 +326,9 @@ def validate(files: Sequence[str], overrides: Sequence[str]) -> None:
 @cli.command(name="list")
 def list_() -> None:
     """Show the scenarios bundled with budgetsim."""
-    table = Table(title="Bundled scenarios (use the id with `budgetsim run ID`)",
-                  title_justify="left")
+    table = Table(
+        title="Bundled scenarios (use the id with `budgetsim run ID`)", title_justify="left"
+    )
     for name in ("id", "title", "source", "years", "programmes"):
         table.add_column(name, overflow="fold")
     for item in bundled_scenarios():

@@ -13,7 +13,7 @@ on uniforms, which is exact for any bounds.
 
 from __future__ import annotations
 
-import math
+import itertools
 from functools import cached_property
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -90,7 +90,8 @@ class _Continuous(_Attribute):
     def _bounds_ordered(self) -> _Continuous:
         if self.lower is not None and self.upper is not None and self.lower >= self.upper:
             raise PydanticCustomError(
-                "bounds", "expected lower < upper, found lower={lo} and upper={hi}",
+                "bounds",
+                "expected lower < upper, found lower={lo} and upper={hi}",
                 {"lo": self.lower, "hi": self.upper},
             )
         return self
@@ -152,7 +153,7 @@ class Lognormal(_Continuous):
         return stats.lognorm(s=self.sigma, scale=self.median)
 
     def _fast(self, x: Floats) -> Floats:
-        return self.median * np.exp(self.sigma * x)
+        return np.asarray(self.median * np.exp(self.sigma * x), dtype=np.float64)
 
     def _cdf_array(self, values: Floats) -> Floats:
         if self.sigma == 0:
@@ -162,7 +163,7 @@ class Lognormal(_Continuous):
         return np.asarray(special.ndtr(z), dtype=np.float64)
 
     def _ppf(self, q: Floats) -> Floats:
-        return self.median * np.exp(self.sigma * special.ndtri(q))
+        return np.asarray(self.median * np.exp(self.sigma * special.ndtri(q)), dtype=np.float64)
 
 
 class Normal(_Continuous):
@@ -182,7 +183,7 @@ class Normal(_Continuous):
         return self.mean + self.sd * x
 
     def _ppf(self, q: Floats) -> Floats:
-        return self.mean + self.sd * special.ndtri(q)
+        return np.asarray(self.mean + self.sd * special.ndtri(q), dtype=np.float64)
 
     def _cdf_array(self, values: Floats) -> Floats:
         if self.sd == 0:
@@ -318,12 +319,14 @@ class Categorical(_Attribute):
     def _probabilities(self) -> Categorical:
         if len(self.p) != len(self.categories_):
             raise PydanticCustomError(
-                "categorical", "expected one probability per category ({n}), found {m}",
+                "categorical",
+                "expected one probability per category ({n}), found {m}",
                 {"n": len(self.categories_), "m": len(self.p)},
             )
         if any(q < 0 for q in self.p) or abs(sum(self.p) - 1) > 1e-9:
             raise PydanticCustomError(
-                "categorical", "expected probabilities ≥ 0 that sum to 1, found {p} (sum {s})",
+                "categorical",
+                "expected probabilities ≥ 0 that sum to 1, found {p} (sum {s})",
                 {"p": list(self.p), "s": sum(self.p)},
             )
         if len(set(self.categories_)) != len(self.categories_):
@@ -352,11 +355,15 @@ class Fixed(_Attribute):
 
 def _check_order(**values: float) -> None:
     names = list(values)
-    for a, b in zip(names, names[1:], strict=False):
+    for a, b in itertools.pairwise(names):
         if values[a] > values[b] or (a == "low" and b == "high" and values[a] == values[b]):
             raise PydanticCustomError(
-                "order", "expected {order}, found {found}",
-                {"order": " ≤ ".join(names), "found": ", ".join(f"{k}={v}" for k, v in values.items())},
+                "order",
+                "expected {order}, found {found}",
+                {
+                    "order": " ≤ ".join(names),
+                    "found": ", ".join(f"{k}={v}" for k, v in values.items()),
+                },
             )
 
 

@@ -208,4 +208,3 @@ def simulate(
         elapsed=time.perf_counter() - started,
         chunk_draws=chunks[0].stop - chunks[0].start,
     )
-

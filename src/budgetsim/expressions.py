@@ -95,7 +95,8 @@ class _Apply(_Node):
     args: tuple[_Node, ...]
 
     def eval(self, env: Mapping[str, Value]) -> Value:
-        return _OPS[self.op](*(a.eval(env) for a in self.args))
+        result: Value = _OPS[self.op](*(a.eval(env) for a in self.args))
+        return result
 
 
 def _logical_and(*args: Any) -> Any:
@@ -164,7 +165,7 @@ class _Compiler:
     def fail(self, message: str) -> ExpressionError:
         return ExpressionError(message, self.text)
 
-    def compile(self, node: ast.AST) -> _Node:  # noqa: C901 - one branch per node kind
+    def compile(self, node: ast.AST) -> _Node:
         match node:
             case ast.Expression(body=body):
                 return self.compile(body)
@@ -195,9 +196,7 @@ class _Compiler:
             case ast.Compare(left=left, ops=ops, comparators=comparators):
                 return self.compare(left, ops, comparators)
             case ast.IfExp(test=test, body=body, orelse=orelse):
-                return _Apply(
-                    "if", (self.compile(body), self.compile(test), self.compile(orelse))
-                )
+                return _Apply("if", (self.compile(body), self.compile(test), self.compile(orelse)))
             case ast.Call():
                 return self.call(node)
             case ast.Attribute(attr=attr):
@@ -245,9 +244,7 @@ class _Compiler:
         if not (isinstance(b, ast.Constant) and isinstance(b.value, str)):
             return None
         if not (isinstance(a, ast.Name) and a.id in self.categories):
-            raise self.fail(
-                f"text {b.value!r} can only be compared with a categorical attribute"
-            )
+            raise self.fail(f"text {b.value!r} can only be compared with a categorical attribute")
         if not isinstance(op, ast.Eq | ast.NotEq):
             raise self.fail("categories can only be compared with == or !=")
         labels = list(self.categories[a.id])
@@ -258,9 +255,7 @@ class _Compiler:
                 message += f" (did you mean {hint!r}?)"
             raise self.fail(message)
         self.names.add(a.id)
-        return _Apply(
-            type(op).__name__, (_Name(a.id), _Const(float(labels.index(b.value))))
-        )
+        return _Apply(type(op).__name__, (_Name(a.id), _Const(float(labels.index(b.value)))))
 
     def call(self, node: ast.Call) -> _Node:
         if isinstance(node.func, ast.Attribute):

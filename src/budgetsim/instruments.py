@@ -114,7 +114,8 @@ class Proportional(_Instrument):
     def _consistent(self) -> Proportional:
         if self.cap is not None and self.floor is not None and self.floor > self.cap:
             raise PydanticCustomError(
-                "order", "expected floor ≤ cap, found floor={f} and cap={c}",
+                "order",
+                "expected floor ≤ cap, found floor={f} and cap={c}",
                 {"f": self.floor, "c": self.cap},
             )
         return self
@@ -145,11 +146,12 @@ def fixed(spec: FixedAmount, inputs: Inputs) -> Floats:
     """Entitlement of a fixed instrument [unit]."""
     if spec.amount is not None:
         return np.full(inputs.size, spec.amount)
-    assert spec.by is not None and spec.amounts is not None  # noqa: S101 - validated
+    assert spec.by is not None
+    assert spec.amounts is not None
     codes = np.asarray(inputs.attributes[spec.by])
     labels = inputs.categories[spec.by]
     table = np.array([spec.amounts[label] for label in labels], dtype=np.float64)
-    return table[codes]
+    return np.asarray(table[codes], dtype=np.float64)
 
 
 @rule(Proportional)
@@ -168,4 +170,4 @@ def entitlement(spec: Any, inputs: Inputs) -> Floats:
     award = np.asarray(INSTRUMENTS[spec.kind](spec, inputs), dtype=np.float64)
     if spec.cap is not None:
         award = np.minimum(award, spec.cap)
-    return np.maximum(award, 0.0)
+    return np.asarray(np.maximum(award, 0.0), dtype=np.float64)

@@ -24,7 +24,9 @@ UNITS: dict[str, float] = {
 }
 
 _NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
-_AMOUNT = re.compile(rf"^({_NUMBER})\s*({'|'.join(sorted(map(re.escape, UNITS), key=len, reverse=True))})?$")
+_AMOUNT = re.compile(
+    rf"^({_NUMBER})\s*({'|'.join(sorted(map(re.escape, UNITS), key=len, reverse=True))})?$"
+)
 _RANGE = re.compile(rf"^{_NUMBER}\s*[-~～至到]\s*{_NUMBER}")
 
 

@@ -23,7 +23,7 @@ import json
 import math
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, Literal
 
@@ -38,7 +38,8 @@ DrawsFormat = Literal["auto", "parquet", "csv"]
 def _atomic(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as handle:
+        encoding = None if "b" in mode else "utf-8"
+        with os.fdopen(fd, mode, encoding=encoding) as handle:
             yield handle
         os.replace(tmp, path)
     except BaseException:
@@ -58,12 +59,12 @@ def _clean(value: Any) -> Any:
 def summary_document(result: SimulationResult) -> dict[str, Any]:
     """The content of ``summary.json``."""
     header = result.scenario.scenario
-    per_year = result.summary()
-    totals = result.totals()
+    per_year = result.summary().drop(columns="label")
+    totals = result.totals().drop(columns="label")
     programmes: dict[str, Any] = {}
     for pid, spec in result.scenario.programmes.items():
         years = {
-            str(year): {k: _clean(v) for k, v in per_year.loc[(pid, year)].items() if k != "label"}
+            str(year): {str(k): _clean(v) for k, v in per_year.xs((pid, year)).items()}
             for year in result.years
         }
         programmes[pid] = {
@@ -73,7 +74,7 @@ def summary_document(result: SimulationResult) -> dict[str, Any]:
             "rationing": spec.rationing.rule,
             "carry_over": spec.carry_over,
             "years": years,
-            "total": {k: _clean(v) for k, v in totals.loc[pid].items() if k != "label"},
+            "total": {str(k): _clean(v) for k, v in totals.xs(pid).items()},
         }
     return {
         "stamp": result.stamp(),
@@ -132,15 +133,11 @@ def write_outputs(
     frame = result.draws_frame()
     if draws_format == "parquet":
         path = folder / "draws.parquet"
-        frame.attrs = {}
-        writer: Callable[[IO[Any]], None] = lambda h: _write_parquet(frame, h, stamp)  # noqa: E731
         with _atomic(path, "wb") as handle:
-            writer(handle)
+            _write_parquet(frame, handle, stamp)
     else:
         path = folder / "draws.csv.gz"
-        with _atomic(path, "wb") as handle, gzip.GzipFile(
-            fileobj=handle, mode="wb", mtime=0
-        ) as gz:
+        with _atomic(path, "wb") as handle, gzip.GzipFile(fileobj=handle, mode="wb", mtime=0) as gz:
             gz.write(("# " + json.dumps(stamp, ensure_ascii=False) + "\n").encode("utf-8"))
             gz.write(frame.to_csv(index=False).encode("utf-8"))
     written.append(path)

@@ -69,14 +69,14 @@ class Cohort:
         """Arrival month (1–12) of applicants given by flat index, one per draw (-1: none)."""
         local = flat_index - self.segments.offsets[:-1]
         month = (self.by_month[:, 1:] <= local[:, None]).sum(axis=1) + 1
-        return np.where(flat_index >= 0, month, -1)
+        return np.asarray(np.where(flat_index >= 0, month, -1), dtype=np.int64)
 
 
 def _month_shares(plan: PopulationPlan) -> Floats:
     timing = plan.spec.timing
     shares = np.zeros(MONTHS)
     shares[timing.start_month - 1 : timing.end_month] = 1.0
-    return shares / shares.sum()
+    return np.asarray(shares / shares.sum(), dtype=np.float64)
 
 
 def draw_cohorts(

@@ -43,7 +43,13 @@ DIMS = ("draw", "programme", "year")
 
 
 def _quantile(values: NDArray[Any], q: float) -> NDArray[np.float64]:
-    return np.asarray(np.quantile(values, q, axis=0, method=QUANTILE_METHOD), dtype=np.float64)
+    result = np.quantile(values, q, axis=0, method=QUANTILE_METHOD)  # type: ignore[call-overload]
+    return np.asarray(result, dtype=np.float64)
+
+
+def _median(values: NDArray[np.float64]) -> float:
+    """Median as a draw value (NaN for no values)."""
+    return float(_quantile(values, 0.5)) if values.size else np.nan
 
 
 def _ratio(num: NDArray[Any], den: NDArray[Any]) -> NDArray[np.float64]:
@@ -56,11 +62,7 @@ def _ratio(num: NDArray[Any], den: NDArray[Any]) -> NDArray[np.float64]:
 def _median_month(months: NDArray[np.float64]) -> NDArray[np.float64]:
     """Median over draws of the exhaustion month, among draws that ran out (NaN if none)."""
     flat = months.reshape(months.shape[0], -1)
-    result = np.full(flat.shape[1], np.nan)
-    for j in range(flat.shape[1]):
-        hit = flat[:, j][~np.isnan(flat[:, j])]
-        if hit.size:
-            result[j] = np.quantile(hit, 0.5, method=QUANTILE_METHOD)
+    result = np.array([_median(col[~np.isnan(col)]) for col in flat.T])
     return result.reshape(months.shape[1:])
 
 
@@ -74,7 +76,9 @@ def _stats(
         "envelope": envelope,
         "available_mean": d["available"].mean(axis=0),
         "demand_mean": d["demand"].mean(axis=0),
-        "demand_mean_se": d["demand"].std(axis=0, ddof=1) / np.sqrt(n) if n > 1 else np.nan * envelope,
+        "demand_mean_se": d["demand"].std(axis=0, ddof=1) / np.sqrt(n)
+        if n > 1
+        else np.nan * envelope,
         "demand_p5": _quantile(d["demand"], 0.05),
         "demand_p50": _quantile(d["demand"], 0.50),
         "demand_p80": _quantile(d["demand"], 0.80),
@@ -141,8 +145,9 @@ class SimulationResult:
         years = list(scenario.years)
         envelope = np.array(
             [
-                p.envelope.amounts(len(years)) if p.envelope is not None and
-                p.rationing.rule != "uncapped" else np.full(len(years), np.nan)
+                p.envelope.amounts(len(years))
+                if p.envelope is not None and p.rationing.rule != "uncapped"
+                else np.full(len(years), np.nan)
                 for p in progs.values()
             ],
             dtype=np.float64,
@@ -230,7 +235,9 @@ class SimulationResult:
             95 % of draws. ``coverage_*`` and ``fill_ratio`` are ratios of totals over draws.
         """
         stats = _stats(self._arrays(), self.dataset["envelope"].values)
-        index = pd.MultiIndex.from_product([self.programmes, self.years], names=["programme", "year"])
+        index = pd.MultiIndex.from_product(
+            [self.programmes, self.years], names=["programme", "year"]
+        )
         frame = pd.DataFrame({k: np.asarray(v).ravel() for k, v in stats.items()}, index=index)
         frame.insert(0, "label", np.repeat(self.dataset["label"].values, len(self.years)))
         return frame
@@ -239,29 +246,27 @@ class SimulationResult:
         """Summary statistics per programme over all years together.
 
         ``envelope`` is the horizon's total; ``p_exhausted`` the chance of running out in at
-        least one year; ``budget_at_risk_*`` the horizon total that covers the horizon's
-        demand (with full carry-over) in 80 % / 95 % of draws.
+        least one year; ``first_exhausted_year_p50`` the median first year of running out,
+        among draws that ran out; ``budget_at_risk_*`` the horizon total that covers the
+        horizon's demand (with full carry-over) in 80 % / 95 % of draws.
         """
         d = self._arrays()
-        horizon = {k: d[k].sum(axis=2) for k in ("demand", "paid", "unspent", "lapsed",
-                                                  "claimants", "paid_full", "paid_any")}
-        horizon["available"] = np.nansum(self.dataset["envelope"].values, axis=1)[None].repeat(
-            self.draws, axis=0)
-        horizon["exhausted"] = d["exhausted"].any(axis=2)
-        months = d["exhaustion_month"]
-        first_year = np.where(d["exhausted"].any(axis=2),
-                              np.argmax(d["exhausted"], axis=2), -1)
-        horizon["month"] = np.full(first_year.shape[1], np.nan)
-        horizon["unspent"] = d["unspent"][:, :, -1]
-        del months
         envelope = self.dataset["envelope"].values.sum(axis=1)
+        horizon = {
+            k: d[k].sum(axis=2)
+            for k in ("demand", "paid", "lapsed", "claimants", "paid_full", "paid_any")
+        }
+        horizon["available"] = np.broadcast_to(envelope, horizon["demand"].shape)
+        horizon["unspent"] = d["unspent"][:, :, -1]
+        horizon["exhausted"] = d["exhausted"].any(axis=2)
+        horizon["month"] = np.full(envelope.shape, np.nan)
         stats = _stats(horizon, envelope)
-        stats.pop("exhaustion_month_p50")
-        stats["first_exhausted_year_p50"] = np.array([
-            float(np.quantile(np.asarray(self.years)[fy[fy >= 0]], 0.5, method=QUANTILE_METHOD))
-            if (fy >= 0).any() else np.nan
-            for fy in first_year.T
-        ])
+        del stats["exhaustion_month_p50"]
+        first = np.where(horizon["exhausted"], np.argmax(d["exhausted"], axis=2), -1)
+        years = np.asarray(self.years, dtype=np.float64)
+        stats["first_exhausted_year_p50"] = np.array(
+            [_median(years[column[column >= 0]]) for column in first.T]
+        )
         frame = pd.DataFrame(stats, index=pd.Index(self.programmes, name="programme"))
         frame.insert(0, "label", self.dataset["label"].values)
         return frame
@@ -269,11 +274,13 @@ class SimulationResult:
     def tidy(self) -> pd.DataFrame:
         """Summary in long form: one row per programme × year × metric (year ``total`` too)."""
         per_year = self.summary().drop(columns="label")
-        per_year.index = per_year.index.set_levels(
-            per_year.index.levels[1].astype(str), level="year")
+        per_year.index = pd.MultiIndex.from_tuples(
+            [(p, str(y)) for p, y in per_year.index], names=["programme", "year"]
+        )
         total = self.totals().drop(columns="label")
-        total.index = pd.MultiIndex.from_product([total.index, ["total"]],
-                                                 names=["programme", "year"])
+        total.index = pd.MultiIndex.from_product(
+            [total.index, ["total"]], names=["programme", "year"]
+        )
         wide = pd.concat([per_year, total])
         long = wide.reset_index().melt(id_vars=["programme", "year"], var_name="metric")
         long["unit"] = np.where(_is_money(long["metric"]), self.unit, "")
@@ -306,28 +313,51 @@ class SimulationResult:
         )
 
     def __repr__(self) -> str:
-        cols = ["envelope", "demand_mean", "paid_mean", "p_exhausted", "coverage_full",
-                "fill_ratio"]
+        cols = [
+            "envelope",
+            "demand_mean",
+            "paid_mean",
+            "p_exhausted",
+            "coverage_full",
+            "fill_ratio",
+        ]
         table = self.summary()[cols].to_string(float_format=lambda x: f"{x:,.2f}")
         return f"<SimulationResult {self._headline()}>\n{table}"
 
     def _repr_html_(self) -> str:
-        cols = ["label", "envelope", "demand_mean", "demand_p95", "paid_mean", "p_exhausted",
-                "exhaustion_month_p50", "coverage_full", "coverage_any", "fill_ratio",
-                "budget_at_risk_p80", "budget_at_risk_p95"]
+        cols = [
+            "label",
+            "envelope",
+            "demand_mean",
+            "demand_p95",
+            "paid_mean",
+            "p_exhausted",
+            "exhaustion_month_p50",
+            "coverage_full",
+            "coverage_any",
+            "fill_ratio",
+            "budget_at_risk_p80",
+            "budget_at_risk_p95",
+        ]
         percent = {"p_exhausted", "coverage_full", "coverage_any", "fill_ratio"}
         frame = self.summary()[cols]
-        formatters = {
-            c: (lambda x: "—" if pd.isna(x) else f"{x:.1%}") if c in percent
-            else (lambda x: "—" if pd.isna(x) else f"{x:,.0f}")
-            for c in cols if c != "label"
+        formatters: dict[str, Any] = {
+            c: _percent if c in percent else _amount for c in cols if c != "label"
         }
-        body = frame.to_html(formatters=formatters, na_rep="—")  # type: ignore[arg-type]
+        body = frame.to_html(formatters=formatters, na_rep="—")
         title = html.escape(self.scenario.scenario.title)
         return (
             f"<div><strong>SimulationResult</strong> — {title}<br>"
             f"<small>{html.escape(self._headline())}</small>{body}</div>"
         )
+
+
+def _percent(x: float) -> str:
+    return "—" if pd.isna(x) else f"{x:.1%}"
+
+
+def _amount(x: float) -> str:
+    return "—" if pd.isna(x) else f"{x:,.0f}"
 
 
 def _is_money(metric: pd.Series) -> NDArray[np.bool_]:

@@ -10,6 +10,7 @@ per-draw results for any chunk size.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,7 +68,7 @@ class Segments:
 
     def sum(self, values: NDArray[Any]) -> Floats:
         """Per-draw sums, added in arrival order within each draw."""
-        return np.bincount(self.row, weights=values, minlength=self.draws)
+        return np.bincount(self.row, weights=values, minlength=self.draws).astype(np.float64)
 
     def count(self, mask: NDArray[np.bool_]) -> NDArray[np.int64]:
         """Per-draw number of True elements (exact integer arithmetic)."""
@@ -86,7 +87,7 @@ class Segments:
         """Per-draw running totals in arrival order: (before each applicant, after it)."""
         after = np.empty_like(values, dtype=np.float64)
         bounds = self.offsets.tolist()
-        for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
+        for start, stop in itertools.pairwise(bounds):
             if stop > start:
                 np.cumsum(values[start:stop], out=after[start:stop])
         before = np.empty_like(after)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -121,7 +122,11 @@ def _population(pid: str, spec: Population, check: _Checker) -> PopulationPlan:
 
 
 def _programme(
-    pid: str, spec: Programme, populations: Mapping[str, PopulationPlan], years: int, check: _Checker
+    pid: str,
+    spec: Programme,
+    populations: Mapping[str, PopulationPlan],
+    years: int,
+    check: _Checker,
 ) -> ProgrammePlan | None:
     base = f"programmes.{pid}"
     population = populations.get(spec.population)
@@ -184,7 +189,8 @@ def _check_category_table(
     check: _Checker,
 ) -> None:
     by = instrument.by
-    assert by is not None and instrument.amounts is not None  # noqa: S101 - validated
+    assert by is not None
+    assert instrument.amounts is not None
     if by not in categories:
         hint = did_you_mean(by, categories)
         check.add(

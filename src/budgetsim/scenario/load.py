@@ -108,8 +108,14 @@ def parse_override(text: str) -> tuple[str, Any]:
     path, sep, value = text.partition("=")
     if not sep or not path.strip():
         raise ScenarioError(
-            [Problem("--set", "expected PATH=VALUE", found=repr(text),
-                     hint="e.g. --set programmes.rd_reward.instrument.cap=30")]
+            [
+                Problem(
+                    "--set",
+                    "expected PATH=VALUE",
+                    found=repr(text),
+                    hint="e.g. --set programmes.rd_reward.instrument.cap=30",
+                )
+            ]
         )
     try:
         parsed: Any = tomllib.loads(f"v = {value}")["v"]
@@ -134,9 +140,14 @@ def apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any]) -> dict[s
             last = depth == len(keys) - 1
             if isinstance(node, list):
                 if not key.isdigit() or int(key) >= len(node):
-                    problems.append(Problem(f"--set {dotted}", f"{here} is a list",
-                                            expected=f"an index 0…{len(node) - 1}",
-                                            found=repr(key)))
+                    problems.append(
+                        Problem(
+                            f"--set {dotted}",
+                            f"{here} is a list",
+                            expected=f"an index 0…{len(node) - 1}",
+                            found=repr(key),
+                        )
+                    )
                     break
                 if last:
                     node[int(key)] = value
@@ -144,11 +155,15 @@ def apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any]) -> dict[s
                     node = node[int(key)]
                 continue
             if not isinstance(node, dict):
-                problems.append(Problem(
-                    f"--set {dotted}", f"{here} is {node!r}, not a table",
-                    hint=f"set {here} as a whole, e.g. {here}={{rule = {json.dumps(node)}}}"
-                    if isinstance(node, str) else "",
-                ))
+                problems.append(
+                    Problem(
+                        f"--set {dotted}",
+                        f"{here} is {node!r}, not a table",
+                        hint=f"set {here} as a whole, e.g. {here}={{rule = {json.dumps(node)}}}"
+                        if isinstance(node, str)
+                        else "",
+                    )
+                )
                 break
             if last:
                 node[key] = value
@@ -156,11 +171,14 @@ def apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any]) -> dict[s
                 node = node[key]
             else:
                 hint = did_you_mean(key, [str(k) for k in node])
-                problems.append(Problem(
-                    f"--set {dotted}", f"{here} has no {key!r}",
-                    expected="one of " + ", ".join(map(str, node)) if node else "",
-                    hint=f"did you mean {hint!r}?" if hint else "",
-                ))
+                problems.append(
+                    Problem(
+                        f"--set {dotted}",
+                        f"{here} has no {key!r}",
+                        expected="one of " + ", ".join(map(str, node)) if node else "",
+                        hint=f"did you mean {hint!r}?" if hint else "",
+                    )
+                )
                 break
     if problems:
         raise ScenarioError(problems)
@@ -197,34 +215,41 @@ def _path(loc: tuple[Any, ...], raw: Any) -> list[str]:
     node = raw
     for i, key in enumerate(loc):
         last = i == len(loc) - 1
-        if isinstance(node, dict) and key in node:
+        in_dict = isinstance(node, dict) and key in node
+        in_list = isinstance(node, list) and isinstance(key, int) and key < len(node)
+        if in_dict or in_list:
             node = node[key]
             parts.append(str(key))
-        elif isinstance(node, list) and isinstance(key, int) and key < len(node):
-            node = node[key]
+        elif isinstance(node, dict) and key in _tags(node):
+            continue  # the discriminated union's branch, not a key of the file
+        elif last and key != "[key]" and not str(key).startswith(("function-", "tagged")):
             parts.append(str(key))
-        elif last and not isinstance(key, int) and not str(key).startswith(("function-", "tagged")):
-            parts.append(str(key))
-            node = None
     return parts
 
 
-def _problems(exc: ValidationError, raw: Any) -> list[Problem]:  # noqa: C901 - a table of cases
+def _tags(node: dict[str, Any]) -> set[Any]:
+    return {node.get("kind"), node.get("dist"), node.get("rule")} - {None}
+
+
+def _problems(exc: ValidationError, raw: Any) -> list[Problem]:
     problems = []
     for err in exc.errors(include_url=False):
         kind, ctx = err["type"], err.get("ctx", {}) or {}
         path = ".".join(_path(tuple(err["loc"]), raw)) or "(top level)"
-        found = "" if kind == "missing" else _describe(err.get("input"))
+        value = err.get("input")
+        found = "" if kind == "missing" or isinstance(value, dict) else _describe(value)
         message = err["msg"].removeprefix("Value error, ")
         if kind == "unknown_field":
             for key in ctx["unknown"]:
                 hint = ctx["suggestions"].get(key)
-                problems.append(Problem(
-                    f"{path}.{key}" if path != "(top level)" else str(key),
-                    "unknown field",
-                    expected="one of " + ", ".join(ctx["allowed"]),
-                    hint=f"did you mean {hint!r}?" if hint else "",
-                ))
+                problems.append(
+                    Problem(
+                        f"{path}.{key}" if path != "(top level)" else str(key),
+                        "unknown field",
+                        expected="one of " + ", ".join(ctx["allowed"]),
+                        hint=f"did you mean {hint!r}?" if hint else "",
+                    )
+                )
             continue
         if kind == "missing":
             problems.append(Problem(path, "required field is missing"))
@@ -233,33 +258,48 @@ def _problems(exc: ValidationError, raw: Any) -> list[Problem]:  # noqa: C901 - 
             tag = str(ctx.get("tag", ""))
             hint = did_you_mean(tag, tags) if tag else None
             field = ctx.get("discriminator", "kind").strip("'")
-            problems.append(Problem(
-                path if kind == "union_tag_invalid" else f"{path}.{field}",
-                f"unknown {field}" if tag else f"missing {field}",
-                expected="one of " + ", ".join(tags),
-                found=repr(tag) if tag else "",
-                hint=f"did you mean {hint!r}?" if hint else "",
-            ))
+            problems.append(
+                Problem(
+                    path if kind == "union_tag_invalid" else f"{path}.{field}",
+                    f"unknown {field}" if tag else f"missing {field}",
+                    expected="one of " + ", ".join(tags),
+                    found=repr(tag) if tag else "",
+                    hint=f"did you mean {hint!r}?" if hint else "",
+                )
+            )
         elif kind == "literal_error":
             hint = did_you_mean(str(err.get("input")), str(ctx.get("expected", "")).split("'"))
-            problems.append(Problem(
-                path, "value not allowed", expected=str(ctx.get("expected", "")), found=found,
-                hint=f"did you mean {hint!r}?" if hint else "",
-            ))
+            problems.append(
+                Problem(
+                    path,
+                    "value not allowed",
+                    expected=str(ctx.get("expected", "")),
+                    found=found,
+                    hint=f"did you mean {hint!r}?" if hint else "",
+                )
+            )
         elif kind == "string_pattern_mismatch":
-            problems.append(Problem(
-                path, "not a valid identifier",
-                expected="lower-case ASCII letters, digits and _ (starting with a letter)",
-                found=found,
-            ))
+            problems.append(
+                Problem(
+                    path,
+                    "not a valid identifier",
+                    expected="lower-case ASCII letters, digits and _ (starting with a letter)",
+                    found=found,
+                )
+            )
         elif kind in _EXPECTED:
             problems.append(Problem(path, "wrong type", expected=_EXPECTED[kind], found=found))
         elif kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-            problems.append(Problem(path, "out of range", expected=message.removeprefix(
-                "Input should be "), found=found))
+            problems.append(
+                Problem(
+                    path,
+                    "out of range",
+                    expected=message.removeprefix("Input should be "),
+                    found=found,
+                )
+            )
         elif kind in ("too_short", "too_long"):
-            problems.append(Problem(path, message.removeprefix("Value should have "),
-                                    found=found))
+            problems.append(Problem(path, message.removeprefix("Value should have "), found=found))
         elif err["type"] in ("amount", "per_year", "float"):
             problems.append(Problem(path, message))
         else:
@@ -343,8 +383,13 @@ def load_scenario(
         return validate_data(raw, name)
     except ScenarioError as exc:
         marked = [
-            Problem(p.path, p.problem, p.expected, p.found,
-                    p.hint or ("set by --set" if p.path in overrides else ""))
+            Problem(
+                p.path,
+                p.problem,
+                p.expected,
+                p.found,
+                p.hint or ("set by --set" if p.path in overrides else ""),
+            )
             for p in exc.problems
         ]
         raise ScenarioError(marked, name) from None

@@ -8,6 +8,7 @@ population, the names in expressions) are checked when the scenario is compiled
 
 from __future__ import annotations
 
+import itertools
 from typing import Annotated, Literal
 
 import numpy as np
@@ -51,7 +52,8 @@ class Header(Spec):
     def _known_unit(cls, unit: str) -> str:
         if unit not in UNITS:
             raise PydanticCustomError(
-                "unit", "expected one of {units}, found {unit}",
+                "unit",
+                "expected one of {units}, found {unit}",
                 {"units": ", ".join(UNITS), "unit": repr(unit)},
             )
         return unit
@@ -59,9 +61,10 @@ class Header(Spec):
     @field_validator("years")
     @classmethod
     def _consecutive(cls, years: tuple[int, ...]) -> tuple[int, ...]:
-        if any(b != a + 1 for a, b in zip(years, years[1:], strict=False)):
+        if any(b != a + 1 for a, b in itertools.pairwise(years)):
             raise PydanticCustomError(
-                "years", "expected consecutive years such as [2021, 2022, 2023], found {y}",
+                "years",
+                "expected consecutive years such as [2021, 2022, 2023], found {y}",
                 {"y": list(years)},
             )
         return years
@@ -84,13 +87,12 @@ class Timing(Spec):
     def _window(self) -> Timing:
         if self.start_month > self.end_month:
             raise PydanticCustomError(
-                "window", "expected start_month ≤ end_month, found {a} > {b}",
+                "window",
+                "expected start_month ≤ end_month, found {a} > {b}",
                 {"a": self.start_month, "b": self.end_month},
             )
         if self.kind == "uniform" and (self.start_month, self.end_month) != (1, 12):
-            raise PydanticCustomError(
-                "window", "start_month and end_month need kind = \"window\""
-            )
+            raise PydanticCustomError("window", 'start_month and end_month need kind = "window"')
         return self
 
     @property
@@ -136,19 +138,21 @@ class Envelope(Provenance):
             )
         if self.per_year is not None and self.split != "equal":
             raise PydanticCustomError("envelope", "split goes with total, not per_year")
-        if not isinstance(self.split, str):
-            if any(w < 0 for w in self.split) or sum(self.split) <= 0:
-                raise PydanticCustomError(
-                    "envelope", "expected split weights ≥ 0 with a positive sum, found {w}",
-                    {"w": list(self.split)},
-                )
+        if not isinstance(self.split, str) and (
+            any(w < 0 for w in self.split) or sum(self.split) <= 0
+        ):
+            raise PydanticCustomError(
+                "envelope",
+                "expected split weights ≥ 0 with a positive sum, found {w}",
+                {"w": list(self.split)},
+            )
         return self
 
     def amounts(self, n_years: int) -> NDArray[np.float64]:
         """The envelope of each year [unit]."""
         if self.per_year is not None:
             return np.asarray(self.per_year, dtype=np.float64)
-        assert self.total is not None  # noqa: S101 - validated
+        assert self.total is not None
         if isinstance(self.split, str):
             weights = np.full(n_years, 1.0 / n_years)
         else:

@@ -1,0 +1,5 @@
+"""``python -m budgetsim`` runs the command line."""
+
+from budgetsim.cli import main
+
+main()

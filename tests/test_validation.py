@@ -1,0 +1,57 @@
+"""Broken scenario files: each must be rejected with its field path and a clear message.
+
+Every file in ``tests/bad_scenarios/`` starts with ``# expect: <field path> :: <fragment>``.
+"""
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from budgetsim.cli import cli
+from budgetsim.errors import ScenarioError
+from budgetsim.scenario import load_scenario
+
+BAD = sorted(
+    p
+    for p in (Path(__file__).parent / "bad_scenarios").glob("*.toml")
+    if not p.name.startswith("_")
+)
+
+
+def expectation(path: Path) -> tuple[str, str]:
+    first = path.read_text(encoding="utf-8").splitlines()[0]
+    field, fragment = first.removeprefix("# expect: ").split(" :: ")
+    return field, fragment
+
+
+def test_the_base_of_the_broken_files_is_valid() -> None:
+    load_scenario(Path(__file__).parent / "bad_scenarios" / "_base.toml")
+
+
+@pytest.mark.parametrize("path", BAD, ids=[p.stem for p in BAD])
+def test_validate_names_the_field(path: Path) -> None:
+    field, fragment = expectation(path)
+    result = CliRunner().invoke(cli, ["validate", str(path)])
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert path.name in result.output
+    assert f"{field}" in result.output
+    assert fragment in result.output
+
+
+@pytest.mark.parametrize("path", BAD, ids=[p.stem for p in BAD])
+def test_api_raises_scenario_error(path: Path) -> None:
+    with pytest.raises(ScenarioError):
+        load_scenario(path)
+
+
+def test_all_problems_are_reported_at_once(tmp_path: Path) -> None:
+    text = (Path(__file__).parent / "bad_scenarios" / "_base.toml").read_text(encoding="utf-8")
+    text = text.replace("cap = 20", "capp = 20").replace('rationing = "fcfs"', 'rationing = "fifo"')
+    bad = tmp_path / "two.toml"
+    bad.write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(bad)
+    assert len(info.value.problems) == 2
+    assert "2 problems in " in str(info.value)
