@@ -6,13 +6,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
-from budgetsim.rationing import RATIONING, Claims, Rationing
+from budgetsim.rationing import RATIONING, Claims, Payout, Rationing
 from budgetsim.segments import Segments
 
+NOTHING = {"rule": "fcfs", "boundary": "nothing"}
 
-def run(
-    rule: str | dict, ent: list[float], counts: list[int], available: list[float]
-) -> np.ndarray:
+
+def run(rule: str | dict, ent: list[float], counts: list[int], available: list[float]) -> Payout:
     spec = TypeAdapter(Rationing).validate_python(rule)
     claims = Claims(
         np.asarray(ent, dtype=float),
@@ -24,29 +24,39 @@ def run(
 
 def test_fcfs_remainder_and_nothing() -> None:
     ent = [4.0, 3.0, 5.0, 1.0]
-    np.testing.assert_array_equal(run("fcfs", ent, [4], [9.0]), [4.0, 3.0, 2.0, 0.0])
-    nothing = {"rule": "fcfs", "boundary": "nothing"}
-    np.testing.assert_array_equal(run(nothing, ent, [4], [9.0]), [4.0, 3.0, 0.0, 0.0])
+    out = run("fcfs", ent, [4], [9.0])
+    np.testing.assert_array_equal(out.paid, [4.0, 3.0, 2.0, 0.0])
+    np.testing.assert_array_equal(out.total, [9.0])
+    out = run(NOTHING, ent, [4], [9.0])
+    np.testing.assert_array_equal(out.paid, [4.0, 3.0, 0.0, 0.0])
+    np.testing.assert_array_equal(out.total, [7.0])  # 额满即止: the 2 left are not paid out
 
 
 def test_pro_rata_and_uncapped() -> None:
-    np.testing.assert_allclose(
-        run("pro_rata", [4.0, 6.0, 1.0, 1.0], [2, 2], [5.0, 10.0]), [2.0, 3.0, 1.0, 1.0]
-    )
-    np.testing.assert_array_equal(run("uncapped", [4.0, 6.0], [2], [np.nan]), [4.0, 6.0])
+    out = run("pro_rata", [4.0, 6.0, 1.0, 1.0], [2, 2], [5.0, 10.0])
+    np.testing.assert_allclose(out.paid, [2.0, 3.0, 1.0, 1.0])
+    np.testing.assert_array_equal(out.total, [5.0, 2.0])
+    out = run("uncapped", [4.0, 6.0], [2], [np.nan])
+    np.testing.assert_array_equal(out.paid, [4.0, 6.0])
+    np.testing.assert_array_equal(out.total, [10.0])
 
 
-def test_empty_draws() -> None:
-    for rule in ("fcfs", "pro_rata", "uncapped"):
-        assert run(rule, [], [0, 0], [1.0, 1.0]).shape == (0,)
+def test_empty_draws_and_segment_kernels() -> None:
+    for rule in ("fcfs", "pro_rata", "uncapped", NOTHING):
+        out = run(rule, [], [0, 0], [1.0, 1.0])
+        assert out.paid.shape == (0,)
+        np.testing.assert_array_equal(out.total, [0.0, 0.0])
     seg = Segments(np.array([0, 2, 0, 1]))
-    before, after = seg.cumsum(np.array([1.0, 2.0, 3.0]))
-    np.testing.assert_array_equal(before, [0.0, 1.0, 0.0])
+    values = np.array([1.0, 2.0, 3.0])
+    after = seg.cumsum(values)
     np.testing.assert_array_equal(after, [1.0, 3.0, 3.0])
-    np.testing.assert_array_equal(seg.sum(np.array([1.0, 2.0, 3.0])), [0.0, 3.0, 0.0, 3.0])
+    np.testing.assert_array_equal(seg.sum(values), [0.0, 3.0, 0.0, 3.0])
     np.testing.assert_array_equal(seg.last(after), [0.0, 3.0, 0.0, 3.0])
     np.testing.assert_array_equal(seg.count(np.array([True, False, True])), [0, 1, 0, 1])
-    np.testing.assert_array_equal(seg.first(np.array([False, True, True])), [-1, 1, -1, 2])
+    np.testing.assert_array_equal(
+        seg.first_above(after, np.array([0, 1.5, 0, 5.0])), [-1, 1, -1, -1]
+    )
+    np.testing.assert_array_equal(seg.spread(np.array([7, 8, 9, 10])), [8, 8, 10])
 
 
 # realistic amounts [万元]: nothing, or at least one yuan (subnormal floats are not money)
@@ -61,7 +71,7 @@ def claims(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return np.asarray(ent, dtype=float), np.asarray(counts), np.asarray(available, dtype=float)
 
 
-RULES = ["fcfs", {"rule": "fcfs", "boundary": "nothing"}, "pro_rata"]
+RULES = ["fcfs", NOTHING, "pro_rata"]
 
 
 @pytest.mark.parametrize("rule", RULES, ids=["fcfs", "fcfs-nothing", "pro_rata"])
@@ -69,18 +79,18 @@ RULES = ["fcfs", {"rule": "fcfs", "boundary": "nothing"}, "pro_rata"]
 @given(case=claims())
 def test_invariants(rule: str | dict, case: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
     ent, counts, available = case
-    paid = run(rule, ent, counts, available)
+    out = run(rule, ent, counts, available)
     seg = Segments(counts)
-    assert np.all(paid >= 0)
-    assert np.all(paid <= ent)
-    totals = seg.sum(paid)
-    assert np.all(totals <= available * (1 + 1e-12) + 1e-9)
+    assert np.all(out.paid >= 0)
+    assert np.all(out.paid <= ent)
+    assert np.all(out.total <= available)  # exactly: totals are defined, not re-summed
+    # the stated total is what the applicants were paid, up to rounding
+    np.testing.assert_allclose(seg.sum(out.paid), out.total, rtol=1e-12, atol=1e-9)
     demand = seg.sum(ent)
-    # whoever is short, the money went somewhere: nothing left while claims are unpaid
     short = demand > available
-    np.testing.assert_allclose(totals[~short], demand[~short], rtol=1e-12)
-    if rule != {"rule": "fcfs", "boundary": "nothing"}:
-        np.testing.assert_allclose(totals[short], available[short], rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose(out.total[~short], demand[~short], rtol=1e-12)
+    if rule != NOTHING:  # nothing is left while claims go unpaid
+        np.testing.assert_array_equal(out.total[short], available[short])
 
 
 @settings(max_examples=300, deadline=None)
@@ -89,7 +99,7 @@ def test_fcfs_pays_a_prefix_of_the_arrival_order(
     case: tuple[np.ndarray, np.ndarray, np.ndarray],
 ) -> None:
     ent, counts, available = case
-    paid = run("fcfs", ent, counts, available)
+    paid = run("fcfs", ent, counts, available).paid
     seg = Segments(counts)
     for start, stop in zip(seg.offsets[:-1], seg.offsets[1:], strict=True):
         full = paid[start:stop] >= ent[start:stop]
@@ -97,15 +107,14 @@ def test_fcfs_pays_a_prefix_of_the_arrival_order(
         # once a claimant is not paid in full, no later claimant is paid anything
         short = np.flatnonzero(claimed & ~full)
         if short.size:
-            later = slice(short[0] + 1, None)
-            assert np.all(paid[start:stop][later] == 0)
+            assert np.all(paid[start:stop][short[0] + 1 :] == 0)
 
 
 @settings(max_examples=200, deadline=None)
 @given(case=claims())
 def test_pro_rata_is_proportional(case: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
     ent, counts, available = case
-    paid = run("pro_rata", ent, counts, available)
+    paid = run("pro_rata", ent, counts, available).paid
     seg = Segments(counts)
     ratio = np.where(ent > 0, paid / np.where(ent > 0, ent, 1), np.nan)
     for start, stop in zip(seg.offsets[:-1], seg.offsets[1:], strict=True):
@@ -116,17 +125,18 @@ def test_pro_rata_is_proportional(case: tuple[np.ndarray, np.ndarray, np.ndarray
 
 @settings(max_examples=200, deadline=None)
 @given(case=claims())
-def test_segment_reductions_match_per_draw_loops(
+def test_segment_kernels_match_per_draw_loops(
     case: tuple[np.ndarray, np.ndarray, np.ndarray],
 ) -> None:
-    ent, counts, _ = case
+    ent, counts, available = case
     seg = Segments(counts)
-    before, after = seg.cumsum(ent)
+    after = seg.cumsum(ent)
+    first = seg.first_above(after, available)
+    mask = ent > 1
     for i, (start, stop) in enumerate(zip(seg.offsets[:-1], seg.offsets[1:], strict=True)):
         part = ent[start:stop]
-        expected = np.cumsum(part)
-        np.testing.assert_array_equal(after[start:stop], expected)
-        np.testing.assert_array_equal(
-            before[start:stop], np.concatenate([[0.0], expected[:-1]]) if part.size else []
-        )
+        np.testing.assert_array_equal(after[start:stop], np.cumsum(part))
         assert seg.sum(ent)[i] == pytest.approx(part.sum(), rel=1e-12)
+        assert seg.count(mask)[i] == np.count_nonzero(mask[start:stop])
+        over = np.flatnonzero(np.cumsum(part) > available[i])
+        assert first[i] == (start + over[0] if over.size else -1)

@@ -153,7 +153,10 @@ class Lognormal(_Continuous):
         return stats.lognorm(s=self.sigma, scale=self.median)
 
     def _fast(self, x: Floats) -> Floats:
-        return np.asarray(self.median * np.exp(self.sigma * x), dtype=np.float64)
+        value = np.multiply(x, self.sigma)
+        np.exp(value, out=value)
+        value *= self.median
+        return value
 
     def _cdf_array(self, values: Floats) -> Floats:
         if self.sigma == 0:

@@ -157,7 +157,8 @@ def fixed(spec: FixedAmount, inputs: Inputs) -> Floats:
 @rule(Proportional)
 def proportional(spec: Proportional, inputs: Inputs) -> Floats:
     """Entitlement of a proportional instrument [unit]."""
-    award = spec.rate * np.maximum(inputs.expr("base"), 0.0)
+    award = np.maximum(inputs.expr("base"), 0.0)
+    award *= spec.rate
     if spec.floor is not None:
         award = np.where(award > 0, np.maximum(award, spec.floor), 0.0)
     if spec.min_award is not None:
@@ -167,7 +168,8 @@ def proportional(spec: Proportional, inputs: Inputs) -> Floats:
 
 def entitlement(spec: Any, inputs: Inputs) -> Floats:
     """Entitlement of every applicant under ``spec``, capped and checked finite [unit]."""
-    award = np.asarray(INSTRUMENTS[spec.kind](spec, inputs), dtype=np.float64)
+    award = np.array(INSTRUMENTS[spec.kind](spec, inputs), dtype=np.float64)
     if spec.cap is not None:
-        award = np.minimum(award, spec.cap)
-    return np.asarray(np.maximum(award, 0.0), dtype=np.float64)
+        np.minimum(award, spec.cap, out=award)
+    np.maximum(award, 0.0, out=award)
+    return award

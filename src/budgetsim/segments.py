@@ -2,16 +2,17 @@
 
 A chunk of draws holds a different number of applicants in each draw. Applicants are stored in
 one flat array, draw after draw, in arrival order. :class:`Segments` knows where each draw's
-segment starts and offers the per-draw reductions the engine needs. Every reduction is computed
-within one draw's segment only, element by element in arrival order, so its floating-point
-result does not depend on which other draws share the chunk: one seed gives bit-identical
-per-draw results for any chunk size.
+segment starts and offers the per-draw operations the engine needs. Floating-point running
+totals are computed within one draw's segment only, in arrival order, so their results do not
+depend on which other draws share the chunk: one seed gives bit-identical per-draw results for
+any chunk size. Counts use exact integer arithmetic.
 """
 
 from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -34,27 +35,21 @@ class Segments:
     Examples
     --------
     >>> seg = Segments(np.array([2, 0, 3]))
-    >>> seg.sum(np.array([1.0, 2.0, 3.0, 4.0, 5.0]))
-    array([ 3.,  0., 12.])
     >>> seg.cumsum(np.array([1.0, 2.0, 3.0, 4.0, 5.0]))
-    (array([0., 1., 0., 3., 7.]), array([ 1.,  3.,  3.,  7., 12.]))
+    array([ 1.,  3.,  3.,  7., 12.])
+    >>> seg.count(np.array([True, False, True, True, False]))
+    array([1, 0, 2])
     """
 
     counts: NDArray[np.int64]
     offsets: NDArray[np.int64] = field(init=False)
-    row: NDArray[np.intp] = field(init=False)
-    col: NDArray[np.intp] = field(init=False)
 
     def __post_init__(self) -> None:
         counts = np.asarray(self.counts, dtype=np.int64)
         offsets = np.zeros(counts.size + 1, dtype=np.int64)
         np.cumsum(counts, out=offsets[1:])
-        row = np.repeat(np.arange(counts.size, dtype=np.intp), counts)
-        col = np.arange(offsets[-1], dtype=np.intp) - offsets[:-1][row]
         object.__setattr__(self, "counts", counts)
         object.__setattr__(self, "offsets", offsets)
-        object.__setattr__(self, "row", row)
-        object.__setattr__(self, "col", col)
 
     @property
     def draws(self) -> int:
@@ -66,15 +61,26 @@ class Segments:
         """Number of applicants over all draws."""
         return int(self.offsets[-1])
 
+    @cached_property
+    def row(self) -> NDArray[np.intp]:
+        """The draw (0-based, within the chunk) of each applicant."""
+        return np.repeat(np.arange(self.draws, dtype=np.intp), self.counts)
+
+    def spread(self, per_draw: NDArray[Any]) -> NDArray[Any]:
+        """Repeat one value per draw for each of the draw's applicants."""
+        return np.repeat(per_draw, self.counts)
+
     def sum(self, values: NDArray[Any]) -> Floats:
         """Per-draw sums, added in arrival order within each draw."""
         return np.bincount(self.row, weights=values, minlength=self.draws).astype(np.float64)
 
     def count(self, mask: NDArray[np.bool_]) -> NDArray[np.int64]:
-        """Per-draw number of True elements (exact integer arithmetic)."""
-        running = np.zeros(mask.size + 1, dtype=np.int64)
-        np.cumsum(mask, out=running[1:])
-        return running[self.offsets[1:]] - running[self.offsets[:-1]]
+        """Per-draw number of True elements."""
+        bounds = self.offsets.tolist()
+        return np.array(
+            [np.count_nonzero(mask[a:b]) for a, b in itertools.pairwise(bounds)],
+            dtype=np.int64,
+        ).reshape(self.draws)
 
     def last(self, values: NDArray[Any], empty: float = 0.0) -> NDArray[Any]:
         """The last element of each draw's segment (``empty`` for draws with none)."""
@@ -83,23 +89,29 @@ class Segments:
         out[has] = values[self.offsets[1:][has] - 1]
         return out
 
-    def cumsum(self, values: Floats) -> tuple[Floats, Floats]:
-        """Per-draw running totals in arrival order: (before each applicant, after it)."""
-        after = np.empty_like(values, dtype=np.float64)
+    def cumsum(self, values: Floats) -> Floats:
+        """Per-draw running totals in arrival order (the total after each applicant)."""
+        after = np.empty(values.shape, dtype=np.float64)
         bounds = self.offsets.tolist()
         for start, stop in itertools.pairwise(bounds):
             if stop > start:
                 np.cumsum(values[start:stop], out=after[start:stop])
-        before = np.empty_like(after)
-        before[1:] = after[:-1]
-        before[self.offsets[:-1][self.counts > 0]] = 0.0
-        return before, after
+        return after
 
-    def first(self, mask: NDArray[np.bool_]) -> NDArray[np.int64]:
-        """Flat index of the first element of each draw where ``mask`` holds, or -1.
+    def first_above(self, running: Floats, threshold: Floats) -> NDArray[np.int64]:
+        """Flat index, per draw, of the first element whose non-decreasing running total
+        exceeds the draw's ``threshold``; -1 where none does.
 
-        ``mask`` must be monotone within each draw (False… then True…), as it is for a running
-        total passing a threshold.
+        Examples
+        --------
+        >>> seg = Segments(np.array([3, 2]))
+        >>> seg.first_above(np.array([1.0, 2.0, 3.0, 5.0, 6.0]), np.array([1.5, 7.0]))
+        array([ 1, -1])
         """
-        before = self.count(~mask)
-        return np.where(before < self.counts, self.offsets[:-1] + before, -1)
+        first = np.full(self.draws, -1, dtype=np.int64)
+        bounds = self.offsets.tolist()
+        limits = threshold.tolist()
+        for d, (start, stop) in enumerate(itertools.pairwise(bounds)):
+            if stop > start and running[stop - 1] > limits[d]:
+                first[d] = start + int(np.searchsorted(running[start:stop], limits[d], "right"))
+        return first
