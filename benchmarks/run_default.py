@@ -57,15 +57,21 @@ def main() -> None:
 
     auto = wall(["run", "--draws", str(draws), "--no-progress"], repeats)
     single = wall(["run", "--draws", str(draws), "--workers", "1", "--no-progress"], repeats)
-    print(f"budgetsim run, {draws:,} draws: {auto:.2f} s (median of {repeats}, workers auto), "
-          f"{single:.2f} s (workers 1); target ≤ 10 s")
+    print(
+        f"budgetsim run, {draws:,} draws: {auto:.2f} s (median of {repeats}, workers auto), "
+        f"{single:.2f} s (workers 1); target ≤ 10 s"
+    )
     small_rss, big_rss = peak_rss_mib(draws), peak_rss_mib(big)
-    print(f"peak RSS, one process: {small_rss:.0f} MiB at {draws:,} draws, "
-          f"{big_rss:.0f} MiB at {big:,} draws: ratio {big_rss / small_rss:.2f} "
-          "(target ≤ 1.5, and < 400 MiB)")
-    print(f"run_default_s={auto:.2f} run_default_workers1_s={single:.2f} "
-          f"rss_small_mib={small_rss:.0f} rss_big_mib={big_rss:.0f} "
-          f"rss_ratio={big_rss / small_rss:.2f}")
+    print(
+        f"peak RSS, one process: {small_rss:.0f} MiB at {draws:,} draws, "
+        f"{big_rss:.0f} MiB at {big:,} draws: ratio {big_rss / small_rss:.2f} "
+        "(target ≤ 1.5, and < 400 MiB)"
+    )
+    print(
+        f"run_default_s={auto:.2f} run_default_workers1_s={single:.2f} "
+        f"rss_small_mib={small_rss:.0f} rss_big_mib={big_rss:.0f} "
+        f"rss_ratio={big_rss / small_rss:.2f}"
+    )
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ status 1, never a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import sys
@@ -271,19 +272,14 @@ def run(
         n_workers = _workers(workers, draws)
         sc = load_scenario(scenario, overrides)
         bar, callback = _progress_bar(draws, progress)
-        if bar is not None:
-            with bar:
-                result = simulate(
-                    sc,
-                    draws=draws,
-                    seed=seed,
-                    chunk_draws=chunk_draws,
-                    workers=n_workers,
-                    progress=callback,
-                )
-        else:
+        with bar if bar is not None else contextlib.nullcontext():
             result = simulate(
-                sc, draws=draws, seed=seed, chunk_draws=chunk_draws, workers=n_workers
+                sc,
+                draws=draws,
+                seed=seed,
+                chunk_draws=chunk_draws,
+                workers=n_workers,
+                progress=callback,
             )
         console = _console()
         print_result(result, console)

@@ -67,7 +67,7 @@ FUNCTIONS: dict[str, tuple[Callable[..., Any], int, int]] = {
 
 
 class _Node:
-    def eval(self, env: Mapping[str, Value]) -> Value:  # pragma: no cover - abstract
+    def compute(self, env: Mapping[str, Value]) -> Value:  # pragma: no cover - abstract
         raise NotImplementedError
 
 
@@ -75,7 +75,7 @@ class _Node:
 class _Const(_Node):
     value: float | bool
 
-    def eval(self, env: Mapping[str, Value]) -> Value:
+    def compute(self, env: Mapping[str, Value]) -> Value:
         return self.value
 
 
@@ -83,7 +83,7 @@ class _Const(_Node):
 class _Name(_Node):
     name: str
 
-    def eval(self, env: Mapping[str, Value]) -> Value:
+    def compute(self, env: Mapping[str, Value]) -> Value:
         return env[self.name]
 
 
@@ -94,8 +94,8 @@ class _Apply(_Node):
     op: str
     args: tuple[_Node, ...]
 
-    def eval(self, env: Mapping[str, Value]) -> Value:
-        result: Value = _OPS[self.op](*(a.eval(env) for a in self.args))
+    def compute(self, env: Mapping[str, Value]) -> Value:
+        result: Value = _OPS[self.op](*(a.compute(env) for a in self.args))
         return result
 
 
@@ -146,7 +146,7 @@ class Expression:
     def evaluate(self, env: Mapping[str, Value], size: int) -> NDArray[Any]:
         """Evaluate on arrays of ``size`` applicants; scalars are broadcast to ``size``."""
         with np.errstate(all="ignore"):
-            value = self._root.eval(env)
+            value = self._root.compute(env)
         return np.broadcast_to(np.asarray(value), (size,))
 
     def __str__(self) -> str:
