@@ -196,7 +196,7 @@ def cli() -> None:
     """Plan multi-year subsidy budgets: Monte Carlo simulation of applicant populations."""
 
 
-@cli.command()
+@cli.command(short_help="Simulate a scenario and print the budget tables.")
 @click.argument("scenario", default=DEFAULT_SCENARIO, metavar="[SCENARIO]")
 @click.option(
     "--draws",
@@ -290,7 +290,7 @@ def run(
         _fail(exc)
 
 
-@cli.command()
+@cli.command(short_help="Check scenario files and report every problem.")
 @click.argument("files", nargs=-1, required=True)
 @click.option(
     "--set",
