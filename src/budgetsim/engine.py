@@ -204,9 +204,13 @@ def simulate(
         with ProcessPoolExecutor(max_workers=workers) as pool:
             for chunk, metrics in zip(chunks, pool.map(_metrics, chunks), strict=True):
                 collect(chunk, metrics)
+    envelope = np.array(
+        [p.envelope if p.envelope is not None else np.full(n_year, np.nan) for p in plan.programmes]
+    ).reshape(n_prog, n_year)
     return SimulationResult(
         scenario=scenario,
         data=data,
+        envelope=envelope,
         seed=seed,
         entropy=entropy,
         scenario_hash=scenario_hash(scenario),

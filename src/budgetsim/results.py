@@ -47,6 +47,14 @@ def _quantile(values: NDArray[Any], q: float) -> NDArray[np.float64]:
     return np.asarray(result, dtype=np.float64)
 
 
+def _standard_error(values: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Monte Carlo standard error of the mean over draws (NaN with a single draw)."""
+    n = values.shape[0]
+    if n < 2:
+        return np.full(values.shape[1:], np.nan)
+    return np.asarray(values.std(axis=0, ddof=1) / np.sqrt(n), dtype=np.float64)
+
+
 def _median(values: NDArray[np.float64]) -> float:
     """Median as a draw value (NaN for no values)."""
     return float(_quantile(values, 0.5)) if values.size else np.nan
@@ -76,15 +84,13 @@ def _stats(
         "envelope": envelope,
         "available_mean": d["available"].mean(axis=0),
         "demand_mean": d["demand"].mean(axis=0),
-        "demand_mean_se": d["demand"].std(axis=0, ddof=1) / np.sqrt(n)
-        if n > 1
-        else np.nan * envelope,
+        "demand_mean_se": _standard_error(d["demand"]),
         "demand_p5": _quantile(d["demand"], 0.05),
         "demand_p50": _quantile(d["demand"], 0.50),
         "demand_p80": _quantile(d["demand"], 0.80),
         "demand_p95": _quantile(d["demand"], 0.95),
         "paid_mean": d["paid"].mean(axis=0),
-        "paid_mean_se": d["paid"].std(axis=0, ddof=1) / np.sqrt(n) if n > 1 else np.nan * envelope,
+        "paid_mean_se": _standard_error(d["paid"]),
         "paid_p5": _quantile(d["paid"], 0.05),
         "paid_p50": _quantile(d["paid"], 0.50),
         "paid_p95": _quantile(d["paid"], 0.95),
@@ -129,6 +135,7 @@ class SimulationResult:
         scenario: Scenario,
         data: dict[str, NDArray[Any]],
         *,
+        envelope: NDArray[np.float64],
         seed: int | None,
         entropy: int,
         scenario_hash: str,
@@ -143,15 +150,6 @@ class SimulationResult:
         self.chunk_draws = chunk_draws
         progs = scenario.programmes
         years = list(scenario.years)
-        envelope = np.array(
-            [
-                p.envelope.amounts(len(years))
-                if p.envelope is not None and p.rationing.rule != "uncapped"
-                else np.full(len(years), np.nan)
-                for p in progs.values()
-            ],
-            dtype=np.float64,
-        ).reshape(len(progs), len(years))
         carry = np.array([p.carry_over for p in progs.values()])
         last = np.arange(len(years)) == len(years) - 1
         keeps = carry[:, None] & ~last[None, :]
