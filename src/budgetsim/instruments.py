@@ -18,18 +18,24 @@ from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
 
-from budgetsim._model import Amount, Provenance
+from budgetsim._model import Amount, Provenance, Spec, years_of
 from budgetsim.expressions import Expression
 
 __all__ = [
     "INSTRUMENTS",
+    "Bracket",
     "FixedAmount",
     "Inputs",
     "Instrument",
+    "InterestSubsidy",
+    "Matching",
     "Proportional",
+    "Range",
+    "TaxRefund",
+    "Tiered",
     "entitlement",
     "rule",
 ]
@@ -69,6 +75,12 @@ class _Instrument(Provenance):
     expression_fields: ClassVar[tuple[str, ...]] = ()
     #: Per-applicant ceiling, when the instrument has one [unit].
     cap: Amount | None = None
+
+    def expressions(self) -> dict[str, str]:
+        """Every expression of the instrument by key (a field path such as ``base`` or
+        ``brackets.1.when``); the engine compiles them once and :meth:`Inputs.expr` evaluates
+        them by the same key."""
+        return {name: getattr(self, name) for name in self.expression_fields}
 
 
 class FixedAmount(_Instrument):
@@ -121,8 +133,131 @@ class Proportional(_Instrument):
         return self
 
 
+class Bracket(Spec):
+    """One bracket of a tiered instrument: when ``when`` holds, ``rate × base`` (the bracket's
+    own ``base`` or the instrument's) or a fixed ``amount``, at most ``cap``."""
+
+    when: str
+    rate: float | None = Field(default=None, ge=0)
+    base: str | None = None
+    amount: Amount | None = None
+    cap: Amount | None = None
+
+    @model_validator(mode="after")
+    def _rate_or_amount(self) -> Bracket:
+        if (self.rate is None) == (self.amount is None):
+            raise PydanticCustomError("bracket", "give either rate (× base) or amount")
+        return self
+
+
+class Tiered(_Instrument):
+    """Brackets with conditions; each applicant gets the most favourable bracket it meets (从优).
+
+    Example: Zhongshan (一) — R&D > 300万: 3 % of the super-deduction, at most 300万; R&D >
+    1000万 and growth > 15 %: at most 500万. Applicants meeting no bracket get nothing.
+    """
+
+    kind: Literal["tiered"]
+    base: str | None = None
+    brackets: tuple[Bracket, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _bases(self) -> Tiered:
+        for i, bracket in enumerate(self.brackets):
+            if bracket.rate is not None and bracket.base is None and self.base is None:
+                raise PydanticCustomError(
+                    "bracket",
+                    "bracket {i} has a rate but no base (here or on the instrument)",
+                    {"i": i},
+                )
+        return self
+
+    def expressions(self) -> dict[str, str]:
+        found = {} if self.base is None else {"base": self.base}
+        for i, bracket in enumerate(self.brackets):
+            found[f"brackets.{i}.when"] = bracket.when
+            if bracket.base is not None:
+                found[f"brackets.{i}.base"] = bracket.base
+        return found
+
+
+class Matching(_Instrument):
+    """``ratio ×`` an external amount (central or provincial funding, a project budget), capped:
+    Jiangmen (一) 100 % of central funding ≤ 3000万; Zhongshan (十五) 1:1."""
+
+    kind: Literal["matching"]
+    of: str
+    ratio: float = Field(ge=0)
+    expression_fields: ClassVar[tuple[str, ...]] = ("of",)
+
+
+class Range(_Instrument):
+    """An award between ``low`` and ``high`` (Jiangmen (三): 50–100万元).
+
+    Where in the range is set by ``position``, an expression in [0, 1] (clipped): a merit
+    score, or an attribute drawn from a stated distribution in the population, so the
+    scenario always says how the actual award is set.
+    """
+
+    kind: Literal["range"]
+    low: Amount
+    high: Amount
+    position: str
+    expression_fields: ClassVar[tuple[str, ...]] = ("position",)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Range:
+        if self.low > self.high:
+            raise PydanticCustomError(
+                "order",
+                "expected low ≤ high, found low={a} and high={b}",
+                {"a": self.low, "b": self.high},
+            )
+        return self
+
+
+class InterestSubsidy(_Instrument):
+    """``share ×`` interest paid in the year, capped per firm (Jiangmen (五): 50 %, ≤ 50万元).
+
+    Interest = principal × (LPR of the year + spread) / 100 × months / 12, with ``lpr`` a table
+    of the 1-year loan prime rate [%] by year and ``spread`` [percentage points] and ``months``
+    expressions over attributes.
+    """
+
+    kind: Literal["interest_subsidy"]
+    principal: str
+    share: float = Field(gt=0, le=1)
+    lpr: dict[int, float]
+    spread: str = "0"
+    months: str = "12"
+    expression_fields: ClassVar[tuple[str, ...]] = ("principal", "spread", "months")
+
+    @model_validator(mode="after")
+    def _every_year(self, info: ValidationInfo) -> InterestSubsidy:
+        missing = [y for y in years_of(info) or () if y not in self.lpr]
+        if missing:
+            raise PydanticCustomError(
+                "lpr", "expected an LPR for every scenario year; missing {m}", {"m": missing}
+            )
+        return self
+
+
+class TaxRefund(_Instrument):
+    """Pay the tax paid above ``threshold ×`` taxable income (Zhongshan (十五): individual income
+    tax above 15 % of taxable income is refunded)."""
+
+    kind: Literal["tax_refund"]
+    tax_paid: str
+    taxable_income: str
+    threshold: float = Field(ge=0, le=1)
+    expression_fields: ClassVar[tuple[str, ...]] = ("tax_paid", "taxable_income")
+
+
 #: Any instrument, chosen by its ``kind`` field.
-Instrument = Annotated[FixedAmount | Proportional, Field(discriminator="kind")]
+Instrument = Annotated[
+    FixedAmount | Proportional | Tiered | Matching | Range | InterestSubsidy | TaxRefund,
+    Field(discriminator="kind"),
+]
 
 SpecT = TypeVar("SpecT", bound=_Instrument)
 RuleFn = Callable[[Any, Inputs], Floats]
@@ -164,6 +299,52 @@ def proportional(spec: Proportional, inputs: Inputs) -> Floats:
     if spec.min_award is not None:
         award = np.where(award >= spec.min_award, award, 0.0)
     return award
+
+
+@rule(Tiered)
+def tiered(spec: Tiered, inputs: Inputs) -> Floats:
+    """Entitlement of a tiered instrument: the best bracket met, 0 if none [unit]."""
+    best = np.zeros(inputs.size)
+    for i, bracket in enumerate(spec.brackets):
+        if bracket.amount is not None:
+            value = np.full(inputs.size, bracket.amount)
+        else:
+            base = inputs.expr(f"brackets.{i}.base" if bracket.base is not None else "base")
+            value = np.maximum(base, 0.0) * bracket.rate
+        if bracket.cap is not None:
+            np.minimum(value, bracket.cap, out=value)
+        met = inputs.expr(f"brackets.{i}.when").astype(bool)
+        np.maximum(best, np.where(met, value, 0.0), out=best)
+    return best
+
+
+@rule(Matching)
+def matching(spec: Matching, inputs: Inputs) -> Floats:
+    """Entitlement of a matching instrument [unit]."""
+    return np.maximum(inputs.expr("of"), 0.0) * spec.ratio
+
+
+@rule(Range)
+def range_award(spec: Range, inputs: Inputs) -> Floats:
+    """Entitlement of a range instrument [unit]."""
+    position = np.clip(inputs.expr("position"), 0.0, 1.0)
+    return spec.low + (spec.high - spec.low) * position
+
+
+@rule(InterestSubsidy)
+def interest_subsidy(spec: InterestSubsidy, inputs: Inputs) -> Floats:
+    """Entitlement of an interest subsidy [unit]."""
+    year = int(inputs.attributes["year"])
+    rate = (spec.lpr[year] + inputs.expr("spread")) / 100.0
+    months = np.clip(inputs.expr("months"), 0.0, 12.0)
+    interest = np.maximum(inputs.expr("principal"), 0.0) * np.maximum(rate, 0.0) * months / 12.0
+    return spec.share * interest
+
+
+@rule(TaxRefund)
+def tax_refund(spec: TaxRefund, inputs: Inputs) -> Floats:
+    """Entitlement of a tax refund [unit]."""
+    return np.maximum(inputs.expr("tax_paid") - spec.threshold * inputs.expr("taxable_income"), 0)
 
 
 def entitlement(spec: Any, inputs: Inputs) -> Floats:

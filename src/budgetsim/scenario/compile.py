@@ -148,11 +148,10 @@ def _programme(
         eligible = check.expression(f"{base}.eligible", spec.eligible, names, categories)
     expressions: dict[str, Expression] = {}
     instrument = spec.instrument
-    for name in instrument.expression_fields:
-        text = getattr(instrument, name)
-        expr = check.expression(f"{base}.instrument.{name}", text, names, categories)
+    for key, text in instrument.expressions().items():
+        expr = check.expression(f"{base}.instrument.{key}", text, names, categories)
         if expr is not None:
-            expressions[name] = expr
+            expressions[key] = expr
     if isinstance(instrument, FixedAmount) and instrument.by is not None:
         _check_category_table(base, instrument, categories, check)
     capped = type(spec.rationing).capped
