@@ -122,6 +122,22 @@ def test_non_finite_values_are_reported_not_propagated() -> None:
         budgetsim.simulate(sc, draws=5, seed=1)
 
 
+def test_ranked_rationing_in_a_scenario() -> None:
+    sc = toy(
+        populations__firms__attributes={
+            "x": {"dist": "lognormal", "median": 10, "sigma": 0.5, "assumption": "t"},
+            "merit": {"dist": "uniform", "low": 0, "high": 100, "assumption": "t"},
+        },
+        programmes__grant__rationing={"rule": "ranked", "score": "merit", "assumption": "t"},
+    )
+    res = budgetsim.simulate(sc, draws=300, seed=2)
+    ds = res.dataset.sel(programme="grant")
+    np.testing.assert_array_less(ds["paid"].values, ds["available"].values + 1e-9)
+    assert (ds["paid_full"].values <= 40).all()
+    with pytest.raises(budgetsim.ScenarioError, match=r"rationing\.score: unknown name 'merrit'"):
+        toy(programmes__grant__rationing={"rule": "ranked", "score": "merrit"})
+
+
 def test_bad_arguments() -> None:
     with pytest.raises(BudgetsimError, match="draws"):
         budgetsim.simulate(toy(), draws=0)

@@ -1,5 +1,7 @@
 """Rationing and segment kernels: exact cases and property tests on random inputs."""
 
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -12,14 +14,24 @@ from budgetsim.segments import Segments
 NOTHING = {"rule": "fcfs", "boundary": "nothing"}
 
 
-def run(rule: str | dict, ent: list[float], counts: list[int], available: list[float]) -> Payout:
+def run(
+    rule: str | dict,
+    ent: list[float],
+    counts: list[int],
+    available: list[float],
+    score: list[float] | None = None,
+) -> Payout:
     spec = TypeAdapter(Rationing).validate_python(rule)
     claims = Claims(
         np.asarray(ent, dtype=float),
         Segments(np.asarray(counts)),
         np.asarray(available, dtype=float),
+        {} if score is None else {"score": np.asarray(score, dtype=float)},
     )
     return RATIONING[spec.rule](spec, claims)
+
+
+RANKED = {"rule": "ranked", "score": "merit"}
 
 
 def test_fcfs_remainder_and_nothing() -> None:
@@ -30,6 +42,20 @@ def test_fcfs_remainder_and_nothing() -> None:
     out = run(NOTHING, ent, [4], [9.0])
     np.testing.assert_array_equal(out.paid, [4.0, 3.0, 0.0, 0.0])
     np.testing.assert_array_equal(out.total, [7.0])  # 额满即止: the 2 left are not paid out
+
+
+def test_ranked_pays_the_best_scores_first() -> None:
+    # 择优: scores 1, 3, 2 with 4 each and 6 available → the best (3) in full, the next (2)
+    # gets the remaining 2, the last nothing; a second draw has room for everyone.
+    out = run(RANKED, [4.0, 4.0, 4.0, 1.0, 2.0], [3, 2], [6.0, 9.0], [1, 3, 2, 5, 5])
+    np.testing.assert_array_equal(out.paid, [0.0, 4.0, 2.0, 1.0, 2.0])
+    np.testing.assert_array_equal(out.total, [6.0, 3.0])
+    out = run({**RANKED, "boundary": "nothing"}, [4.0, 4.0, 4.0], [3], [6.0], [1, 3, 2])
+    np.testing.assert_array_equal(out.paid, [0.0, 4.0, 0.0])
+    np.testing.assert_array_equal(out.total, [4.0])
+    # ties keep arrival order
+    out = run(RANKED, [4.0, 4.0], [2], [4.0], [7, 7])
+    np.testing.assert_array_equal(out.paid, [4.0, 0.0])
 
 
 def test_pro_rata_and_uncapped() -> None:
@@ -71,15 +97,20 @@ def claims(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return np.asarray(ent, dtype=float), np.asarray(counts), np.asarray(available, dtype=float)
 
 
-RULES = ["fcfs", NOTHING, "pro_rata"]
+RULES = ["fcfs", NOTHING, "pro_rata", RANKED, {**RANKED, "boundary": "nothing"}]
 
 
-@pytest.mark.parametrize("rule", RULES, ids=["fcfs", "fcfs-nothing", "pro_rata"])
+@pytest.mark.parametrize(
+    "rule", RULES, ids=["fcfs", "fcfs-nothing", "pro_rata", "ranked", "ranked-nothing"]
+)
 @settings(max_examples=300, deadline=None)
-@given(case=claims())
-def test_invariants(rule: str | dict, case: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
+@given(case=claims(), data=st.data())
+def test_invariants(
+    rule: str | dict, case: tuple[np.ndarray, np.ndarray, np.ndarray], data: st.DataObject
+) -> None:
     ent, counts, available = case
-    out = run(rule, ent, counts, available)
+    score = data.draw(st.lists(st.integers(0, 5), min_size=ent.size, max_size=ent.size))
+    out = run(rule, ent, counts, available, score)
     seg = Segments(counts)
     assert np.all(out.paid >= 0)
     assert np.all(out.paid <= ent)
@@ -89,8 +120,29 @@ def test_invariants(rule: str | dict, case: tuple[np.ndarray, np.ndarray, np.nda
     demand = seg.sum(ent)
     short = demand > available
     np.testing.assert_allclose(out.total[~short], demand[~short], rtol=1e-12)
-    if rule != NOTHING:  # nothing is left while claims go unpaid
+    if not (isinstance(rule, dict) and rule.get("boundary") == "nothing"):
+        # nothing is left while claims go unpaid
         np.testing.assert_array_equal(out.total[short], available[short])
+
+
+@settings(max_examples=300, deadline=None)
+@given(case=claims(), data=st.data())
+def test_ranked_never_pays_a_lower_score_before_a_higher_one(
+    case: tuple[np.ndarray, np.ndarray, np.ndarray], data: st.DataObject
+) -> None:
+    ent, counts, available = case
+    score = np.asarray(
+        data.draw(st.lists(st.integers(0, 5), min_size=ent.size, max_size=ent.size)), dtype=float
+    )
+    paid = run(RANKED, ent, counts, available, list(score)).paid
+    seg = Segments(counts)
+    for start, stop in itertools.pairwise(seg.offsets.tolist()):
+        e, p, sc = ent[start:stop], paid[start:stop], score[start:stop]
+        short = (e > 0) & (p < e)
+        if short.any():
+            # every claimant ranked above a short one was paid in full
+            worst_short = sc[short].max()
+            assert np.all(p[(sc > worst_short) & (e > 0)] == e[(sc > worst_short) & (e > 0)])
 
 
 @settings(max_examples=300, deadline=None)

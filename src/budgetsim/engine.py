@@ -90,7 +90,16 @@ def _programme_year(
         available = prog.envelope[y] + carry[:, p]
     else:
         available = np.full(seg.draws, np.nan)
-    claims = Claims(ent, seg, available)
+    values = {}
+    for key, expr in prog.rationing.items():
+        value = np.asarray(expr.evaluate(cohort.attributes, cohort.size), dtype=np.float64)
+        if not np.isfinite(value).all():
+            raise SimulationError(
+                f"programmes.{prog.id}.rationing.{key}: {expr.text!r} is not a finite number "
+                f"for some applicants in {cohort.year}"
+            )
+        values[key] = value
+    claims = Claims(ent, seg, available, values)
     payout = RATIONING[spec.rationing.rule](spec.rationing, claims)
     paid = payout.paid
     claimant = ent > 0

@@ -13,8 +13,8 @@ decorated with :func:`rule_for` (returning a :class:`Payout`), and the spec adde
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
@@ -31,6 +31,7 @@ __all__ = [
     "Fcfs",
     "Payout",
     "ProRata",
+    "Ranked",
     "Rationing",
     "Uncapped",
     "rule_for",
@@ -51,11 +52,14 @@ class Claims:
         Which draw each applicant belongs to.
     available
         Money available in each draw [unit] (envelope plus carry-in); NaN when uncapped.
+    values
+        The rule's own expressions (e.g. ``score``), evaluated for every applicant.
     """
 
     entitlement: Floats
     segments: Segments
     available: Floats
+    values: Mapping[str, Floats] = field(default_factory=dict)
 
     @cached_property
     def running(self) -> Floats:
@@ -74,14 +78,6 @@ class Claims:
         if np.isnan(self.available).all():
             return np.full(self.segments.draws, -1, dtype=np.int64)
         return self.segments.first_above(self.running, self.available)
-
-    def before(self, index: NDArray[np.int64]) -> Floats:
-        """Running total just before the applicants at flat ``index`` (one per draw) [unit]."""
-        starts = self.segments.offsets[:-1]
-        inside = index > starts
-        before = np.zeros(index.shape)
-        before[inside] = self.running[index[inside] - 1]
-        return before
 
 
 @dataclass(frozen=True)
@@ -104,8 +100,14 @@ class Payout:
 class _Rule(Spec):
     #: Whether the rule pays from an envelope (False: demand is paid in full).
     capped: ClassVar[bool] = True
+    #: Names of the fields that hold expressions over attributes.
+    expression_fields: ClassVar[tuple[str, ...]] = ()
     source: str | None = None
     assumption: str | None = None
+
+    def expressions(self) -> dict[str, str]:
+        """The rule's expressions by field name."""
+        return {name: getattr(self, name) for name in self.expression_fields}
 
 
 class Fcfs(_Rule):
@@ -125,6 +127,19 @@ class ProRata(_Rule):
     rule: Literal["pro_rata"]
 
 
+class Ranked(_Rule):
+    """Merit ranking (择优): pay by ``score``, highest first, until the money is used.
+
+    ``score`` is an expression over attributes; ties keep arrival order. ``boundary`` is as
+    for :class:`Fcfs`: the applicant at the boundary gets what is left, or nothing.
+    """
+
+    rule: Literal["ranked"]
+    score: str
+    boundary: Literal["remainder", "nothing"] = "remainder"
+    expression_fields: ClassVar[tuple[str, ...]] = ("score",)
+
+
 class Uncapped(_Rule):
     """No envelope: every entitlement is paid; the results show the budget it needed."""
 
@@ -138,7 +153,7 @@ def _shorthand(value: Any) -> Any:
 
 #: Any rationing rule, chosen by its ``rule`` field (a bare name is accepted too).
 Rationing = Annotated[
-    Annotated[Fcfs | ProRata | Uncapped, Field(discriminator="rule")],
+    Annotated[Fcfs | ProRata | Ranked | Uncapped, Field(discriminator="rule")],
     BeforeValidator(_shorthand),
 ]
 
@@ -159,21 +174,50 @@ def rule_for(spec: type[SpecT]) -> Callable[[Callable[[SpecT, Claims], Payout]],
     return register
 
 
+def _pay_in_order(
+    entitlement: Floats,
+    running: Floats,
+    first: NDArray[np.int64],
+    claims: Claims,
+    boundary: str,
+) -> Payout:
+    """Pay entitlements in the order given until each draw's money is used.
+
+    ``running`` is the per-draw running total of ``entitlement`` in that order and ``first``
+    the first applicant, per draw, whose claim passes the money available (-1: none).
+    """
+    segments, available = claims.segments, claims.available
+    starts, stops = segments.offsets[:-1], segments.offsets[1:]
+    inside = first > starts
+    before = np.zeros(first.shape)
+    before[inside] = running[first[inside] - 1]
+    paid = entitlement.copy()
+    for d in np.flatnonzero(first >= 0).tolist():
+        k = int(first[d])
+        paid[k] = available[d] - before[d] if boundary == "remainder" else 0.0
+        paid[k + 1 : stops[d]] = 0.0
+    at_boundary = available if boundary == "remainder" else before
+    return Payout(paid, np.where(first >= 0, at_boundary, claims.demand))
+
+
 @rule_for(Fcfs)
 def fcfs(spec: Fcfs, claims: Claims) -> Payout:
     """Pay in arrival order until the available money is used."""
-    paid = claims.entitlement.copy()
-    first = claims.boundary
-    short = np.flatnonzero(first >= 0)
-    before = claims.before(first)
-    stops = claims.segments.offsets[1:]
-    for d in short.tolist():
-        k = int(first[d])
-        paid[k] = claims.available[d] - before[d] if spec.boundary == "remainder" else 0.0
-        paid[k + 1 : stops[d]] = 0.0
-    exhausted = first >= 0
-    at_boundary = claims.available if spec.boundary == "remainder" else before
-    return Payout(paid, np.where(exhausted, at_boundary, claims.demand))
+    return _pay_in_order(claims.entitlement, claims.running, claims.boundary, claims, spec.boundary)
+
+
+@rule_for(Ranked)
+def ranked(spec: Ranked, claims: Claims) -> Payout:
+    """Pay by descending score until the available money is used."""
+    seg = claims.segments
+    order = np.lexsort((-claims.values["score"], seg.row))  # by draw, then score; stable
+    entitlement = claims.entitlement[order]
+    running = seg.cumsum(entitlement)
+    first = seg.first_above(running, claims.available)
+    payout = _pay_in_order(entitlement, running, first, claims, spec.boundary)
+    paid = np.empty_like(payout.paid)
+    paid[order] = payout.paid
+    return Payout(paid, payout.total)
 
 
 @rule_for(ProRata)

@@ -47,6 +47,7 @@ class ProgrammePlan:
     population: str
     eligible: Expression | None
     expressions: Mapping[str, Expression]
+    rationing: Mapping[str, Expression]
     envelope: NDArray[np.float64] | None
 
 
@@ -147,11 +148,16 @@ def _programme(
     if spec.eligible is not None:
         eligible = check.expression(f"{base}.eligible", spec.eligible, names, categories)
     expressions: dict[str, Expression] = {}
+    rationing: dict[str, Expression] = {}
     instrument = spec.instrument
     for key, text in instrument.expressions().items():
         expr = check.expression(f"{base}.instrument.{key}", text, names, categories)
         if expr is not None:
             expressions[key] = expr
+    for key, text in spec.rationing.expressions().items():
+        expr = check.expression(f"{base}.rationing.{key}", text, names, categories)
+        if expr is not None:
+            rationing[key] = expr
     if isinstance(instrument, FixedAmount) and instrument.by is not None:
         _check_category_table(base, instrument, categories, check)
     capped = type(spec.rationing).capped
@@ -177,6 +183,7 @@ def _programme(
         population=spec.population,
         eligible=eligible,
         expressions=expressions,
+        rationing=rationing,
         envelope=envelope,
     )
 
