@@ -15,6 +15,7 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0+unknown"
 
+from budgetsim.comparison import Comparison, compare
 from budgetsim.engine import simulate
 from budgetsim.errors import BudgetsimError, ScenarioError, SimulationError
 from budgetsim.results import SimulationResult
@@ -22,12 +23,14 @@ from budgetsim.scenario import Scenario, bundled_scenarios, load_scenario
 
 __all__ = [
     "BudgetsimError",
+    "Comparison",
     "Scenario",
     "ScenarioError",
     "SimulationError",
     "SimulationResult",
     "__version__",
     "bundled_scenarios",
+    "compare",
     "load_scenario",
     "simulate",
 ]
