@@ -37,7 +37,7 @@ PROGRESS_MIN_DRAWS = 2_000
 
 def _console(stderr: bool = False) -> Console:
     stream = sys.stderr if stderr else sys.stdout
-    return Console(file=stream, width=None if stream.isatty() else 150, highlight=False)
+    return Console(file=stream, width=None if stream.isatty() else 180, highlight=False)
 
 
 def _fail(exc: BudgetsimError) -> None:
@@ -51,6 +51,11 @@ def _money(value: float) -> str:
 
 def _share(value: float) -> str:
     return "—" if value is None or math.isnan(value) else f"{value:.1%}"
+
+
+def _count(value: float) -> str:
+    """Expected numbers of applicants: whole numbers, but keep rare events visible."""
+    return f"{value:,.0f}" if value >= 10 or value == 0 else f"{value:.2g}"
 
 
 def _month(value: float) -> str:
@@ -117,7 +122,7 @@ def _tables(result: SimulationResult) -> tuple[Table, Table]:
             year,
             "—" if math.isnan(row["envelope"]) else f"{p_exh:.1%} ±{1.96 * se:.1%}",
             month,
-            f"{row['claimants_mean']:,.0f}",
+            _count(row["claimants_mean"]),
             _share(row["coverage_full"]),
             _share(row["coverage_any"]),
             _share(row["fill_ratio"]),
