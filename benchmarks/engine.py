@@ -99,14 +99,14 @@ def naive(scenario: budgetsim.Scenario, entropy: int, draws: int) -> dict[str, n
         for y in range(n_years):
             available = ENVELOPE + carry
             running = paid = 0.0
-            month = math.nan
+            month = 0  # the money lasted
             month_ends = [sum(months[y][: m + 1]) for m in range(MONTHS)]
             for i, base in enumerate(bases[y]):
                 entitlement = min(RATE * max(base, 0.0), CAP)
                 before = running
                 running += entitlement
                 paid += min(entitlement, max(available - before, 0.0))
-                if running > available and math.isnan(month):
+                if running > available and month == 0:
                     month = next(m + 1 for m, end in enumerate(month_ends) if i < end)
             paid = min(paid, available)
             out["demand"][d, y], out["paid"][d, y], out["month"][d, y] = running, paid, month

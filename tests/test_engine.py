@@ -79,19 +79,23 @@ def test_carry_over_moves_unspent_money_to_the_next_year() -> None:
     ds = res.dataset.sel(programme="second")
     env = ds["envelope"].values
     np.testing.assert_allclose(env, [50, 100, 150])
-    avail, unspent = ds["available"].values, ds["unspent"].values
+    avail = res.available.sel(programme="second").values
+    unspent = res["unspent"].sel(programme="second").values
     np.testing.assert_array_equal(avail[:, 0], env[0])
+    # pro rata pays min(demand, available) with the engine's own available money: the
+    # available money results derive from envelopes and payments must be the same, exactly
+    np.testing.assert_array_equal(ds["paid"].values, np.minimum(ds["demand"].values, avail))
     np.testing.assert_allclose(avail[:, 1:], env[1:] + unspent[:, :-1], rtol=1e-15)
     # money is conserved over the horizon: envelopes = paid + lapsed
-    total = ds["paid"].values.sum(axis=1) + ds["lapsed"].values.sum(axis=1)
+    lapsed = res["lapsed"].sel(programme="second").values
+    total = ds["paid"].values.sum(axis=1) + lapsed.sum(axis=1)
     np.testing.assert_allclose(total, env.sum(), rtol=1e-12)
 
 
 def test_lapsing_programme_starts_each_year_afresh() -> None:
     res = budgetsim.simulate(toy(), draws=100, seed=6)
-    ds = res.dataset.sel(programme="grant")
-    np.testing.assert_array_equal(ds["available"].values, 40.0)
-    np.testing.assert_array_equal(ds["lapsed"].values, ds["unspent"].values)
+    np.testing.assert_array_equal(res.available.values, 40.0)
+    np.testing.assert_array_equal(res["lapsed"].values, res["unspent"].values)
 
 
 def test_eligibility_filters_claimants() -> None:
@@ -132,10 +136,21 @@ def test_ranked_rationing_in_a_scenario() -> None:
     )
     res = budgetsim.simulate(sc, draws=300, seed=2)
     ds = res.dataset.sel(programme="grant")
-    np.testing.assert_array_less(ds["paid"].values, ds["available"].values + 1e-9)
+    np.testing.assert_array_less(
+        ds["paid"].values, res.available.sel(programme="grant").values + 1e-9
+    )
     assert (ds["paid_full"].values <= 40).all()
     with pytest.raises(budgetsim.ScenarioError, match=r"rationing\.score: unknown name 'merrit'"):
         toy(programmes__grant__rationing={"rule": "ranked", "score": "merrit"})
+
+
+def test_derived_variables_and_their_names() -> None:
+    res = budgetsim.simulate(two_programmes(), draws=20, seed=1)
+    np.testing.assert_array_equal(res["unspent"].values, res.available.values - res.paid.values)
+    np.testing.assert_array_equal(res.exhausted.values, res["exhaustion_month"].values > 0)
+    assert res["carry_in"].dims == ("draw", "programme", "year")
+    with pytest.raises(KeyError, match="variables: demand, paid"):
+        res["spent"]
 
 
 def test_bad_arguments() -> None:

@@ -69,7 +69,7 @@ def test_money_invariants(prog: dict[str, Any], mean: float, seed: int) -> None:
     if prog["rationing"] == "uncapped":
         np.testing.assert_array_equal(paid, demand)
         return
-    avail, unspent = ds["available"].values, ds["unspent"].values
+    avail, unspent = res.available.values, res["unspent"].values
     assert np.all(paid <= avail * (1 + 1e-12))
     np.testing.assert_allclose(paid + unspent, avail, rtol=1e-12, atol=1e-9)
     envelope = ds["envelope"].values[0]
@@ -78,11 +78,13 @@ def test_money_invariants(prog: dict[str, Any], mean: float, seed: int) -> None:
     np.testing.assert_allclose(
         avail, np.broadcast_to(expected_avail, avail.shape), rtol=1e-12, atol=1e-9
     )
-    total = paid.sum(axis=2) + ds["lapsed"].values.sum(axis=2)
+    total = paid.sum(axis=2) + res["lapsed"].values.sum(axis=2)
     np.testing.assert_allclose(total, envelope.sum(), rtol=1e-12, atol=1e-9)
-    exhausted = ds["exhausted"].values
+    exhausted = res.exhausted.values
     np.testing.assert_array_equal(exhausted, demand > avail)
-    assert np.all(np.isnan(ds["exhaustion_month"].values) == ~exhausted)
+    months = ds["exhaustion_month"].values
+    assert np.all((months >= 1) == exhausted)
+    assert np.all(months <= 12)
 
 
 @settings(max_examples=60, deadline=None)

@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from budgetsim._allocator import tune_allocator
+from budgetsim.carry import carry_out
 from budgetsim.errors import BudgetsimError, SimulationError
 from budgetsim.instruments import Inputs, entitlement
 from budgetsim.population import Cohort, draw_cohorts
@@ -109,18 +110,10 @@ def _programme_year(
     out["paid_full"][:, p, y] = seg.count(claimant & (paid >= ent))
     out["paid_any"][:, p, y] = seg.count(paid > 0)
     if not capped:
-        out["available"][:, p, y] = np.nan
-        out["unspent"][:, p, y] = np.nan
-        out["exhaustion_month"][:, p, y] = np.nan
         return
-    unspent = available - payout.total
     first = claims.boundary
-    exhausted = first >= 0
-    out["available"][:, p, y] = available
-    out["unspent"][:, p, y] = unspent
-    out["exhausted"][:, p, y] = exhausted
-    out["exhaustion_month"][:, p, y] = np.where(exhausted, cohort.month_of(first), np.nan)
-    carry[:, p] = unspent if spec.carry_over else 0.0
+    out["exhaustion_month"][:, p, y] = np.where(first >= 0, cohort.month_of(first), 0)
+    carry[:, p] = carry_out(available, payout.total, spec.carry_over)
 
 
 def _chunks(plan: Plan, draws: int, chunk_draws: int | None) -> list[tuple[int, int]]:

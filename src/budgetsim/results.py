@@ -18,22 +18,25 @@ import xarray as xr
 from numpy.typing import NDArray
 
 from budgetsim import __version__
+from budgetsim.carry import available_by_year
 from budgetsim.scenario import Scenario
 
-__all__ = ["METRICS", "SimulationResult"]
+__all__ = ["DERIVED", "METRICS", "SimulationResult"]
 
-#: Per-draw metrics the engine records, with their dtypes (money is always float64).
+#: Per-draw metrics the engine records, with their dtypes (money is always float64). Only what
+#: cannot be derived is stored; ``available`` (by the carry-over rule), ``unspent``,
+#: ``exhausted``, ``lapsed`` and ``carry_in`` are derived on access (:data:`DERIVED`), which
+#: keeps 100,000 draws of a large scenario in memory.
 METRICS: dict[str, type[np.generic]] = {
-    "available": np.float64,
     "demand": np.float64,
     "paid": np.float64,
-    "unspent": np.float64,
-    "exhausted": np.bool_,
-    "exhaustion_month": np.float64,
+    "exhaustion_month": np.int8,
     "claimants": np.int32,
     "paid_full": np.int32,
     "paid_any": np.int32,
 }
+#: Per-draw variables computed from the stored ones when asked for.
+DERIVED = ("available", "unspent", "exhausted", "lapsed", "carry_in")
 
 #: Quantiles are actual draw values (``inverted_cdf``): a budget at risk of P95 covers demand in
 #: at least 95 % of the simulated draws.
@@ -42,7 +45,10 @@ QUANTILE_METHOD = "inverted_cdf"
 DIMS = ("draw", "programme", "year")
 
 
-def _quantile(values: NDArray[Any], q: float) -> NDArray[np.float64]:
+QUANTILES = (0.05, 0.50, 0.80, 0.95)
+
+
+def _quantile(values: NDArray[Any], q: float | tuple[float, ...]) -> NDArray[np.float64]:
     result = np.quantile(values, q, axis=0, method=QUANTILE_METHOD)  # type: ignore[call-overload]
     return np.asarray(result, dtype=np.float64)
 
@@ -57,7 +63,7 @@ def _standard_error(values: NDArray[np.float64]) -> NDArray[np.float64]:
 
 def _median(values: NDArray[np.float64]) -> float:
     """Median as a draw value (NaN for no values)."""
-    return float(_quantile(values, 0.5)) if values.size else np.nan
+    return float(_quantile(values, 0.5)) if values.size else float("nan")
 
 
 def _ratio(num: NDArray[Any], den: NDArray[Any]) -> NDArray[np.float64]:
@@ -67,10 +73,10 @@ def _ratio(num: NDArray[Any], den: NDArray[Any]) -> NDArray[np.float64]:
     return out
 
 
-def _median_month(months: NDArray[np.float64]) -> NDArray[np.float64]:
+def _median_month(months: NDArray[np.int8]) -> NDArray[np.float64]:
     """Median over draws of the exhaustion month, among draws that ran out (NaN if none)."""
     flat = months.reshape(months.shape[0], -1)
-    result = np.array([_median(col[~np.isnan(col)]) for col in flat.T])
+    result = np.array([_median(col[col > 0].astype(np.float64)) for col in flat.T])
     return result.reshape(months.shape[1:])
 
 
@@ -80,20 +86,22 @@ def _stats(
     """Summary statistics over the draw axis (axis 0) of per-draw arrays."""
     n = d["demand"].shape[0]
     p_exh = d["exhausted"].mean(axis=0)
+    demand_q = _quantile(d["demand"], QUANTILES)  # one sort per metric: memory stays low
+    paid_q = _quantile(d["paid"], QUANTILES)
     return {
         "envelope": envelope,
         "available_mean": d["available"].mean(axis=0),
         "demand_mean": d["demand"].mean(axis=0),
         "demand_mean_se": _standard_error(d["demand"]),
-        "demand_p5": _quantile(d["demand"], 0.05),
-        "demand_p50": _quantile(d["demand"], 0.50),
-        "demand_p80": _quantile(d["demand"], 0.80),
-        "demand_p95": _quantile(d["demand"], 0.95),
+        "demand_p5": demand_q[0],
+        "demand_p50": demand_q[1],
+        "demand_p80": demand_q[2],
+        "demand_p95": demand_q[3],
         "paid_mean": d["paid"].mean(axis=0),
         "paid_mean_se": _standard_error(d["paid"]),
-        "paid_p5": _quantile(d["paid"], 0.05),
-        "paid_p50": _quantile(d["paid"], 0.50),
-        "paid_p95": _quantile(d["paid"], 0.95),
+        "paid_p5": paid_q[0],
+        "paid_p50": paid_q[1],
+        "paid_p95": paid_q[3],
         "unspent_mean": d["unspent"].mean(axis=0),
         "lapsed_mean": d["lapsed"].mean(axis=0),
         "p_exhausted": p_exh,
@@ -103,8 +111,8 @@ def _stats(
         "coverage_full": _ratio(d["paid_full"].sum(axis=0), d["claimants"].sum(axis=0)),
         "coverage_any": _ratio(d["paid_any"].sum(axis=0), d["claimants"].sum(axis=0)),
         "fill_ratio": _ratio(d["paid"].sum(axis=0), d["demand"].sum(axis=0)),
-        "budget_at_risk_p80": _quantile(d["demand"], 0.80),
-        "budget_at_risk_p95": _quantile(d["demand"], 0.95),
+        "budget_at_risk_p80": demand_q[2],
+        "budget_at_risk_p95": demand_q[3],
     }
 
 
@@ -117,10 +125,10 @@ class SimulationResult:
         The scenario that was run.
     dataset
         Per-draw results as an :class:`xarray.Dataset` with dimensions (draw, programme, year):
-        ``available``, ``demand``, ``paid``, ``unspent``, ``lapsed``, ``carry_in`` [unit];
-        ``exhausted`` [bool]; ``exhaustion_month`` [1–12, NaN when the money lasted];
-        ``claimants``, ``paid_full``, ``paid_any`` [applicants]; and ``envelope`` (programme,
-        year) [unit].
+        ``available``, ``demand``, ``paid`` [unit]; ``exhaustion_month`` [1–12; 0 when the
+        money lasted]; ``claimants``, ``paid_full``, ``paid_any`` [applicants]; and
+        ``envelope`` (programme, year) [unit]. ``unspent``, ``exhausted``, ``lapsed`` and
+        ``carry_in`` are derived on access: ``res["unspent"]``.
     seed, entropy
         The seed as given and the entropy it expanded to; ``simulate(..., seed=entropy)``
         repeats the run exactly.
@@ -150,13 +158,12 @@ class SimulationResult:
         self.chunk_draws = chunk_draws
         progs = scenario.programmes
         years = list(scenario.years)
-        carry = np.array([p.carry_over for p in progs.values()])
+        self._carry_over = np.array([p.carry_over for p in progs.values()], dtype=bool)
         last = np.arange(len(years)) == len(years) - 1
-        keeps = carry[:, None] & ~last[None, :]
+        #: Programme-years whose unspent money moves to the next year rather than lapsing.
+        self._keeps = self._carry_over[:, None] & ~last[None, :]
         draws = data["demand"].shape[0]
         variables: dict[str, Any] = {name: (DIMS, values) for name, values in data.items()}
-        variables["lapsed"] = (DIMS, np.where(keeps[None], 0.0, data["unspent"]))
-        variables["carry_in"] = (DIMS, data["available"] - envelope[None])
         variables["envelope"] = (("programme", "year"), envelope)
         self.dataset = xr.Dataset(
             variables,
@@ -171,8 +178,29 @@ class SimulationResult:
 
     # -- named arrays ---------------------------------------------------------------------
     def __getitem__(self, name: str) -> xr.DataArray:
-        """A per-draw variable by name, e.g. ``res["paid"]``."""
-        return self.dataset[name]
+        """A per-draw variable by name, e.g. ``res["paid"]`` or the derived ``res["unspent"]``.
+
+        Derived variables: ``unspent`` = available − paid; ``exhausted`` = exhaustion_month > 0;
+        ``lapsed`` = unspent that is not carried to the next year; ``carry_in`` = available −
+        envelope.
+        """
+        ds = self.dataset
+        if name in ds:
+            return ds[name]
+        if name == "available":
+            values: Any = self._available()
+        elif name == "unspent":
+            values = self._available() - ds["paid"].values
+        elif name == "exhausted":
+            values = ds["exhaustion_month"].values > 0
+        elif name == "lapsed":
+            values = np.where(self._keeps[None], 0.0, self["unspent"].values)
+        elif name == "carry_in":
+            values = self._available() - ds["envelope"].values[None]
+        else:
+            known = ", ".join([*map(str, ds.data_vars), *DERIVED])
+            raise KeyError(f"no variable {name!r}; variables: {known}")
+        return xr.DataArray(values, coords=ds["paid"].coords, dims=DIMS, name=name)
 
     @property
     def paid(self) -> xr.DataArray:
@@ -187,12 +215,26 @@ class SimulationResult:
     @property
     def available(self) -> xr.DataArray:
         """Envelope plus carry-in per draw, programme and year [unit]; NaN when uncapped."""
-        return self.dataset["available"]
+        return self["available"]
+
+    def _available(self, p: int | None = None) -> NDArray[np.float64]:
+        """Money available, derived from envelopes and payments (all programmes, or ``p``)."""
+        ds = self.dataset
+        pick = slice(None) if p is None else slice(p, p + 1)
+        available = available_by_year(
+            ds["envelope"].values[pick], ds["paid"].values[:, pick, :], self._carry_over[pick]
+        )
+        return available if p is None else available[:, 0, :]
 
     @property
     def exhausted(self) -> xr.DataArray:
         """Whether the money ran out before every claimant was paid in full."""
-        return self.dataset["exhausted"]
+        return self["exhausted"]
+
+    @property
+    def unspent(self) -> xr.DataArray:
+        """Money available but not paid [unit]; NaN when uncapped."""
+        return self["unspent"]
 
     @property
     def draws(self) -> int:
@@ -215,10 +257,18 @@ class SimulationResult:
         return self.scenario.unit
 
     # -- summaries -------------------------------------------------------------------------
-    def _arrays(self) -> dict[str, NDArray[Any]]:
+    def _arrays(self, p: int) -> dict[str, NDArray[Any]]:
+        """Per-draw arrays (draw × year) of programme ``p``, stored and derived.
+
+        Summaries work one programme at a time, so their temporaries stay a fraction of the
+        stored results however many programmes a scenario has.
+        """
         ds = self.dataset
-        d = {name: ds[name].values for name in (*METRICS, "lapsed")}
-        d["month"] = _median_month(d["exhaustion_month"])
+        d = {name: ds[name].values[:, p, :] for name in METRICS}
+        d["available"] = self._available(p)
+        d["unspent"] = d["available"] - d["paid"]
+        d["exhausted"] = d["exhaustion_month"] > 0
+        d["lapsed"] = np.where(self._keeps[p], 0.0, d["unspent"])
         return d
 
     def summary(self) -> pd.DataFrame:
@@ -232,11 +282,17 @@ class SimulationResult:
             …) are draw values; ``budget_at_risk_p95`` is the envelope that covers demand in
             95 % of draws. ``coverage_*`` and ``fill_ratio`` are ratios of totals over draws.
         """
-        stats = _stats(self._arrays(), self.dataset["envelope"].values)
+        envelope = self.dataset["envelope"].values
+        rows = []
+        for p in range(len(self.programmes)):
+            d = self._arrays(p)
+            d["month"] = _median_month(d["exhaustion_month"])
+            rows.append(_stats(d, envelope[p]))
         index = pd.MultiIndex.from_product(
             [self.programmes, self.years], names=["programme", "year"]
         )
-        frame = pd.DataFrame({k: np.asarray(v).ravel() for k, v in stats.items()}, index=index)
+        columns = {k: np.concatenate([np.asarray(r[k]) for r in rows]) for k in rows[0]}
+        frame = pd.DataFrame(columns, index=index)
         frame.insert(0, "label", np.repeat(self.dataset["label"].values, len(self.years)))
         return frame
 
@@ -248,24 +304,25 @@ class SimulationResult:
         among draws that ran out; ``budget_at_risk_*`` the horizon total that covers the
         horizon's demand (with full carry-over) in 80 % / 95 % of draws.
         """
-        d = self._arrays()
-        envelope = self.dataset["envelope"].values.sum(axis=1)
-        horizon = {
-            k: d[k].sum(axis=2)
-            for k in ("demand", "paid", "lapsed", "claimants", "paid_full", "paid_any")
-        }
-        horizon["available"] = np.broadcast_to(envelope, horizon["demand"].shape)
-        horizon["unspent"] = d["unspent"][:, :, -1]
-        horizon["exhausted"] = d["exhausted"].any(axis=2)
-        horizon["month"] = np.full(envelope.shape, np.nan)
-        stats = _stats(horizon, envelope)
-        del stats["exhaustion_month_p50"]
-        first = np.where(horizon["exhausted"], np.argmax(d["exhausted"], axis=2), -1)
+        envelopes = self.dataset["envelope"].values.sum(axis=1)
         years = np.asarray(self.years, dtype=np.float64)
-        stats["first_exhausted_year_p50"] = np.array(
-            [_median(years[column[column >= 0]]) for column in first.T]
-        )
-        frame = pd.DataFrame(stats, index=pd.Index(self.programmes, name="programme"))
+        rows = []
+        for p in range(len(self.programmes)):
+            d = self._arrays(p)
+            horizon = {
+                k: d[k].sum(axis=1)
+                for k in ("demand", "paid", "lapsed", "claimants", "paid_full", "paid_any")
+            }
+            horizon["available"] = np.full(self.draws, envelopes[p])
+            horizon["unspent"] = d["unspent"][:, -1]
+            horizon["exhausted"] = d["exhausted"].any(axis=1)
+            horizon["month"] = np.asarray(np.nan)
+            stats = _stats(horizon, envelopes[p])
+            del stats["exhaustion_month_p50"]
+            first = np.argmax(d["exhausted"], axis=1)[horizon["exhausted"]]
+            stats["first_exhausted_year_p50"] = np.asarray(_median(years[first]))
+            rows.append({k: float(v) for k, v in stats.items()})
+        frame = pd.DataFrame(rows, index=pd.Index(self.programmes, name="programme"))
         frame.insert(0, "label", self.dataset["label"].values)
         return frame
 
@@ -286,8 +343,10 @@ class SimulationResult:
 
     def draws_frame(self) -> pd.DataFrame:
         """Per-draw results as a long table: one row per draw × programme × year."""
-        names = [*METRICS, "lapsed", "carry_in"]
-        return self.dataset[names].to_dataframe().reset_index().drop(columns="label")
+        frame = self.dataset[list(METRICS)].to_dataframe().reset_index().drop(columns="label")
+        for name in DERIVED:
+            frame[name] = self[name].values.reshape(-1)
+        return frame
 
     def stamp(self) -> dict[str, Any]:
         """What identifies this run: scenario, its hash, seed, draws and package version."""
