@@ -65,6 +65,15 @@ def test_run_writes_stamped_outputs(tmp_path: Path) -> None:
     assert not list(tmp_path.glob(".*.tmp"))  # no half-written files left behind
 
 
+def test_unwritable_output_folder_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    code, out = invoke("run", "-n", "10", "--out", str(blocker / "results"))
+    assert code == 1
+    assert "cannot write the results" in out
+    assert "Traceback" not in out
+
+
 def test_run_csv_draws(tmp_path: Path) -> None:
     code, _ = invoke("run", "-n", "50", "--out", str(tmp_path), "--draws-format", "csv")
     assert code == 0

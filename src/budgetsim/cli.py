@@ -291,7 +291,10 @@ def run(
         console = _console()
         print_result(result, console)
         if out is not None:
-            files = write_outputs(result, out, draws_format)  # type: ignore[arg-type]
+            try:
+                files = write_outputs(result, out, draws_format)  # type: ignore[arg-type]
+            except OSError as exc:
+                raise BudgetsimError(f"--out {out}: cannot write the results: {exc}") from None
             console.print("wrote " + ", ".join(str(f) for f in files))
     except BudgetsimError as exc:
         _fail(exc)
@@ -437,7 +440,11 @@ def list_() -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``budgetsim`` command."""
-    cli.main(args=list(argv) if argv is not None else None, prog_name="budgetsim")
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="budgetsim")
+    except KeyboardInterrupt:
+        _console(stderr=True).print("interrupted")
+        raise SystemExit(130) from None
 
 
 if __name__ == "__main__":  # pragma: no cover
