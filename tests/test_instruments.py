@@ -9,6 +9,7 @@ from pydantic import TypeAdapter, ValidationError
 import budgetsim
 from budgetsim.expressions import compile_expression
 from budgetsim.instruments import Inputs, Instrument, entitlement
+from budgetsim.segments import Segments
 from tests.conftest import toy
 
 YEARS = {"years": [2021, 2022, 2023]}
@@ -94,6 +95,54 @@ def test_zhongshan_income_tax_refund() -> None:
     np.testing.assert_allclose(award(spec, tax=[40, 20, 0], income=[200, 200, 0]), [10, 0, 0])
 
 
+PRIZES = {
+    "kind": "prize",
+    "score": "merit",
+    "prizes": [{"count": 1, "amount": "100万元"}, {"count": 2, "amount": 50}],
+}
+
+
+def prizes(merit: list[float], counts: list[int], eligible: list[bool] | None = None) -> np.ndarray:
+    inst = TypeAdapter(Instrument).validate_python({**PRIZES, "source": "t"}, context=YEARS)
+    values = np.asarray(merit, dtype=float)
+    inputs = Inputs(
+        {"merit": values, "year": 2021.0},
+        {"score": compile_expression("merit", {"merit"})},
+        values.size,
+        {},
+        Segments(np.asarray(counts)),
+        None if eligible is None else np.asarray(eligible),
+    )
+    return entitlement(inst, inputs)
+
+
+def test_prizes_by_rank_within_each_draw() -> None:
+    # one first prize of 100万 and two of 50万: ties keep arrival order
+    np.testing.assert_array_equal(prizes([3, 9, 1, 9, 5], [5]), [0, 100, 0, 50, 50])
+    # fewer entrants than prizes: the lower prizes are not awarded
+    np.testing.assert_array_equal(prizes([1, 2], [2]), [50, 100])
+    # draws rank separately
+    np.testing.assert_array_equal(prizes([1, 2, 7, 8], [2, 2]), [50, 100, 50, 100])
+    # ineligible entrants take no rank
+    np.testing.assert_array_equal(prizes([9, 5, 4], [3], [False, True, True]), [0, 100, 50])
+    assert prizes([], [0, 0]).shape == (0,)
+
+
+def test_prizes_pay_the_whole_purse_when_entrants_suffice() -> None:
+    sc = toy(
+        populations__firms__arrivals={"dist": "fixed", "mean": 20, "assumption": "t"},
+        populations__firms__attributes={
+            "merit": {"dist": "uniform", "low": 0, "high": 1, "assumption": "t"}
+        },
+        programmes__grant__instrument={**PRIZES, "source": "t"},
+        programmes__grant__rationing="uncapped",
+        programmes__grant__envelope=None,
+    )
+    res = budgetsim.simulate(sc, draws=50, seed=3)
+    np.testing.assert_array_equal(res.demand.values, 200.0)
+    np.testing.assert_array_equal(res.dataset["claimants"].values, 3)
+
+
 @pytest.mark.parametrize(
     ("spec", "fragment"),
     [
@@ -110,6 +159,8 @@ def test_zhongshan_income_tax_refund() -> None:
             {"kind": "tax_refund", "tax_paid": "t", "taxable_income": "i", "threshold": 2},
             "less than",
         ),
+        ({"kind": "prize", "score": "m", "prizes": []}, "at least 1 item"),
+        ({"kind": "prize", "score": "m", "prizes": [{"count": 0, "amount": 5}]}, "greater than"),
     ],
 )
 def test_bad_instruments(spec: dict[str, Any], fragment: str) -> None:

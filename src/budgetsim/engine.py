@@ -74,7 +74,10 @@ def _programme_year(
     out: dict[str, NDArray[np.generic]],
 ) -> None:
     spec, seg = prog.spec, cohort.segments
-    inputs = Inputs(cohort.attributes, prog.expressions, cohort.size, cohort.categories)
+    mask = None
+    if prog.eligible is not None:
+        mask = np.asarray(prog.eligible.evaluate(cohort.attributes, cohort.size), dtype=bool)
+    inputs = Inputs(cohort.attributes, prog.expressions, cohort.size, cohort.categories, seg, mask)
     ent = entitlement(spec.instrument, inputs)
     if not math.isfinite(float(np.add.reduce(ent))):  # one pass; NaN or inf poison the sum
         bad = int((~np.isfinite(ent)).sum())
@@ -83,8 +86,7 @@ def _programme_year(
             f"of {cohort.size} applicants in {cohort.year}; check the base expression and the "
             "attributes it reads"
         )
-    if prog.eligible is not None:
-        mask = np.asarray(prog.eligible.evaluate(cohort.attributes, cohort.size), dtype=bool)
+    if mask is not None:
         ent = np.where(mask, ent, 0.0)
     capped = prog.envelope is not None
     if prog.envelope is not None:

@@ -22,7 +22,9 @@ from pydantic import Field, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
 
 from budgetsim._model import Amount, Provenance, Spec, years_of
+from budgetsim.errors import SimulationError
 from budgetsim.expressions import Expression
+from budgetsim.segments import Segments
 
 __all__ = [
     "INSTRUMENTS",
@@ -32,6 +34,8 @@ __all__ = [
     "Instrument",
     "InterestSubsidy",
     "Matching",
+    "Prize",
+    "Prizes",
     "Proportional",
     "Range",
     "TaxRefund",
@@ -57,12 +61,18 @@ class Inputs:
         Number of applicants.
     categories
         Labels of each categorical attribute (its arrays hold integer codes).
+    segments
+        Which draw each applicant belongs to, for rules that compare applicants within a draw.
+    eligible
+        Which applicants may claim (None: all); rules that rank applicants rank only these.
     """
 
     attributes: Mapping[str, Any]
     expressions: Mapping[str, Expression]
     size: int
     categories: Mapping[str, tuple[str, ...]]
+    segments: Segments | None = None
+    eligible: NDArray[np.bool_] | None = None
 
     def expr(self, name: str) -> Floats:
         """Evaluate the instrument's expression field ``name`` for every applicant."""
@@ -253,9 +263,28 @@ class TaxRefund(_Instrument):
     expression_fields: ClassVar[tuple[str, ...]] = ("tax_paid", "taxable_income")
 
 
+class Prize(Spec):
+    """``count`` winners receiving ``amount`` each."""
+
+    count: int = Field(ge=1)
+    amount: Amount
+
+
+class Prizes(_Instrument):
+    """A fixed number of winners a year with amounts by rank (competition awards: Jiangmen (六),
+    Zhongshan (十一)). Entrants are ranked by ``score`` within each draw and year, highest
+    first (ties in arrival order); prizes not reached by enough entrants are not awarded.
+    """
+
+    kind: Literal["prize"]
+    score: str
+    prizes: tuple[Prize, ...] = Field(min_length=1)
+    expression_fields: ClassVar[tuple[str, ...]] = ("score",)
+
+
 #: Any instrument, chosen by its ``kind`` field.
 Instrument = Annotated[
-    FixedAmount | Proportional | Tiered | Matching | Range | InterestSubsidy | TaxRefund,
+    FixedAmount | Proportional | Tiered | Matching | Range | InterestSubsidy | TaxRefund | Prizes,
     Field(discriminator="kind"),
 ]
 
@@ -345,6 +374,28 @@ def interest_subsidy(spec: InterestSubsidy, inputs: Inputs) -> Floats:
 def tax_refund(spec: TaxRefund, inputs: Inputs) -> Floats:
     """Entitlement of a tax refund [unit]."""
     return np.maximum(inputs.expr("tax_paid") - spec.threshold * inputs.expr("taxable_income"), 0)
+
+
+@rule(Prizes)
+def prize(spec: Prizes, inputs: Inputs) -> Floats:
+    """Entitlement of a prize: the amount for the entrant's rank within its draw [unit]."""
+    seg = inputs.segments
+    if seg is None:  # pragma: no cover - the engine always passes the segments
+        raise ValueError("prizes rank entrants within a draw: Inputs.segments is required")
+    score = inputs.expr("score")
+    if not np.isfinite(score).all():
+        raise SimulationError(f"the prize score {spec.score!r} is not a finite number")
+    if inputs.eligible is not None:
+        score = np.where(inputs.eligible, score, -np.inf)  # ineligible entrants rank last
+    order = np.lexsort((-score, seg.row))  # by draw, then score; ties in arrival order
+    rank = np.empty(inputs.size, dtype=np.int64)
+    rank[order] = np.arange(inputs.size) - seg.offsets[:-1][seg.row]
+    edges = np.cumsum([p.count for p in spec.prizes])
+    amounts = np.array([p.amount for p in spec.prizes] + [0.0])
+    award = amounts[np.searchsorted(edges, rank, side="right")]
+    if inputs.eligible is not None:
+        award = np.where(inputs.eligible, award, 0.0)
+    return np.asarray(award, dtype=np.float64)
 
 
 def entitlement(spec: Any, inputs: Inputs) -> Floats:
