@@ -197,6 +197,34 @@ def _workers(value: str, draws: int) -> int:
     return int(value)
 
 
+#: Options shared by the commands that simulate.
+DRAWS = click.option(
+    "--draws",
+    "-n",
+    default=10_000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Monte Carlo draws (of each run).",
+)
+SEED = click.option(
+    "--seed",
+    "-s",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Random seed; the same seed gives the same numbers (and the same applicants).",
+)
+WORKERS = click.option(
+    "--workers",
+    "-j",
+    default="auto",
+    show_default=True,
+    metavar="N|auto",
+    help="Worker processes; auto uses every available core for runs of "
+    f"{PROGRESS_MIN_DRAWS:,}+ draws. Results are identical for any number.",
+)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="budgetsim")
 def cli() -> None:
@@ -205,22 +233,8 @@ def cli() -> None:
 
 @cli.command(short_help="Simulate a scenario and print the budget tables.")
 @click.argument("scenario", default=DEFAULT_SCENARIO, metavar="[SCENARIO]")
-@click.option(
-    "--draws",
-    "-n",
-    default=10_000,
-    show_default=True,
-    type=click.IntRange(min=1),
-    help="Monte Carlo draws.",
-)
-@click.option(
-    "--seed",
-    "-s",
-    default=1,
-    show_default=True,
-    type=click.IntRange(min=0),
-    help="Random seed; the same seed gives the same numbers.",
-)
+@DRAWS
+@SEED
 @click.option(
     "--out",
     "-o",
@@ -235,15 +249,7 @@ def cli() -> None:
     metavar="PATH=VALUE",
     help="Override a scenario value, e.g. programmes.rd_reward.instrument.cap=30 (repeatable).",
 )
-@click.option(
-    "--workers",
-    "-j",
-    default="auto",
-    show_default=True,
-    metavar="N|auto",
-    help="Worker processes; auto uses every available core for runs of "
-    f"{PROGRESS_MIN_DRAWS:,}+ draws. Results are identical for any number.",
-)
+@WORKERS
 @click.option(
     "--chunk-draws",
     type=click.IntRange(min=1),
@@ -382,30 +388,9 @@ def print_comparison(comparison: Comparison, console: Console) -> None:
     metavar="PATH=VALUE",
     help="Change the variant (VARIANT, or BASE when no VARIANT is given).",
 )
-@click.option(
-    "--draws",
-    "-n",
-    default=10_000,
-    show_default=True,
-    type=click.IntRange(min=1),
-    help="Monte Carlo draws of each run.",
-)
-@click.option(
-    "--seed",
-    "-s",
-    default=1,
-    show_default=True,
-    type=click.IntRange(min=0),
-    help="Random seed shared by both runs.",
-)
-@click.option(
-    "--workers",
-    "-j",
-    default="auto",
-    show_default=True,
-    metavar="N|auto",
-    help="Worker processes (results are identical for any number).",
-)
+@DRAWS
+@SEED
+@WORKERS
 def compare(
     base: str, variant: str | None, overrides: Sequence[str], draws: int, seed: int, workers: str
 ) -> None:

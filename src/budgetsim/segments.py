@@ -70,10 +70,6 @@ class Segments:
         """Repeat one value per draw for each of the draw's applicants."""
         return np.repeat(per_draw, self.counts)
 
-    def sum(self, values: NDArray[Any]) -> Floats:
-        """Per-draw sums, added in arrival order within each draw."""
-        return np.bincount(self.row, weights=values, minlength=self.draws).astype(np.float64)
-
     def count(self, mask: NDArray[np.bool_]) -> NDArray[np.int64]:
         """Per-draw number of True elements."""
         bounds = self.offsets.tolist()
