@@ -88,11 +88,8 @@ def _programme_year(
         )
     if mask is not None:
         ent = np.where(mask, ent, 0.0)
-    capped = prog.envelope is not None
-    if prog.envelope is not None:
-        available = prog.envelope[y] + carry[:, p]
-    else:
-        available = np.full(seg.draws, np.nan)
+    envelope = prog.envelope
+    available = envelope[y] + carry[:, p] if envelope is not None else np.full(seg.draws, np.nan)
     values = {}
     for key, expr in prog.rationing.items():
         value = np.asarray(expr.evaluate(cohort.attributes, cohort.size), dtype=np.float64)
@@ -111,7 +108,7 @@ def _programme_year(
     out["claimants"][:, p, y] = seg.count(claimant)
     out["paid_full"][:, p, y] = seg.count(claimant & (paid >= ent))
     out["paid_any"][:, p, y] = seg.count(paid > 0)
-    if not capped:
+    if envelope is None:
         return
     first = claims.boundary
     out["exhaustion_month"][:, p, y] = np.where(first >= 0, cohort.month_of(first), 0)

@@ -334,11 +334,16 @@ def proportional(spec: Proportional, inputs: Inputs) -> Floats:
 def tiered(spec: Tiered, inputs: Inputs) -> Floats:
     """Entitlement of a tiered instrument: the best bracket met, 0 if none [unit]."""
     best = np.zeros(inputs.size)
+    shared: Floats | None = None  # the instrument's own base, evaluated once for all brackets
     for i, bracket in enumerate(spec.brackets):
         if bracket.amount is not None:
             value = np.full(inputs.size, bracket.amount)
         else:
-            base = inputs.expr(f"brackets.{i}.base" if bracket.base is not None else "base")
+            if bracket.base is not None:
+                base = inputs.expr(f"brackets.{i}.base")
+            else:
+                shared = inputs.expr("base") if shared is None else shared
+                base = shared
             value = np.maximum(base, 0.0) * bracket.rate
         if bracket.cap is not None:
             np.minimum(value, bracket.cap, out=value)
