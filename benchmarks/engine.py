@@ -28,9 +28,10 @@ import numpy as np
 
 import budgetsim
 from budgetsim.engine import _chunks
-from budgetsim.population import MONTHS, _month_shares, draw_cohorts, stream
+from budgetsim.population import MONTHS, _month_shares, draw_cohorts
 from budgetsim.scenario import compile_scenario
 from budgetsim.scenario.load import validate_data
+from budgetsim.streams import stream
 
 MEDIAN, SIGMA, RATE, CAP, ENVELOPE = 100.0, 1.0, 0.1, 50.0, 36_000.0
 

@@ -20,9 +20,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from budgetsim._allocator import tune_allocator
-from budgetsim.carry import carry_out
 from budgetsim.errors import BudgetsimError, SimulationError
+from budgetsim.funds import fund_year
 from budgetsim.instruments import Inputs, entitlement
+from budgetsim.limits import apply_limit
 from budgetsim.population import Cohort, draw_cohorts
 from budgetsim.rationing import RATIONING, Claims
 from budgetsim.results import METRICS, SimulationResult
@@ -46,8 +47,9 @@ class _Chunk:
     stop: int
 
 
-def _metrics(chunk: _Chunk) -> dict[str, NDArray[np.generic]]:
-    """Per-draw metrics of one chunk, each shaped (draws, programmes, years)."""
+def _metrics(chunk: _Chunk) -> tuple[dict[str, NDArray[np.generic]], NDArray[np.float64]]:
+    """Per-draw metrics of one chunk, each shaped (draws, programmes, years), and the
+    multi-year total of each fund, shaped (draws, funds)."""
     plan = chunk.plan
     draws = range(chunk.start, chunk.stop)
     n, n_prog, n_year = len(draws), len(plan.programmes), len(plan.years)
@@ -57,22 +59,51 @@ def _metrics(chunk: _Chunk) -> dict[str, NDArray[np.generic]]:
         for pop in plan.populations
         if pop.id in plan.by_population
     }
-    carry = np.zeros((n, n_prog))
+    totals = np.empty((n, len(plan.funds)))
+    for f, fund in enumerate(plan.funds):
+        totals[:, f] = fund.totals(chunk.entropy, draws)
+    envelopes = [fund.envelopes(totals[:, f]) for f, fund in enumerate(plan.funds)]
+    carry = np.zeros((n, len(plan.funds)))
     for y in range(n_year):
-        for p, prog in enumerate(plan.programmes):
-            cohort = cohorts[prog.population][y]
-            _programme_year(prog, cohort, y, p, carry, out)
-    return out
+        year = [cohorts[prog.population][y] for prog in plan.programmes]
+        _year(plan, y, year, [e[:, y] for e in envelopes], carry, out)
+    return out, totals
 
 
-def _programme_year(
-    prog: ProgrammePlan,
-    cohort: Cohort,
+def _year(
+    plan: Plan,
     y: int,
-    p: int,
+    year: list[Cohort],
+    envelopes: list[NDArray[np.float64]],
     carry: NDArray[np.float64],
     out: dict[str, NDArray[np.generic]],
 ) -> None:
+    """One year of every programme: entitlements, limits, then payments fund by fund.
+
+    ``year`` holds each programme's cohort, ``envelopes`` each fund's envelope per draw;
+    ``carry`` (draws, funds) is updated in place.
+    """
+    programmes = plan.programmes
+    ents = [_entitlement(prog, cohort) for prog, cohort in zip(programmes, year, strict=True)]
+    for limit in plan.limits:
+        apply_limit(ents, limit.members, limit.exclusive, limit.cap)
+    claims = [
+        _claims(prog, cohort, ent) for prog, cohort, ent in zip(programmes, year, ents, strict=True)
+    ]
+    for p, prog in enumerate(programmes):
+        if not type(prog.spec.rationing).capped:
+            _pay(prog, claims[p], year[p], y, p, out)
+
+    def pay(p: int, open_to: NDArray[np.float64]) -> NDArray[np.float64]:
+        return _pay(programmes[p], claims[p].with_available(open_to), year[p], y, p, out)
+
+    for f, fund in enumerate(plan.funds):
+        demand = [claims[p].demand for p in fund.members]
+        _, carry[:, f] = fund_year(fund, envelopes[f], carry[:, f], demand, pay)
+
+
+def _entitlement(prog: ProgrammePlan, cohort: Cohort) -> NDArray[np.float64]:
+    """Entitlements of one programme-year, 0 for ineligible applicants [unit]."""
     spec, seg = prog.spec, cohort.segments
     mask = None
     if prog.eligible is not None:
@@ -86,10 +117,11 @@ def _programme_year(
             f"of {cohort.size} applicants in {cohort.year}; check the base expression and the "
             "attributes it reads"
         )
-    if mask is not None:
-        ent = np.where(mask, ent, 0.0)
-    envelope = prog.envelope
-    available = envelope[y] + carry[:, p] if envelope is not None else np.full(seg.draws, np.nan)
+    return np.where(mask, ent, 0.0) if mask is not None else ent
+
+
+def _claims(prog: ProgrammePlan, cohort: Cohort, ent: NDArray[np.float64]) -> Claims:
+    """The claims of one programme-year, with the values its rationing rule reads."""
     values = {}
     for key, expr in prog.rationing.items():
         value = np.asarray(expr.evaluate(cohort.attributes, cohort.size), dtype=np.float64)
@@ -99,20 +131,31 @@ def _programme_year(
                 f"for some applicants in {cohort.year}"
             )
         values[key] = value
-    claims = Claims(ent, seg, available, values)
-    payout = RATIONING[spec.rationing.rule](spec.rationing, claims)
-    paid = payout.paid
+    return Claims(ent, cohort.segments, np.full(cohort.segments.draws, np.nan), values)
+
+
+def _pay(
+    prog: ProgrammePlan,
+    claims: Claims,
+    cohort: Cohort,
+    y: int,
+    p: int,
+    out: dict[str, NDArray[np.generic]],
+) -> NDArray[np.float64]:
+    """Ration one programme-year, record its per-draw metrics, return the total paid."""
+    seg, rule = cohort.segments, prog.spec.rationing
+    payout = RATIONING[rule.rule](rule, claims)
+    paid, ent = payout.paid, claims.entitlement
     claimant = ent > 0
     out["demand"][:, p, y] = claims.demand
     out["paid"][:, p, y] = payout.total
     out["claimants"][:, p, y] = seg.count(claimant)
     out["paid_full"][:, p, y] = seg.count(claimant & (paid >= ent))
     out["paid_any"][:, p, y] = seg.count(paid > 0)
-    if envelope is None:
-        return
-    first = claims.boundary
-    out["exhaustion_month"][:, p, y] = np.where(first >= 0, cohort.month_of(first), 0)
-    carry[:, p] = carry_out(available, payout.total, spec.carry_over)
+    if type(rule).capped:
+        first = claims.boundary
+        out["exhaustion_month"][:, p, y] = np.where(first >= 0, cohort.month_of(first), 0)
+    return payout.total
 
 
 def _chunks(plan: Plan, draws: int, chunk_draws: int | None) -> list[tuple[int, int]]:
@@ -188,12 +231,17 @@ def simulate(
     chunks = [_Chunk(plan, entropy, a, b) for a, b in _chunks(plan, draws, chunk_draws)]
     n_prog, n_year = len(plan.programmes), len(plan.years)
     data = {name: np.empty((draws, n_prog, n_year), dtype=dt) for name, dt in METRICS.items()}
+    totals = np.empty((draws, len(plan.funds)))
     done = 0
 
-    def collect(chunk: _Chunk, metrics: dict[str, NDArray[np.generic]]) -> None:
+    def collect(
+        chunk: _Chunk, result: tuple[dict[str, NDArray[np.generic]], NDArray[np.float64]]
+    ) -> None:
         nonlocal done
+        metrics, fund_totals = result
         for name, values in metrics.items():
             data[name][chunk.start : chunk.stop] = values
+        totals[chunk.start : chunk.stop] = fund_totals
         done += chunk.stop - chunk.start
         if progress is not None:
             progress(done, draws)
@@ -211,6 +259,8 @@ def simulate(
     return SimulationResult(
         scenario=scenario,
         data=data,
+        funds=plan.funds,
+        fund_totals=totals,
         envelope=envelope,
         seed=seed,
         entropy=entropy,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["UNITS", "AmountError", "format_amount", "parse_amount", "unit_factor"]
+__all__ = ["UNITS", "AmountError", "format_amount", "parse_amount", "parse_range", "unit_factor"]
 
 #: Size of each unit in yuan.
 UNITS: dict[str, float] = {
@@ -24,10 +24,9 @@ UNITS: dict[str, float] = {
 }
 
 _NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
-_AMOUNT = re.compile(
-    rf"^({_NUMBER})\s*({'|'.join(sorted(map(re.escape, UNITS), key=len, reverse=True))})?$"
-)
-_RANGE = re.compile(rf"^{_NUMBER}\s*[-~～至到]\s*{_NUMBER}")
+_UNIT = "|".join(sorted(map(re.escape, UNITS), key=len, reverse=True))
+_AMOUNT = re.compile(rf"^({_NUMBER})\s*({_UNIT})?$")
+_RANGE = re.compile(rf"^{_NUMBER}\s*(?:{_UNIT})?\s*[-~～至到]\s*{_NUMBER}")
 
 
 class AmountError(ValueError):
@@ -103,6 +102,33 @@ def parse_amount(value: object, unit: str = "万元") -> float:
     if match.group(2) is None:
         return number
     return number * UNITS[match.group(2)] / unit_factor(unit)
+
+
+def parse_range(value: str, unit: str = "万元") -> tuple[float, float]:
+    """Convert a range such as ``"1000-1500万元"`` to ``(low, high)`` in ``unit``.
+
+    The unit written after the second number applies to both, unless the first has its own.
+
+    Examples
+    --------
+    >>> parse_range("1000-1500万元")
+    (1000.0, 1500.0)
+    >>> parse_range("0.1亿～1500万", "万元")
+    (1000.0, 1500.0)
+    """
+    text = unicodedata.normalize("NFKC", value).replace(",", "").replace(" ", "").strip()
+    parts = re.split(r"[-~～至到]", text, maxsplit=1) if _RANGE.match(text) else []
+    if len(parts) != 2:
+        raise AmountError(f"expected a range such as '1000-1500万元', found {value!r}")
+    high = parse_amount(parts[1], unit)
+    first = _AMOUNT.match(parts[0])
+    if first is not None and first.group(2) is None:
+        second = _AMOUNT.match(parts[1])
+        suffix = second.group(2) if second is not None and second.group(2) else ""
+        low = parse_amount(parts[0] + suffix, unit)
+    else:
+        low = parse_amount(parts[0], unit)
+    return low, high
 
 
 def format_amount(value: float, unit: str = "万元", digits: int = 0) -> str:

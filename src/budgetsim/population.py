@@ -22,17 +22,12 @@ from numpy.typing import NDArray
 from budgetsim.errors import SimulationError
 from budgetsim.scenario.compile import PopulationPlan
 from budgetsim.segments import Segments
+from budgetsim.streams import stream
 
-__all__ = ["Cohort", "draw_cohorts", "stream"]
+__all__ = ["Cohort", "draw_cohorts"]
 
 Floats = NDArray[np.float64]
 MONTHS = 12
-
-
-def stream(entropy: int, draw: int, key: int) -> np.random.Generator:
-    """The random stream of one draw of one population (or other named component)."""
-    seq = np.random.SeedSequence(entropy, spawn_key=(draw, key))
-    return np.random.Generator(np.random.PCG64(seq))
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,14 @@ class Claims:
     available: Floats
     values: Mapping[str, Floats] = field(default_factory=dict)
 
+    def with_available(self, available: Floats) -> Claims:
+        """The same claims with other money available, keeping what is already computed."""
+        other = Claims(self.entitlement, self.segments, available, self.values)
+        for name in ("running", "demand"):
+            if name in self.__dict__:
+                other.__dict__[name] = self.__dict__[name]
+        return other
+
     @cached_property
     def running(self) -> Floats:
         """Cumulative entitlement after each applicant, per draw, in arrival order [unit]."""

@@ -18,7 +18,7 @@ import xarray as xr
 from numpy.typing import NDArray
 
 from budgetsim import __version__
-from budgetsim.carry import available_by_year
+from budgetsim.funds import FundPlan, fund_flow
 from budgetsim.scenario import Scenario
 
 __all__ = ["DERIVED", "METRICS", "SimulationResult"]
@@ -143,6 +143,8 @@ class SimulationResult:
         scenario: Scenario,
         data: dict[str, NDArray[Any]],
         *,
+        funds: tuple[FundPlan, ...],
+        fund_totals: NDArray[np.float64],
         envelope: NDArray[np.float64],
         seed: int | None,
         entropy: int,
@@ -156,21 +158,27 @@ class SimulationResult:
         self.scenario_hash = scenario_hash
         self.elapsed = elapsed
         self.chunk_draws = chunk_draws
+        self.funds = funds
         progs = scenario.programmes
         years = list(scenario.years)
-        self._carry_over = np.array([p.carry_over for p in progs.values()], dtype=bool)
+        #: Fund of each programme (index), and whether it is the programme's own envelope.
+        self._fund_of: dict[int, int] = {p: f for f, fund in enumerate(funds) for p in fund.members}
         last = np.arange(len(years)) == len(years) - 1
-        #: Programme-years whose unspent money moves to the next year rather than lapsing.
-        self._keeps = self._carry_over[:, None] & ~last[None, :]
+        #: Per fund, the years whose unspent money moves to the next year rather than lapsing.
+        self._keeps = np.array([fund.carry_over & ~last for fund in funds]).reshape(
+            len(funds), len(years)
+        )
         draws = data["demand"].shape[0]
         variables: dict[str, Any] = {name: (DIMS, values) for name, values in data.items()}
         variables["envelope"] = (("programme", "year"), envelope)
+        variables["envelope_total"] = (("draw", "fund"), fund_totals)
         self.dataset = xr.Dataset(
             variables,
             coords={
                 "draw": np.arange(draws),
                 "programme": list(progs),
                 "year": years,
+                "fund": [fund.id for fund in funds],
                 "label": ("programme", [p.label for p in progs.values()]),
             },
             attrs={"unit": scenario.unit, "scenario": scenario.id},
@@ -187,19 +195,10 @@ class SimulationResult:
         ds = self.dataset
         if name in ds:
             return ds[name]
-        if name == "available":
-            values: Any = self._available()
-        elif name == "unspent":
-            values = self._available() - ds["paid"].values
-        elif name == "exhausted":
-            values = ds["exhaustion_month"].values > 0
-        elif name == "lapsed":
-            values = np.where(self._keeps[None], 0.0, self["unspent"].values)
-        elif name == "carry_in":
-            values = self._available() - ds["envelope"].values[None]
-        else:
+        if name not in DERIVED:
             known = ", ".join([*map(str, ds.data_vars), *DERIVED])
             raise KeyError(f"no variable {name!r}; variables: {known}")
+        values = np.stack([self._arrays(p)[name] for p in range(len(self.programmes))], axis=1)
         return xr.DataArray(values, coords=ds["paid"].coords, dims=DIMS, name=name)
 
     @property
@@ -217,14 +216,23 @@ class SimulationResult:
         """Envelope plus carry-in per draw, programme and year [unit]; NaN when uncapped."""
         return self["available"]
 
-    def _available(self, p: int | None = None) -> NDArray[np.float64]:
-        """Money available, derived from envelopes and payments (all programmes, or ``p``)."""
+    def _fund_flow(self, f: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Money open to each member of fund ``f`` and in the fund, per draw and year."""
         ds = self.dataset
-        pick = slice(None) if p is None else slice(p, p + 1)
-        available = available_by_year(
-            ds["envelope"].values[pick], ds["paid"].values[:, pick, :], self._carry_over[pick]
+        return fund_flow(
+            self.funds[f],
+            ds["envelope_total"].values[:, f],
+            ds["demand"].values,
+            ds["paid"].values,
         )
-        return available if p is None else available[:, 0, :]
+
+    def _available(self, p: int) -> NDArray[np.float64]:
+        """Money open to programme ``p`` per draw and year [unit]; NaN when uncapped."""
+        f = self._fund_of.get(p)
+        if f is None:
+            return np.full((self.draws, len(self.years)), np.nan)
+        members, _ = self._fund_flow(f)
+        return members[:, self.funds[f].members.index(p), :]
 
     @property
     def exhausted(self) -> xr.DataArray:
@@ -266,9 +274,16 @@ class SimulationResult:
         ds = self.dataset
         d = {name: ds[name].values[:, p, :] for name in METRICS}
         d["available"] = self._available(p)
-        d["unspent"] = d["available"] - d["paid"]
         d["exhausted"] = d["exhaustion_month"] > 0
-        d["lapsed"] = np.where(self._keeps[p], 0.0, d["unspent"])
+        f = self._fund_of.get(p)
+        nan = np.full(d["paid"].shape, np.nan)
+        if f is None or self.funds[f].shared:  # uncapped, or a share of a fund's money
+            d["unspent"] = d["lapsed"] = d["carry_in"] = nan
+            return d
+        d["unspent"] = d["available"] - d["paid"]
+        d["lapsed"] = np.where(self._keeps[f], 0.0, d["unspent"])
+        totals = ds["envelope_total"].values[:, f]
+        d["carry_in"] = d["available"] - self.funds[f].envelopes(totals)
         return d
 
     def summary(self) -> pd.DataFrame:
@@ -296,6 +311,49 @@ class SimulationResult:
         frame.insert(0, "label", np.repeat(self.dataset["label"].values, len(self.years)))
         return frame
 
+    def fund_summary(self) -> pd.DataFrame:
+        """Summary statistics per shared fund (资金池) and year.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by (fund, year): the fund's envelope (expected value for a ranged total),
+            money available, its members' demand and payments together, what is left and lapses,
+            P(exhausted) (the members' demand passed the money) and the budget at risk of the
+            members' demand. Empty when the scenario has no shared fund.
+        """
+        rows, ids = [], []
+        ds = self.dataset
+        for f, fund in enumerate(self.funds):
+            if not fund.shared:
+                continue
+            _, available = self._fund_flow(f)
+            members = list(fund.members)
+            d: dict[str, Any] = {
+                "demand": ds["demand"].values[:, members, :].sum(axis=1),
+                "paid": ds["paid"].values[:, members, :].sum(axis=1),
+                "available": available,
+            }
+            d["unspent"] = available - d["paid"]
+            d["lapsed"] = np.where(self._keeps[f], 0.0, d["unspent"])
+            d["exhausted"] = d["demand"] > available
+            months = ds["exhaustion_month"].values[:, members, :].astype(np.float64)
+            months[months == 0] = np.inf
+            first = months.min(axis=1)
+            d["month"] = _median_month(np.where(np.isfinite(first), first, 0).astype(np.int8))
+            for name in ("claimants", "paid_full", "paid_any"):
+                d[name] = ds[name].values[:, members, :].sum(axis=1)
+            rows.append(_stats(d, fund.amounts))
+            ids.append(fund.id)
+        if not rows:
+            return pd.DataFrame()
+        index = pd.MultiIndex.from_product([ids, self.years], names=["fund", "year"])
+        columns = {k: np.concatenate([np.asarray(r[k]) for r in rows]) for k in rows[0]}
+        frame = pd.DataFrame(columns, index=index)
+        labels = {fund.id: fund.label for fund in self.funds}
+        frame.insert(0, "label", [labels[i] for i, _ in frame.index])
+        return frame
+
     def totals(self) -> pd.DataFrame:
         """Summary statistics per programme over all years together.
 
@@ -305,6 +363,7 @@ class SimulationResult:
         horizon's demand (with full carry-over) in 80 % / 95 % of draws.
         """
         envelopes = self.dataset["envelope"].values.sum(axis=1)
+        fund_totals = self.dataset["envelope_total"].values
         years = np.asarray(self.years, dtype=np.float64)
         rows = []
         for p in range(len(self.programmes)):
@@ -313,7 +372,9 @@ class SimulationResult:
                 k: d[k].sum(axis=1)
                 for k in ("demand", "paid", "lapsed", "claimants", "paid_full", "paid_any")
             }
-            horizon["available"] = np.full(self.draws, envelopes[p])
+            f = self._fund_of.get(p)
+            own = f is not None and not self.funds[f].shared
+            horizon["available"] = fund_totals[:, f] if own else np.full(self.draws, np.nan)
             horizon["unspent"] = d["unspent"][:, -1]
             horizon["exhausted"] = d["exhausted"].any(axis=1)
             horizon["month"] = np.asarray(np.nan)

@@ -8,7 +8,6 @@ reported together.
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -18,10 +17,12 @@ from numpy.typing import NDArray
 from budgetsim.distributions import AttributeDist
 from budgetsim.errors import ExpressionError, Problem, ScenarioError, did_you_mean
 from budgetsim.expressions import FUNCTIONS, Expression, compile_expression
+from budgetsim.funds import FundPlan
 from budgetsim.instruments import FixedAmount
-from budgetsim.scenario.model import Population, Programme, Scenario
+from budgetsim.scenario.model import Envelope, Population, Programme, Scenario
+from budgetsim.streams import stream_key
 
-__all__ = ["Plan", "PopulationPlan", "ProgrammePlan", "compile_scenario"]
+__all__ = ["LimitPlan", "Plan", "PopulationPlan", "ProgrammePlan", "compile_scenario"]
 
 RESERVED = {"year", *FUNCTIONS, "and", "or", "not", "if", "else", "True", "False"}
 
@@ -52,6 +53,20 @@ class ProgrammePlan:
 
 
 @dataclass(frozen=True)
+class LimitPlan:
+    """A no-double-dipping rule over programmes that pay the same applicants.
+
+    ``members`` are programme indices in the order listed (see
+    :class:`budgetsim.scenario.model.Limit`).
+    """
+
+    id: str
+    members: tuple[int, ...]
+    exclusive: bool
+    cap: float | None
+
+
+@dataclass(frozen=True)
 class Plan:
     """Everything the engine needs, derived once from a scenario."""
 
@@ -59,16 +74,13 @@ class Plan:
     populations: tuple[PopulationPlan, ...]
     programmes: tuple[ProgrammePlan, ...]
     by_population: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    funds: tuple[FundPlan, ...] = ()
+    limits: tuple[LimitPlan, ...] = ()
 
     @property
     def years(self) -> tuple[int, ...]:
         """The scenario years."""
         return self.scenario.years
-
-
-def _stream_key(name: str) -> int:
-    """A stable 32-bit number for a name, so random streams do not depend on file order."""
-    return zlib.crc32(name.encode("utf-8"))
 
 
 class _Checker:
@@ -115,7 +127,7 @@ def _population(pid: str, spec: Population, check: _Checker) -> PopulationPlan:
     return PopulationPlan(
         id=pid,
         spec=spec,
-        stream_key=_stream_key(pid),
+        stream_key=stream_key(pid),
         attributes=tuple(spec.attributes.items()),
         derived=tuple(derived),
         categories=categories,
@@ -161,13 +173,6 @@ def _programme(
     if isinstance(instrument, FixedAmount) and instrument.by is not None:
         _check_category_table(base, instrument, categories, check)
     capped = type(spec.rationing).capped
-    if capped and spec.envelope is None:
-        check.add(
-            f"{base}.envelope",
-            f"rationing rule {spec.rationing.rule!r} needs an envelope",
-            expected='envelope = { per_year = … } or { total = …, split = "equal" }, '
-            'or rationing = "uncapped"',
-        )
     if not capped and spec.envelope is not None:
         check.add(
             f"{base}.envelope",
@@ -250,6 +255,8 @@ def compile_scenario(scenario: Scenario, file: str | None = None) -> Plan:
         plan = _programme(pid, spec, populations, len(scenario.years), check)
         if plan is not None:
             programmes.append(plan)
+    funds = _funds(scenario, check)
+    limits = _limits(scenario, check)
     if check.problems:
         raise ScenarioError(check.problems, file)
     used: dict[str, list[int]] = {}
@@ -260,4 +267,140 @@ def compile_scenario(scenario: Scenario, file: str | None = None) -> Plan:
         populations=tuple(populations.values()),
         programmes=tuple(programmes),
         by_population={k: tuple(v) for k, v in used.items()},
+        funds=funds,
+        limits=limits,
     )
+
+
+def _fund(
+    fid: str,
+    label: str,
+    envelope: Envelope,
+    members: tuple[int, ...],
+    allocation: str,
+    carry_over: bool,
+    n_years: int,
+    shared: bool,
+) -> FundPlan:
+    return FundPlan(
+        id=fid,
+        label=label,
+        members=members,
+        allocation=allocation,  # type: ignore[arg-type]
+        carry_over=carry_over,
+        amounts=envelope.amounts(n_years),
+        weights=envelope.weights(n_years),
+        draw=envelope.draw,
+        stream_key=stream_key(f"fund:{fid}"),
+        shared=shared,
+    )
+
+
+def _funds(scenario: Scenario, check: _Checker) -> tuple[FundPlan, ...]:
+    """Every programme's own envelope, then the shared funds; checks membership."""
+    index = {pid: i for i, pid in enumerate(scenario.programmes)}
+    n_years = len(scenario.years)
+    funds: list[FundPlan] = []
+    owner: dict[str, str] = {}
+    for fid, fund in scenario.funds.items():
+        base = f"funds.{fid}"
+        if fid in index:
+            check.add(base, "a fund needs an id of its own; a programme has this one")
+        members: list[int] = []
+        for k, pid in enumerate(fund.members):
+            path = f"{base}.members.{k}"
+            if pid not in index:
+                hint = did_you_mean(pid, index)
+                check.add(
+                    path,
+                    "no such programme",
+                    expected="one of " + ", ".join(index),
+                    found=repr(pid),
+                    hint=f"did you mean {hint!r}?" if hint else "",
+                )
+                continue
+            spec = scenario.programmes[pid]
+            if pid in owner:
+                check.add(path, f"{pid!r} is already a member of fund {owner[pid]!r}")
+            elif spec.envelope is not None:
+                check.add(path, f"{pid!r} has an envelope of its own; remove it to share this fund")
+            elif not type(spec.rationing).capped:
+                check.add(path, f"{pid!r} is uncapped; a fund member needs a capped rationing rule")
+            elif spec.carry_over:
+                check.add(
+                    f"programmes.{pid}.carry_over",
+                    f"carry-over of a shared fund is set on the fund ({base}.carry_over)",
+                )
+            owner[pid] = fid
+            members.append(index[pid])
+        funds.append(
+            _fund(
+                fid,
+                fund.label,
+                fund.envelope,
+                tuple(members),
+                fund.allocation,
+                fund.carry_over,
+                n_years,
+                True,
+            )
+        )
+    own = []
+    for pid, spec in scenario.programmes.items():
+        capped = type(spec.rationing).capped
+        if capped and spec.envelope is not None:
+            own.append(
+                _fund(
+                    pid,
+                    spec.label,
+                    spec.envelope,
+                    (index[pid],),
+                    "priority",
+                    spec.carry_over,
+                    n_years,
+                    False,
+                )
+            )
+        elif capped and pid not in owner:
+            check.add(
+                f"programmes.{pid}.envelope",
+                f"rationing rule {spec.rationing.rule!r} needs an envelope",
+                expected='envelope = { per_year = … } or { total = …, split = "equal" }, '
+                'a shared fund that lists it among its members, or rationing = "uncapped"',
+            )
+    return (*own, *funds)
+
+
+def _limits(scenario: Scenario, check: _Checker) -> tuple[LimitPlan, ...]:
+    """No-double-dipping rules; their programmes must pay the same population."""
+    index = {pid: i for i, pid in enumerate(scenario.programmes)}
+    limits = []
+    for lid, limit in scenario.limits.items():
+        base = f"limits.{lid}"
+        members = []
+        for k, pid in enumerate(limit.programmes):
+            if pid not in index:
+                hint = did_you_mean(pid, index)
+                check.add(
+                    f"{base}.programmes.{k}",
+                    "no such programme",
+                    expected="one of " + ", ".join(index),
+                    found=repr(pid),
+                    hint=f"did you mean {hint!r}?" if hint else "",
+                )
+            else:
+                members.append(index[pid])
+        names = [scenario.programmes[p].population for p in limit.programmes if p in index]
+        if len(set(names)) > 1:
+            check.add(
+                f"{base}.programmes",
+                "no double-dipping compares the same applicants: every programme must draw on "
+                "one population",
+                found=", ".join(
+                    f"{p} → {n}" for p, n in zip(limit.programmes, names, strict=False)
+                ),
+            )
+        if len(set(members)) != len(members):
+            check.add(f"{base}.programmes", "a programme is listed twice")
+        limits.append(LimitPlan(lid, tuple(members), limit.exclusive, limit.cap))
+    return tuple(limits)

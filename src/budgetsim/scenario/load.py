@@ -220,11 +220,15 @@ def _path(loc: tuple[Any, ...], raw: Any) -> list[str]:
         if in_dict or in_list:
             node = node[key]
             parts.append(str(key))
-        elif isinstance(node, dict) and key in _tags(node):
+        elif key in UNION_TAGS or (isinstance(node, dict) and key in _tags(node)):
             continue  # the discriminated union's branch, not a key of the file
         elif last and key != "[key]" and not str(key).startswith(("function-", "tagged")):
             parts.append(str(key))
     return parts
+
+
+#: Branch names of unions chosen by the shape of a value (e.g. an amount or a range).
+UNION_TAGS = {"single_amount", "amount_range"}
 
 
 def _tags(node: dict[str, Any]) -> set[Any]:

@@ -9,23 +9,34 @@ population, the names in expressions) are checked when the scenario is compiled
 from __future__ import annotations
 
 import itertools
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import Field, field_validator, model_validator
+from pydantic import (
+    Discriminator,
+    Field,
+    Tag,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
-from budgetsim._model import Amount, PerYearAmount, Provenance, Spec
+from budgetsim._model import Amount, PerYearAmount, Provenance, Spec, years_of
 from budgetsim.distributions import ArrivalDist, AttributeDist
+from budgetsim.funds import EnvelopeDraw
 from budgetsim.instruments import Instrument
-from budgetsim.money import UNITS
+from budgetsim.money import UNITS, AmountError, parse_range
 from budgetsim.rationing import Rationing
 
 __all__ = [
     "Derived",
     "Envelope",
+    "EnvelopeRange",
+    "Fund",
     "Header",
+    "Limit",
     "Population",
     "Programme",
     "Scenario",
@@ -119,45 +130,176 @@ class Population(Spec):
     derived: dict[Ident, Derived] = Field(default_factory=dict)
 
 
+class EnvelopeRange(Spec):
+    """A total stated as a range (三年安排1000-1500万元): an uncertain input, drawn per draw.
+
+    ``dist = "uniform"`` (default) spreads it evenly between ``low`` and ``high``;
+    ``"triangular"`` peaks at ``mode``. A text such as ``"1000-1500万元"`` is a uniform range.
+    """
+
+    low: Amount
+    high: Amount
+    dist: Literal["uniform", "triangular"] = "uniform"
+    mode: Amount | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, data: Any, info: ValidationInfo) -> Any:
+        if isinstance(data, str):
+            unit = str((info.context or {}).get("unit", "万元"))
+            try:
+                low, high = parse_range(data, unit)
+            except AmountError as exc:
+                raise PydanticCustomError("amount", str(exc)) from None
+            return {"low": low, "high": high}
+        return data
+
+    @model_validator(mode="after")
+    def _ordered(self) -> EnvelopeRange:
+        if self.low > self.high:
+            raise PydanticCustomError(
+                "order",
+                "expected low ≤ high, found low={a} and high={b}",
+                {"a": self.low, "b": self.high},
+            )
+        if (self.dist == "triangular") != (self.mode is not None):
+            raise PydanticCustomError("range", 'mode goes with dist = "triangular", and only there')
+        if self.mode is not None and not self.low <= self.mode <= self.high:
+            raise PydanticCustomError(
+                "range", "expected low ≤ mode ≤ high, found mode={m}", {"m": self.mode}
+            )
+        return self
+
+    def to_draw(self) -> EnvelopeDraw:
+        """The range as the engine samples it."""
+        return EnvelopeDraw(self.low, self.high, self.dist, self.mode)
+
+
+def _total_kind(value: Any) -> str:
+    if isinstance(value, dict | EnvelopeRange):
+        return "amount_range"
+    if isinstance(value, str) and parse_range_or_none(value) is not None:
+        return "amount_range"
+    return "single_amount"
+
+
+def parse_range_or_none(text: str) -> tuple[float, float] | None:
+    """``(low, high)`` when ``text`` is a range such as ``"1000-1500万元"``, else None."""
+    try:
+        return parse_range(text, "万元")
+    except AmountError:
+        return None
+
+
 class Envelope(Provenance):
-    """Money set aside for a programme: ``per_year`` amounts, or a ``total`` with a ``split``.
+    """Money set aside for a programme or fund: ``per_year`` amounts, or a ``total`` with a
+    ``split``.
 
     A total is split across the years equally (``split = "equal"``) or by weights
-    (``split = [0.3, 0.33, 0.37]``, normalised to sum to 1).
+    (``split = [0.3, 0.33, 0.37]``, normalised to sum to 1). A total may be a range
+    (``total = "1000-1500万元"`` or ``total = { low = …, high = …, dist = "triangular",
+    mode = … }``): each draw then takes its total from that distribution.
     """
 
     per_year: PerYearAmount | None = None
-    total: Amount | None = None
+    total: (
+        Annotated[
+            Annotated[Amount, Tag("single_amount")] | Annotated[EnvelopeRange, Tag("amount_range")],
+            Discriminator(_total_kind),
+        ]
+        | None
+    ) = None
     split: Literal["equal"] | tuple[float, ...] = "equal"
 
     @model_validator(mode="after")
-    def _one_form(self) -> Envelope:
+    def _one_form(self, info: ValidationInfo) -> Envelope:
         if (self.per_year is None) == (self.total is None):
             raise PydanticCustomError(
                 "envelope", "give either per_year (one amount, or one per year) or total"
             )
         if self.per_year is not None and self.split != "equal":
             raise PydanticCustomError("envelope", "split goes with total, not per_year")
-        if not isinstance(self.split, str) and (
-            any(w < 0 for w in self.split) or sum(self.split) <= 0
-        ):
-            raise PydanticCustomError(
-                "envelope",
-                "expected split weights ≥ 0 with a positive sum, found {w}",
-                {"w": list(self.split)},
-            )
+        if not isinstance(self.split, str):
+            if any(w < 0 for w in self.split) or sum(self.split) <= 0:
+                raise PydanticCustomError(
+                    "envelope",
+                    "expected split weights ≥ 0 with a positive sum, found {w}",
+                    {"w": list(self.split)},
+                )
+            years = years_of(info)
+            if years is not None and len(self.split) != len(years):
+                raise PydanticCustomError(
+                    "envelope",
+                    "expected one split weight per year ({n}), found {m}",
+                    {"n": len(years), "m": len(self.split)},
+                )
         return self
 
+    def weights(self, n_years: int) -> NDArray[np.float64]:
+        """Share of the total in each year (sums to 1)."""
+        if self.per_year is not None:
+            amounts = np.asarray(self.per_year, dtype=np.float64)
+            return amounts / amounts.sum() if amounts.sum() > 0 else np.full(n_years, 1 / n_years)
+        if isinstance(self.split, str):
+            return np.full(n_years, 1.0 / n_years)
+        return np.asarray(self.split, dtype=np.float64) / sum(self.split)
+
+    @property
+    def draw(self) -> EnvelopeDraw | None:
+        """The range the total is drawn from, or None for a fixed envelope."""
+        return self.total.to_draw() if isinstance(self.total, EnvelopeRange) else None
+
     def amounts(self, n_years: int) -> NDArray[np.float64]:
-        """The envelope of each year [unit]."""
+        """The envelope of each year [unit]; for a ranged total, its expected value."""
         if self.per_year is not None:
             return np.asarray(self.per_year, dtype=np.float64)
         assert self.total is not None
-        if isinstance(self.split, str):
-            weights = np.full(n_years, 1.0 / n_years)
-        else:
-            weights = np.asarray(self.split, dtype=np.float64) / sum(self.split)
-        return self.total * weights
+        total = self.total.to_draw().mean if isinstance(self.total, EnvelopeRange) else self.total
+        return total * self.weights(n_years)
+
+
+class Fund(Spec):
+    """A shared fund (资金池): several capped programmes drawing on one envelope.
+
+    ``members`` lists the programmes in priority order. ``allocation = "priority"`` lets each
+    member use what the ones before it left; ``"pro_rata"`` gives every member the same share
+    of its demand when their demand together exceeds the money.
+    """
+
+    label: str
+    label_en: str | None = None
+    source: str = Field(min_length=1, description="The clause that sets up the fund")
+    assumption: str | None = None
+    members: tuple[str, ...] = Field(min_length=1)
+    allocation: Literal["priority", "pro_rata"] = "priority"
+    envelope: Envelope
+    carry_over: bool = False
+
+
+class Limit(Spec):
+    """No double-dipping (从新、从优、不重复) among programmes that pay the same applicants.
+
+    ``exclusive = true``: an applicant entitled under several of ``programmes`` keeps only the
+    most favourable entitlement (ties: the first listed). ``cap``: the applicant's entitlements
+    under ``programmes`` together are at most this amount a year, taken in the order listed.
+    """
+
+    label: str | None = None
+    source: str | None = None
+    assumption: str | None = None
+    programmes: tuple[str, ...] = Field(min_length=2)
+    exclusive: bool = False
+    cap: Amount | None = None
+
+    @model_validator(mode="after")
+    def _does_something(self) -> Limit:
+        if not self.exclusive and self.cap is None:
+            raise PydanticCustomError("limit", "give exclusive = true, a cap, or both")
+        if not (self.source or self.assumption):
+            raise PydanticCustomError(
+                "provenance", 'cite the clause (source = "…") or state the assumption'
+            )
+        return self
 
 
 class Programme(Spec):
@@ -181,6 +323,8 @@ class Scenario(Spec):
     scenario: Header
     populations: dict[Ident, Population] = Field(min_length=1)
     programmes: dict[Ident, Programme] = Field(min_length=1)
+    funds: dict[Ident, Fund] = Field(default_factory=dict)
+    limits: dict[Ident, Limit] = Field(default_factory=dict)
 
     @property
     def id(self) -> str:

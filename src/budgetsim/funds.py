@@ -1,0 +1,265 @@
+"""Funds: the money capped programmes draw on, year by year, and what moves on.
+
+Every capped programme draws on a fund. Most have their own envelope (a fund with one member,
+named after the programme); a shared fund (资金池) has several members that draw on one envelope
+either in a stated priority order or pro rata to their demand. Each year
+
+``available[t] = envelope[t] + carry_in[t]``, and ``carry_in[t + 1] = available[t] − paid[t]``
+
+for funds that carry unspent money over (结转), 0 for those whose money lapses (结余). An
+envelope stated as a range (三年安排1000-1500万元) is an uncertain input: each draw takes its
+total from a distribution over the range.
+
+The engine applies :func:`fund_year` while rationing; results re-derive every ``available`` from
+the stored demand and payments with exactly the same floating-point operations, so it need not
+be stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import stats
+
+from budgetsim.streams import stream
+
+__all__ = [
+    "BLOCK",
+    "EnvelopeDraw",
+    "FundPlan",
+    "carry_out",
+    "fund_flow",
+    "fund_year",
+    "member_available",
+]
+
+Floats = NDArray[np.float64]
+
+#: Draws per random block of fund inputs: block ``b`` covers draws ``b·BLOCK … (b+1)·BLOCK − 1``
+#: and has its own stream, so a draw's value never depends on chunking or workers.
+BLOCK = 1024
+
+
+@dataclass(frozen=True)
+class EnvelopeDraw:
+    """A multi-year total stated as a range, drawn once per draw [unit].
+
+    ``dist = "uniform"`` spreads it evenly over [low, high]; ``"triangular"`` peaks at ``mode``.
+    """
+
+    low: float
+    high: float
+    dist: Literal["uniform", "triangular"]
+    mode: float | None = None
+
+    @property
+    def mean(self) -> float:
+        """Expected total [unit]."""
+        if self.dist == "triangular":
+            assert self.mode is not None
+            return (self.low + self.high + self.mode) / 3.0
+        return (self.low + self.high) / 2.0
+
+    def quantile(self, u: Floats) -> Floats:
+        """Totals at probabilities ``u`` (inverse CDF) [unit]."""
+        width = self.high - self.low
+        if self.dist == "uniform" or width == 0:
+            return self.low + width * u
+        assert self.mode is not None
+        c = (self.mode - self.low) / width
+        return np.asarray(stats.triang.ppf(u, c, loc=self.low, scale=width), dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class FundPlan:
+    """A fund ready to run.
+
+    Attributes
+    ----------
+    id, label
+        The fund's id (the programme's own id for a programme's own envelope) and label.
+    members
+        Indices of the programmes drawing on it, in priority order.
+    allocation
+        ``"priority"``: each member may use what earlier members left; ``"pro_rata"``: when the
+        members' demand exceeds the money, each gets the same share of its demand.
+    carry_over
+        Whether unspent money moves to the next year.
+    amounts
+        Envelope of each year [unit]; for a ranged total, its expected value.
+    weights
+        Split of a multi-year total across the years (sums to 1).
+    draw
+        The range a total is drawn from, or None for a fixed envelope.
+    stream_key
+        Key of the fund's random stream (used only by ranged totals).
+    shared
+        Whether the scenario declares it as a shared fund (``[funds.…]``).
+    """
+
+    id: str
+    label: str
+    members: tuple[int, ...]
+    allocation: Literal["priority", "pro_rata"]
+    carry_over: bool
+    amounts: Floats
+    weights: Floats
+    draw: EnvelopeDraw | None
+    stream_key: int
+    shared: bool
+
+    def totals(self, entropy: int, draws: range) -> Floats:
+        """The multi-year total of each draw in ``draws`` [unit].
+
+        Examples
+        --------
+        >>> fund = FundPlan("f", "f", (0,), "priority", True, np.array([600.0, 600.0]),
+        ...                 np.array([0.5, 0.5]), EnvelopeDraw(1000.0, 1500.0, "uniform"), 7, False)
+        >>> a = fund.totals(1, range(0, 3000))
+        >>> bool(np.array_equal(a[1500:1510], fund.totals(1, range(1500, 1510))))
+        True
+        >>> bool((a >= 1000).all() and (a <= 1500).all())
+        True
+        """
+        if self.draw is None:
+            return np.full(len(draws), float(self.amounts.sum()))
+        if not draws:
+            return np.empty(0)
+        first, last = draws.start // BLOCK, (draws.stop - 1) // BLOCK
+        u = np.concatenate(
+            [stream(entropy, b, self.stream_key).random(BLOCK) for b in range(first, last + 1)]
+        )
+        offset = draws.start - first * BLOCK
+        return self.draw.quantile(u[offset : offset + len(draws)])
+
+    def envelopes(self, totals: Floats) -> Floats:
+        """Envelope of each draw and year [unit], shape (draws, years), from :meth:`totals`."""
+        if self.draw is None:
+            return np.broadcast_to(self.amounts, (totals.size, self.amounts.size))
+        return totals[:, None] * self.weights[None, :]
+
+
+def carry_out(available: Floats, paid: Floats, carry_over: Any) -> Floats:
+    """Money moving to the next year [unit]: the unspent money where ``carry_over``, else 0."""
+    return np.where(carry_over, np.maximum(available - paid, 0.0), 0.0)
+
+
+def member_available(
+    allocation: str, available: Floats, demand: Floats, total_demand: Floats, paid_before: Floats
+) -> Floats:
+    """Money open to one member of a fund [unit].
+
+    Parameters
+    ----------
+    allocation
+        ``"priority"`` or ``"pro_rata"``.
+    available
+        The fund's money this year, per draw [unit].
+    demand
+        The member's demand, per draw [unit].
+    total_demand
+        All members' demand, per draw [unit].
+    paid_before
+        What members earlier in the order were paid, per draw [unit].
+
+    Examples
+    --------
+    >>> a, left = np.array([100.0]), np.array([0.0])
+    >>> member_available("pro_rata", a, np.array([150.0]), np.array([200.0]), left)
+    array([75.])
+    >>> member_available("priority", a, np.array([150.0]), np.array([200.0]), np.array([30.0]))
+    array([70.])
+    """
+    left = available - paid_before
+    if allocation == "priority":
+        return left
+    ratio = np.ones_like(available)
+    np.divide(available, total_demand, out=ratio, where=total_demand > available)
+    return np.minimum(demand * ratio, left)
+
+
+def fund_year(
+    fund: FundPlan,
+    envelope: Floats,
+    carry_in: Floats,
+    demand: Sequence[Floats],
+    pay: Callable[[int, Floats], Floats],
+) -> tuple[Floats, Floats]:
+    """One year of one fund: share the money among its members and carry on the rest.
+
+    Parameters
+    ----------
+    fund
+        The fund.
+    envelope, carry_in
+        The year's envelope and the money carried in, per draw [unit].
+    demand
+        Each member's demand per draw [unit], in the order of ``fund.members``.
+    pay
+        Called for each member in order with (programme index, money open to it); returns what
+        the member paid per draw [unit].
+
+    Returns
+    -------
+    available, carry_out
+        The fund's money this year and what moves to the next, per draw [unit].
+    """
+    available = envelope + carry_in
+    total = demand[0]
+    for extra in demand[1:]:
+        total = total + extra
+    paid = np.zeros_like(available)
+    for k, p in enumerate(fund.members):
+        open_to = member_available(fund.allocation, available, demand[k], total, paid)
+        paid = paid + pay(p, open_to)
+    return available, carry_out(available, paid, fund.carry_over)
+
+
+def fund_flow(
+    fund: FundPlan, totals: Floats, demand: Floats, paid: Floats
+) -> tuple[Floats, Floats]:
+    """Re-derive one fund's money from stored results, exactly as the engine computed it.
+
+    Parameters
+    ----------
+    fund
+        The fund.
+    totals
+        The fund's multi-year total in each draw [unit], shape (draws,).
+    demand, paid
+        Per draw, programme and year [unit], shape (draws, programmes, years).
+
+    Returns
+    -------
+    member_available
+        Money open to each member [unit], shape (draws, members, years).
+    fund_available
+        Money in the fund [unit], shape (draws, years).
+
+    Examples
+    --------
+    >>> fund = FundPlan("f", "f", (0,), "priority", True, np.array([10.0, 10.0, 10.0]),
+    ...                 np.full(3, 1 / 3), None, 0, False)
+    >>> paid = np.array([[[4.0, 12.0, 10.0]]])
+    >>> fund_flow(fund, np.array([30.0]), paid, paid)[1]
+    array([[10., 16., 14.]])
+    """
+    n, _, n_year = paid.shape
+    envelopes = fund.envelopes(totals)
+    members = np.empty((n, len(fund.members), n_year))
+    available = np.empty((n, n_year))
+    carry = np.zeros(n)
+    position = {p: k for k, p in enumerate(fund.members)}
+    for y in range(n_year):
+
+        def pay(p: int, open_to: Floats, y: int = y) -> Floats:
+            members[:, position[p], y] = open_to
+            return np.asarray(paid[:, p, y])
+
+        demands = [demand[:, p, y] for p in fund.members]
+        available[:, y], carry = fund_year(fund, envelopes[:, y], carry, demands, pay)
+    return members, available

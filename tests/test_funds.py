@@ -1,0 +1,208 @@
+"""Shared funds (资金池), envelopes stated as ranges, and no double-dipping."""
+
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from scipy import stats
+
+import budgetsim
+from budgetsim.limits import apply_limit
+from tests.conftest import toy
+
+Z = 5.0
+
+
+def two_programmes(allocation: str, rule: str = "pro_rata", **fund: Any) -> budgetsim.Scenario:
+    """Two programmes on one population, sharing a fund of 60 a year."""
+    second = {
+        "label": "second",
+        "source": "t",
+        "population": "firms",
+        "instrument": {"kind": "fixed", "amount": 0.5, "source": "t"},
+        "rationing": rule,
+    }
+    spec = {
+        "label": "pool",
+        "source": "t",
+        "members": ["grant", "second"],
+        "allocation": allocation,
+        "envelope": {"per_year": 60, "source": "t"},
+        **fund,
+    }
+    return toy(
+        programmes__grant__rationing=rule,
+        programmes__grant__envelope=None,
+        programmes__second=second,
+        funds={"pool": spec},
+    )
+
+
+@pytest.mark.parametrize("allocation", ["priority", "pro_rata"])
+@pytest.mark.parametrize("carry_over", [False, True])
+def test_fund_conserves_money_in_every_draw(allocation: str, carry_over: bool) -> None:
+    sc = two_programmes(allocation, carry_over=carry_over)
+    res = budgetsim.simulate(sc, draws=500, seed=3)
+    funds = res.fund_summary()
+    assert list(funds.index.get_level_values("fund").unique()) == ["pool"]
+    _, available = res._fund_flow(res.dataset["fund"].values.tolist().index("pool"))
+    paid = res.paid.values.sum(axis=1)  # both programmes are members
+    assert (paid <= available + 1e-9).all()
+    # available(t) = envelope + carry-in, carry-in = unspent of t-1 (or 0 when it lapses)
+    unspent = available - paid
+    expected_next = 60 + (unspent[:, :-1] if carry_over else 0.0)
+    np.testing.assert_allclose(available[:, 1:], expected_next, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(available[:, 0], 60.0)
+    # the members' payments add up to what the fund reports
+    np.testing.assert_allclose(funds["paid_mean"].values, paid.mean(axis=0), rtol=1e-12)
+
+
+def test_priority_fund_pays_the_first_member_first() -> None:
+    # grant: Poisson(50) × 1; second: Poisson(50) × 0.5; fund 60 a year, pro-rata within each.
+    sc = two_programmes("priority")
+    res = budgetsim.simulate(sc, draws=2_000, seed=4)
+    demand, paid = res.demand.values, res.paid.values
+    first = np.minimum(demand[:, 0], 60.0)
+    np.testing.assert_allclose(paid[:, 0], first, rtol=1e-12)
+    np.testing.assert_allclose(paid[:, 1], np.minimum(demand[:, 1], 60.0 - first), atol=1e-9)
+
+
+def test_pro_rata_fund_gives_every_member_the_same_share() -> None:
+    sc = two_programmes("pro_rata")
+    res = budgetsim.simulate(sc, draws=2_000, seed=5)
+    demand, paid = res.demand.values, res.paid.values
+    short = demand.sum(axis=1) > 60.0
+    ratio = paid / demand
+    np.testing.assert_allclose(ratio[:, 0][short], ratio[:, 1][short], rtol=1e-9)
+    np.testing.assert_allclose(ratio[~short[:, None].repeat(2, 1)], 1.0)
+    # Known answer: both pay the same N ~ Poisson(50) applicants, 1 and 0.5 each, so the fund
+    # pays E[min(60, 1.5 N)].
+    total = paid.sum(axis=1).ravel()
+    n = np.arange(0, 250)
+    expected = float((np.minimum(60.0, 1.5 * n) * stats.poisson.pmf(n, 50)).sum())
+    se = total.std(ddof=1) / np.sqrt(total.size)
+    assert abs(total.mean() - expected) < Z * se
+
+
+def test_fund_members_report_their_share_not_the_funds_unspent() -> None:
+    res = budgetsim.simulate(two_programmes("priority"), draws=50, seed=1)
+    summary = res.summary()
+    assert summary["envelope"].isna().all()  # members have no envelope of their own
+    assert summary["unspent_mean"].isna().all()
+    assert (summary["available_mean"] > 0).all()
+    assert res.fund_summary()["envelope"].tolist() == [60.0, 60.0, 60.0]
+
+
+def test_ranged_envelope_is_drawn_per_draw_from_its_distribution() -> None:
+    sc = toy(
+        programmes__grant__envelope={"total": "100-160", "source": "t"},
+        programmes__grant__carry_over=True,
+    )
+    res = budgetsim.simulate(sc, draws=4_000, seed=6)
+    totals = res.dataset["envelope_total"].sel(fund="grant").values
+    assert totals.min() >= 100
+    assert totals.max() <= 160
+    assert stats.kstest(totals, stats.uniform(100, 60).cdf).pvalue > 1e-4
+    np.testing.assert_allclose(res.dataset["envelope"].sel(programme="grant").values, 130 / 3)
+    # each draw's available money starts from its own total
+    available = res["available"].sel(programme="grant").values
+    np.testing.assert_allclose(available[:, 0], totals / 3)
+    horizon = res.totals().loc["grant"]
+    assert abs(horizon["available_mean"] - 130) < Z * 60 / np.sqrt(12 * totals.size)
+
+
+def test_triangular_range_has_its_mean() -> None:
+    envelope = {
+        "total": {"low": 90, "high": 180, "dist": "triangular", "mode": 120},
+        "source": "t",
+    }
+    res = budgetsim.simulate(toy(programmes__grant__envelope=envelope), draws=4_000, seed=7)
+    totals = res.dataset["envelope_total"].values.ravel()
+    dist = stats.triang((120 - 90) / 90, loc=90, scale=90)
+    assert abs(totals.mean() - dist.mean()) < Z * dist.std() / np.sqrt(totals.size)
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 1000])
+def test_ranged_funds_are_chunk_and_worker_invariant(chunk: int) -> None:
+    sc = two_programmes("priority", envelope={"total": "120-240", "source": "t"}, carry_over=True)
+    ref = budgetsim.simulate(sc, draws=1_100, seed=8, chunk_draws=1_100)
+    res = budgetsim.simulate(sc, draws=1_100, seed=8, chunk_draws=chunk)
+    assert ref.dataset.equals(res.dataset)
+
+
+def test_a_range_that_is_one_value_equals_the_fixed_envelope() -> None:
+    fixed = budgetsim.simulate(toy(), draws=200, seed=9)
+    ranged = budgetsim.simulate(
+        toy(programmes__grant__envelope={"total": {"low": 120, "high": 120}, "source": "t"}),
+        draws=200,
+        seed=9,
+    )
+    np.testing.assert_array_equal(fixed.paid.values, ranged.paid.values)
+
+
+def test_exclusive_limit_pays_each_applicant_once() -> None:
+    # Both programmes pay every applicant: 1 under grant, 2 under better. 从优: only "better".
+    better = {
+        "label": "better",
+        "source": "t",
+        "population": "firms",
+        "instrument": {"kind": "fixed", "amount": 2, "source": "t"},
+        "rationing": "uncapped",
+    }
+    limit = {"source": "从优、不重复", "programmes": ["grant", "better"], "exclusive": True}
+    sc = toy(programmes__better=better, limits={"one": limit})
+    res = budgetsim.simulate(sc, draws=300, seed=10)
+    assert (res.demand.sel(programme="grant").values == 0).all()
+    np.testing.assert_array_equal(
+        res.demand.sel(programme="better").values, 2 * res["claimants"].sel(programme="better")
+    )
+
+
+def test_cumulative_cap_limits_the_sum_per_applicant() -> None:
+    better = {
+        "label": "better",
+        "source": "t",
+        "population": "firms",
+        "instrument": {"kind": "fixed", "amount": 2, "source": "t"},
+        "rationing": "uncapped",
+    }
+    limit = {"source": "t", "programmes": ["better", "grant"], "cap": 2.5}
+    res = budgetsim.simulate(
+        toy(
+            programmes__better=better,
+            programmes__grant__rationing="uncapped",
+            programmes__grant__envelope=None,
+            limits={"one": limit},
+        ),
+        draws=300,
+        seed=11,
+    )
+    claimants = res["claimants"].sel(programme="better").values
+    np.testing.assert_allclose(res.demand.sel(programme="grant").values, 0.5 * claimants)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    hnp.arrays(
+        np.float64, st.tuples(st.integers(2, 4), st.integers(0, 30)), elements=st.floats(0, 100)
+    ),
+    st.booleans(),
+    st.none() | st.floats(0, 150),
+)
+def test_limit_properties(stack: np.ndarray, exclusive: bool, cap: float | None) -> None:
+    if not exclusive and cap is None:
+        exclusive = True
+    ents = list(stack.copy())
+    apply_limit(ents, list(range(len(ents))), exclusive, cap)
+    after = np.array(ents)
+    assert (after >= 0).all()
+    assert (after <= stack).all()
+    if exclusive:
+        assert ((after > 0).sum(axis=0) <= 1).all()
+        if cap is None:
+            np.testing.assert_array_equal(after.max(axis=0), stack.max(axis=0))
+    if cap is not None:
+        assert (after.sum(axis=0) <= cap * (1 + 1e-12) + 1e-12).all()
