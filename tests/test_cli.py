@@ -193,3 +193,16 @@ def test_installed_command_runs_from_any_directory(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "研发费用加计扣除奖补" in result.stdout
+
+
+def test_run_prints_the_shared_funds_table_and_json(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["run", "--draws", "200", "--no-progress", "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Shared funds" in result.output
+    assert "产业集群优胜企业和创新团队奖励" in result.output
+    document = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
+    fund = document["funds"]["cluster_awards"]
+    assert fund["members"] == ["competition_prizes", "team_projects"]
+    assert fund["years"]["2021"]["envelope"] == 1000.0

@@ -120,7 +120,7 @@ def _tables(result: SimulationResult) -> tuple[Table, Table]:
         cover.add_row(
             label,
             year,
-            "—" if math.isnan(row["envelope"]) else f"{p_exh:.1%} ±{1.96 * se:.1%}",
+            "—" if math.isnan(row["available_mean"]) else f"{p_exh:.1%} ±{1.96 * se:.1%}",
             month,
             _count(row["claimants_mean"]),
             _share(row["coverage_full"]),
@@ -141,8 +141,9 @@ def _tables(result: SimulationResult) -> tuple[Table, Table]:
 
 LEGEND = "\n".join(
     [
-        "envelope: the year's money (a multi-year total split as the scenario says); "
-        "available: envelope + carry-in.",
+        "envelope: the year's money (a multi-year total split as the scenario says; the mean "
+        "where the total is a range); available: envelope + carry-in (for a member of a shared "
+        "fund: what the fund left open to it).",
         "P(exhausted): share of draws in which some eligible claimant was not paid in full "
         "(±: 95 % Monte Carlo interval);",
         "month (P50): median month in which the claims passed the money, among draws that ran out.",
@@ -154,6 +155,55 @@ LEGEND = "\n".join(
         "in at least one year.",
     ]
 )
+
+
+def _fund_table(result: SimulationResult) -> Table | None:
+    """Shared funds (资金池): the fund's money against its members' demand together."""
+    funds = result.fund_summary()
+    if funds.empty:
+        return None
+    table = Table(
+        title=f"Shared funds [{result.unit}] — members draw on one envelope", title_justify="left"
+    )
+    for name in (
+        "fund",
+        "year",
+        "members",
+        "envelope",
+        "available",
+        "demand mean",
+        "P95",
+        "paid mean",
+        "lapsed mean",
+        "P(exhausted)",
+        "BaR P95",
+    ):
+        table.add_column(
+            name,
+            justify="left" if name in ("fund", "year", "members") else "right",
+            no_wrap=name != "members",
+        )
+    for fund in result.funds:
+        if not fund.shared:
+            continue
+        rows = funds.xs(fund.id, level="fund")
+        members = ", ".join(result.programmes[p] for p in fund.members)
+        for i, (year, row) in enumerate(rows.iterrows()):
+            table.add_row(
+                str(row["label"]) if i == 0 else "",
+                str(year),
+                f"{members} ({fund.allocation})" if i == 0 else "",
+                _money(row["envelope"]),
+                _money(row["available_mean"]),
+                _money(row["demand_mean"]),
+                _money(row["demand_p95"]),
+                _money(row["paid_mean"]),
+                _money(row["lapsed_mean"]),
+                f"{row['p_exhausted']:.1%} ±{1.96 * row['p_exhausted_se']:.1%}",
+                _money(row["budget_at_risk_p95"]),
+                end_section=i == len(rows) - 1,
+            )
+    return table
 
 
 def print_result(result: SimulationResult, console: Console) -> None:
@@ -168,6 +218,9 @@ def print_result(result: SimulationResult, console: Console) -> None:
     money, cover = _tables(result)
     console.print(money)
     console.print(cover)
+    funds = _fund_table(result)
+    if funds is not None:
+        console.print(funds)
     console.print(LEGEND, style="dim")
 
 

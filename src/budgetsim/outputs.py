@@ -76,6 +76,22 @@ def summary_document(result: SimulationResult) -> dict[str, Any]:
             "years": years,
             "total": {str(k): _clean(v) for k, v in totals.xs(pid).items()},
         }
+    funds: dict[str, Any] = {}
+    fund_rows = result.fund_summary()
+    for fid, spec in result.scenario.funds.items():
+        funds[fid] = {
+            "label": spec.label,
+            "source": spec.source,
+            "members": list(spec.members),
+            "allocation": spec.allocation,
+            "carry_over": spec.carry_over,
+            "years": {
+                str(year): {
+                    str(k): _clean(v) for k, v in fund_rows.xs((fid, year)).drop("label").items()
+                }
+                for year in result.years
+            },
+        }
     return {
         "stamp": result.stamp(),
         "scenario": {
@@ -86,6 +102,7 @@ def summary_document(result: SimulationResult) -> dict[str, Any]:
             "years": list(header.years),
         },
         "programmes": programmes,
+        "funds": funds,
     }
 
 
