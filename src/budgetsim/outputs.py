@@ -78,13 +78,13 @@ def summary_document(result: SimulationResult) -> dict[str, Any]:
         }
     funds: dict[str, Any] = {}
     fund_rows = result.fund_summary()
-    for fid, spec in result.scenario.funds.items():
+    for fid, fund in result.scenario.funds.items():
         funds[fid] = {
-            "label": spec.label,
-            "source": spec.source,
-            "members": list(spec.members),
-            "allocation": spec.allocation,
-            "carry_over": spec.carry_over,
+            "label": fund.label,
+            "source": fund.source,
+            "members": list(fund.members),
+            "allocation": fund.allocation,
+            "carry_over": fund.carry_over,
             "years": {
                 str(year): {
                     str(k): _clean(v) for k, v in fund_rows.xs((fid, year)).drop("label").items()
