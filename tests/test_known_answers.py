@@ -117,3 +117,31 @@ def test_uncapped_mean_demand_is_mean_arrivals_times_mean_entitlement() -> None:
     np.testing.assert_array_less(np.abs(demand.mean(axis=0) - expected), Z * se)
     np.testing.assert_array_equal(res.paid.values, res.demand.values)
     assert not res.exhausted.values.any()
+
+
+def test_batch_deadline_admits_the_poisson_thinned_arrivals() -> None:
+    # Uniform arrivals, Poisson(50) a year; only those arriving by end-October are accepted:
+    # Poisson(50 × 10/12). A grant of 1 from 40 runs out exactly when more than 40 are
+    # accepted, and then in the deadline month.
+    sc = toy(programmes__grant__rationing={"rule": "batch", "deadline_month": 10})
+    res = budgetsim.simulate(sc, draws=DRAWS, seed=21)
+    months = res["exhaustion_month"].sel(programme="grant").values.ravel()
+    assert set(np.unique(months)) <= {0, 10}
+    p = stats.poisson.sf(40, 50 * 10 / 12)
+    assert abs((months == 10).mean() - p) < Z * np.sqrt(p * (1 - p) / months.size)
+    claimants = res["claimants"].sel(programme="grant").values.ravel()
+    lam = 50 * 10 / 12
+    assert abs(claimants.mean() - lam) < Z * np.sqrt(lam / claimants.size)
+
+
+def test_lottery_covers_like_fcfs_but_picks_at_random() -> None:
+    # Fixed grants: a lottery pays min(N, 40) applicants, like first-come-first-served, but the
+    # month in which the claims pass the money is not the lottery's business: it pays at once.
+    lottery = toy(programmes__grant__rationing={"rule": "lottery"})
+    fcfs = toy(programmes__grant__rationing={"rule": "fcfs", "boundary": "nothing"})
+    a = budgetsim.simulate(lottery, draws=2_000, seed=22)
+    b = budgetsim.simulate(fcfs, draws=2_000, seed=22)
+    np.testing.assert_array_equal(a["paid_any"].values, b["paid_any"].values)
+    np.testing.assert_array_equal(a.paid.values, b.paid.values)
+    again = budgetsim.simulate(lottery, draws=2_000, seed=22, chunk_draws=7)
+    assert a.dataset.equals(again.dataset)

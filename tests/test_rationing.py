@@ -31,7 +31,9 @@ def run(
         np.asarray(ent, dtype=float),
         Segments(np.asarray(counts)),
         np.asarray(available, dtype=float),
-        {} if score is None else {"score": np.asarray(score, dtype=float)},
+        {}
+        if score is None
+        else {"score": np.asarray(score, dtype=float), "lot": np.asarray(score, dtype=float)},
     )
     return RATIONING[spec.rule](spec, claims)
 
@@ -102,12 +104,34 @@ def claims(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return np.asarray(ent, dtype=float), np.asarray(counts), np.asarray(available, dtype=float)
 
 
-RULES = ["fcfs", NOTHING, "pro_rata", RANKED, {**RANKED, "boundary": "nothing"}]
+LOTTERY = {"rule": "lottery", "boundary": "nothing"}
+BATCH = {"rule": "batch", "deadline_month": 10}
+BATCH_RANKED = {**BATCH, "then": "ranked", "score": "merit"}
+RULES = [
+    "fcfs",
+    NOTHING,
+    "pro_rata",
+    RANKED,
+    {**RANKED, "boundary": "nothing"},
+    LOTTERY,
+    {**LOTTERY, "boundary": "remainder"},
+    BATCH,
+    BATCH_RANKED,
+]
+IDS = [
+    "fcfs",
+    "fcfs-nothing",
+    "pro_rata",
+    "ranked",
+    "ranked-nothing",
+    "lottery",
+    "lottery-remainder",
+    "batch",
+    "batch-ranked",
+]
 
 
-@pytest.mark.parametrize(
-    "rule", RULES, ids=["fcfs", "fcfs-nothing", "pro_rata", "ranked", "ranked-nothing"]
-)
+@pytest.mark.parametrize("rule", RULES, ids=IDS)
 @settings(max_examples=300, deadline=None)
 @given(case=claims(), data=st.data())
 def test_invariants(
@@ -197,3 +221,27 @@ def test_segment_kernels_match_per_draw_loops(
         assert seg.count(mask)[i] == np.count_nonzero(mask[start:stop])
         over = np.flatnonzero(np.cumsum(part) > available[i])
         assert first[i] == (start + over[0] if over.size else -1)
+
+
+def test_lottery_pays_in_the_order_of_the_lots() -> None:
+    # one draw, four applicants of 10 each, 25 available: the two best lots win, whole
+    out = run(LOTTERY, [10, 10, 10, 10], [4], [25], score=[0.2, 0.9, 0.1, 0.5])
+    np.testing.assert_array_equal(out.paid, [0, 10, 0, 10])
+    assert out.total.tolist() == [20.0]
+
+
+def test_batch_decides_at_the_deadline() -> None:
+    out = run(BATCH, [10, 10, 10, 0, 5], [3, 2], [15, 100])
+    np.testing.assert_allclose(out.paid, [5, 5, 5, 0, 5])
+    assert out.month is not None
+    assert out.month.tolist() == [10, 0]
+    ranked = run(BATCH_RANKED, [10, 10, 10], [3], [15], score=[1, 3, 2])
+    np.testing.assert_allclose(ranked.paid, [0, 10, 5])
+
+
+def test_a_batch_needs_a_score_exactly_when_ranked() -> None:
+    adapter = TypeAdapter(Rationing)
+    with pytest.raises(ValueError, match="score goes with"):
+        adapter.validate_python({**BATCH, "then": "ranked"})
+    with pytest.raises(ValueError, match="score goes with"):
+        adapter.validate_python({**BATCH, "score": "merit"})

@@ -29,6 +29,7 @@ from budgetsim.rationing import RATIONING, Claims
 from budgetsim.results import METRICS, SimulationResult
 from budgetsim.scenario import Plan, Scenario, compile_scenario, scenario_hash
 from budgetsim.scenario.compile import ProgrammePlan
+from budgetsim.streams import stream, stream_key
 
 __all__ = ["Progress", "simulate"]
 
@@ -66,7 +67,7 @@ def _metrics(chunk: _Chunk) -> tuple[dict[str, NDArray[np.generic]], NDArray[np.
     carry = np.zeros((n, len(plan.funds)))
     for y in range(n_year):
         year = [cohorts[prog.population][y] for prog in plan.programmes]
-        _year(plan, y, year, [e[:, y] for e in envelopes], carry, out)
+        _year(plan, y, year, [e[:, y] for e in envelopes], carry, out, chunk)
     return out, totals
 
 
@@ -77,6 +78,7 @@ def _year(
     envelopes: list[NDArray[np.float64]],
     carry: NDArray[np.float64],
     out: dict[str, NDArray[np.generic]],
+    chunk: _Chunk,
 ) -> None:
     """One year of every programme: entitlements, limits, then payments fund by fund.
 
@@ -88,7 +90,8 @@ def _year(
     for limit in plan.limits:
         apply_limit(ents, limit.members, limit.exclusive, limit.cap)
     claims = [
-        _claims(prog, cohort, ent) for prog, cohort, ent in zip(programmes, year, ents, strict=True)
+        _claims(prog, cohort, ent, chunk)
+        for prog, cohort, ent in zip(programmes, year, ents, strict=True)
     ]
     for p, prog in enumerate(programmes):
         if not type(prog.spec.rationing).capped:
@@ -110,6 +113,9 @@ def _entitlement(prog: ProgrammePlan, cohort: Cohort) -> NDArray[np.float64]:
         mask = np.asarray(prog.eligible.evaluate(cohort.attributes, cohort.size), dtype=bool)
     inputs = Inputs(cohort.attributes, prog.expressions, cohort.size, cohort.categories, seg, mask)
     ent = entitlement(spec.instrument, inputs)
+    admitted = spec.rationing.admits(cohort.attributes["month"])
+    if admitted is not None:
+        mask = admitted if mask is None else mask & admitted
     if not math.isfinite(float(np.add.reduce(ent))):  # one pass; NaN or inf poison the sum
         bad = int((~np.isfinite(ent)).sum())
         raise SimulationError(
@@ -120,9 +126,22 @@ def _entitlement(prog: ProgrammePlan, cohort: Cohort) -> NDArray[np.float64]:
     return np.where(mask, ent, 0.0) if mask is not None else ent
 
 
-def _claims(prog: ProgrammePlan, cohort: Cohort, ent: NDArray[np.float64]) -> Claims:
+def _lots(prog: ProgrammePlan, cohort: Cohort, chunk: _Chunk) -> NDArray[np.float64]:
+    """A uniform lot per applicant, from the programme's own stream for each draw and year."""
+    key = stream_key(f"lots:{prog.id}:{cohort.year}")
+    lots = np.empty(cohort.size)
+    offsets = cohort.segments.offsets.tolist()
+    for i, draw in enumerate(range(chunk.start, chunk.stop)):
+        if offsets[i + 1] > offsets[i]:
+            stream(chunk.entropy, draw, key).random(out=lots[offsets[i] : offsets[i + 1]])
+    return lots
+
+
+def _claims(prog: ProgrammePlan, cohort: Cohort, ent: NDArray[np.float64], chunk: _Chunk) -> Claims:
     """The claims of one programme-year, with the values its rationing rule reads."""
     values = {}
+    if type(prog.spec.rationing).draws_lots:
+        values["lot"] = _lots(prog, cohort, chunk)
     for key, expr in prog.rationing.items():
         value = np.asarray(expr.evaluate(cohort.attributes, cohort.size), dtype=np.float64)
         if not np.isfinite(value).all():
@@ -152,7 +171,9 @@ def _pay(
     out["claimants"][:, p, y] = seg.count(claimant)
     out["paid_full"][:, p, y] = seg.count(claimant & (paid >= ent))
     out["paid_any"][:, p, y] = seg.count(paid > 0)
-    if type(rule).capped:
+    if payout.month is not None:
+        out["exhaustion_month"][:, p, y] = payout.month
+    elif type(rule).capped:
         first = claims.boundary
         out["exhaustion_month"][:, p, y] = np.where(first >= 0, cohort.month_of(first), 0)
     return payout.total

@@ -6,11 +6,11 @@ with :mod:`ast` (parsing does not run anything), checked against a whitelist, co
 tree of small node objects and evaluated on numpy arrays. Nothing in an expression is ever
 passed to ``eval``.
 
-Allowed: numbers, ``True``/``False``, attribute names and ``year``; ``+ - * / // % **``;
-comparisons (chained too); ``and``, ``or``, ``not``; ``a if cond else b``; the functions
-``min``, ``max`` (element-wise, two or more arguments), ``where(cond, a, b)``, ``abs``,
-``log``, ``exp`` and ``clip(x, low, high)``; and text only in ``==``/``!=`` comparisons with
-a categorical attribute (``cert_type == "first"``).
+Allowed: numbers, ``True``/``False``, attribute names, ``year`` and ``month`` (of arrival);
+``+ - * / // % **``; comparisons (chained too); ``and``, ``or``, ``not``; ``a if cond else b``;
+the functions ``min``, ``max`` (element-wise, two or more arguments), ``where(cond, a, b)``,
+``abs``, ``log``, ``exp`` and ``clip(x, low, high)``; and text only in ``==``/``!=``
+comparisons with a categorical attribute (``cert_type == "first"``).
 """
 
 from __future__ import annotations

@@ -44,7 +44,8 @@ class Cohort:
         Applicants arrived by the end of each month, per draw: shape (draws, 13), column m
         counts arrivals in months 1…m (column 0 is 0).
     attributes
-        Attribute and derived-attribute arrays by name, plus ``year``.
+        Attribute and derived-attribute arrays by name, plus ``year`` and ``month`` (the
+        arrival month, 1–12).
     categories
         Labels of categorical attributes (whose arrays hold integer codes).
     """
@@ -65,6 +66,13 @@ class Cohort:
         local = flat_index - self.segments.offsets[:-1]
         month = (self.by_month[:, 1:] <= local[:, None]).sum(axis=1) + 1
         return np.asarray(np.where(flat_index >= 0, month, -1), dtype=np.int64)
+
+
+def _months(by_month: NDArray[np.int64]) -> Floats:
+    """Arrival month (1–12) of every applicant, flat in arrival order, from cumulative counts."""
+    counts = np.diff(by_month, axis=1)
+    labels = np.tile(np.arange(1.0, MONTHS + 1.0), counts.shape[0])
+    return np.repeat(labels, counts.ravel())
 
 
 def _month_shares(plan: PopulationPlan) -> Floats:
@@ -110,7 +118,7 @@ def draw_cohorts(
     np.cumsum(monthly, axis=2, out=monthly)
     cohorts = []
     for y, year in enumerate(years):
-        attributes: dict[str, Any] = {"year": float(year)}
+        attributes: dict[str, Any] = {"year": float(year), "month": _months(monthly[:, y, :])}
         for name, dist in plan.attributes:
             attributes[name] = dist.transform(standard[y][name])
         size = segments[y].size

@@ -20,15 +20,18 @@ from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from budgetsim._model import Spec
 from budgetsim.segments import Segments
 
 __all__ = [
     "RATIONING",
+    "Batch",
     "Claims",
     "Fcfs",
+    "Lottery",
     "Payout",
     "ProRata",
     "Ranked",
@@ -53,7 +56,9 @@ class Claims:
     available
         Money available in each draw [unit] (envelope plus carry-in); NaN when uncapped.
     values
-        The rule's own expressions (e.g. ``score``), evaluated for every applicant.
+        The rule's own expressions (e.g. ``score``), evaluated for every applicant, plus
+        ``month`` (arrival month) and, for rules that draw lots, ``lot`` (a uniform number
+        from the run's seeded streams).
     """
 
     entitlement: Floats
@@ -99,10 +104,14 @@ class Payout:
     total
         Paid in each draw [unit], exactly as the rule defines it (e.g. the whole money
         available once first-come-first-served runs out), not a float re-summation.
+    month
+        Month in which the money ran out, per draw (0: it lasted), for rules that decide at a
+        fixed date; None: the month the claims, in arrival order, passed the money.
     """
 
     paid: Floats
     total: Floats
+    month: NDArray[np.int64] | None = None
 
 
 class _Rule(Spec):
@@ -110,12 +119,18 @@ class _Rule(Spec):
     capped: ClassVar[bool] = True
     #: Names of the fields that hold expressions over attributes.
     expression_fields: ClassVar[tuple[str, ...]] = ()
+    #: Whether the rule draws lots (the engine then supplies ``values["lot"]``).
+    draws_lots: ClassVar[bool] = False
     source: str | None = None
     assumption: str | None = None
 
     def expressions(self) -> dict[str, str]:
         """The rule's expressions by field name."""
         return {name: getattr(self, name) for name in self.expression_fields}
+
+    def admits(self, month: Floats) -> NDArray[np.bool_] | None:
+        """Which applications the rule accepts at all, by arrival month (None: all)."""
+        return None
 
 
 class Fcfs(_Rule):
@@ -148,6 +163,49 @@ class Ranked(_Rule):
     expression_fields: ClassVar[tuple[str, ...]] = ("score",)
 
 
+class Lottery(_Rule):
+    """Lottery (摇号/抽签): applicants are paid in a random order until the money is used.
+
+    The order comes from the run's seeded streams, so it repeats with the seed. ``boundary``
+    is as for :class:`Fcfs` (default ``"nothing"``: a lot is won whole or not at all).
+    """
+
+    rule: Literal["lottery"]
+    boundary: Literal["remainder", "nothing"] = "nothing"
+    draws_lots: ClassVar[bool] = True
+
+
+class Batch(_Rule):
+    """An annual call with a deadline (逾期不再受理): applications that arrive by the end of
+    ``deadline_month`` are reviewed together, later ones are not accepted.
+
+    If the money covers the accepted claims, all are paid in full; otherwise ``then =
+    "pro_rata"`` cuts every award by the same share, and ``then = "ranked"`` pays by
+    ``score``, highest first (``boundary`` as for :class:`Ranked`). The money runs out, if it
+    does, in the deadline month.
+    """
+
+    rule: Literal["batch"]
+    deadline_month: int = Field(ge=1, le=12)
+    then: Literal["pro_rata", "ranked"] = "pro_rata"
+    score: str | None = None
+    boundary: Literal["remainder", "nothing"] = "remainder"
+
+    @model_validator(mode="after")
+    def _score_for_ranking(self) -> Batch:
+        if (self.then == "ranked") != (self.score is not None):
+            raise PydanticCustomError(
+                "batch", 'score goes with then = "ranked" (and is required there)'
+            )
+        return self
+
+    def expressions(self) -> dict[str, str]:
+        return {} if self.score is None else {"score": self.score}
+
+    def admits(self, month: Floats) -> NDArray[np.bool_] | None:
+        return np.asarray(month <= self.deadline_month)
+
+
 class Uncapped(_Rule):
     """No envelope: every entitlement is paid; the results show the budget it needed."""
 
@@ -161,7 +219,7 @@ def _shorthand(value: Any) -> Any:
 
 #: Any rationing rule, chosen by its ``rule`` field (a bare name is accepted too).
 Rationing = Annotated[
-    Annotated[Fcfs | ProRata | Ranked | Uncapped, Field(discriminator="rule")],
+    Annotated[Fcfs | ProRata | Ranked | Lottery | Batch | Uncapped, Field(discriminator="rule")],
     BeforeValidator(_shorthand),
 ]
 
@@ -214,18 +272,42 @@ def fcfs(spec: Fcfs, claims: Claims) -> Payout:
     return _pay_in_order(claims.entitlement, claims.running, claims.boundary, claims, spec.boundary)
 
 
-@rule_for(Ranked)
-def ranked(spec: Ranked, claims: Claims) -> Payout:
-    """Pay by descending score until the available money is used."""
+def _pay_by_key(key: Floats, claims: Claims, boundary: str) -> Payout:
+    """Pay by descending ``key`` within each draw (ties in arrival order) until the money ends."""
     seg = claims.segments
-    order = np.lexsort((-claims.values["score"], seg.row))  # by draw, then score; stable
+    order = np.lexsort((-key, seg.row))  # by draw, then key; stable
     entitlement = claims.entitlement[order]
     running = seg.cumsum(entitlement)
     first = seg.first_above(running, claims.available)
-    payout = _pay_in_order(entitlement, running, first, claims, spec.boundary)
+    payout = _pay_in_order(entitlement, running, first, claims, boundary)
     paid = np.empty_like(payout.paid)
     paid[order] = payout.paid
     return Payout(paid, payout.total)
+
+
+@rule_for(Ranked)
+def ranked(spec: Ranked, claims: Claims) -> Payout:
+    """Pay by descending score until the available money is used."""
+    return _pay_by_key(claims.values["score"], claims, spec.boundary)
+
+
+@rule_for(Lottery)
+def lottery(spec: Lottery, claims: Claims) -> Payout:
+    """Pay in the order of the lots drawn until the available money is used."""
+    return _pay_by_key(claims.values["lot"], claims, spec.boundary)
+
+
+@rule_for(Batch)
+def batch(spec: Batch, claims: Claims) -> Payout:
+    """Review the applications accepted by the deadline together; the engine has already set
+    the claims of late ones to 0 (:meth:`Batch.admits`)."""
+    if spec.then == "ranked":
+        payout = _pay_by_key(claims.values["score"], claims, spec.boundary)
+    else:
+        payout = pro_rata(ProRata(rule="pro_rata"), claims)
+    short = claims.demand > claims.available
+    month = np.where(short, spec.deadline_month, 0).astype(np.int64)
+    return Payout(payout.paid, payout.total, month)
 
 
 @rule_for(ProRata)

@@ -24,7 +24,7 @@ from budgetsim.streams import stream_key
 
 __all__ = ["LimitPlan", "Plan", "PopulationPlan", "ProgrammePlan", "compile_scenario"]
 
-RESERVED = {"year", *FUNCTIONS, "and", "or", "not", "if", "else", "True", "False"}
+RESERVED = {"year", "month", *FUNCTIONS, "and", "or", "not", "if", "else", "True", "False"}
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,7 @@ def _population(pid: str, spec: Population, check: _Checker) -> PopulationPlan:
         for name, dist in spec.attributes.items()
         if dist.categories is not None
     }
-    names = set(spec.attributes) | {"year"}
+    names = set(spec.attributes) | {"year", "month"}
     for name in spec.attributes:
         if name in RESERVED:
             check.add(f"{base}.attributes.{name}", "this name is reserved", found=repr(name))
@@ -154,7 +154,7 @@ def _programme(
         )
         return None
     names = {name for name, _ in population.attributes} | {n for n, _ in population.derived}
-    names |= {"year"}
+    names |= {"year", "month"}
     categories = population.categories
     eligible = None
     if spec.eligible is not None:
