@@ -206,3 +206,35 @@ def test_limit_properties(stack: np.ndarray, exclusive: bool, cap: float | None)
             np.testing.assert_array_equal(after.max(axis=0), stack.max(axis=0))
     if cap is not None:
         assert (after.sum(axis=0) <= cap * (1 + 1e-12) + 1e-12).all()
+
+
+def test_payment_schedule_turns_commitments_into_cash() -> None:
+    payment = {"schedule": [0.25, 0.75], "assumption": "t"}
+    res = budgetsim.simulate(toy(programmes__grant__payment=payment), draws=300, seed=12)
+    paid = res.paid.sel(programme="grant").values
+    cash = res["cash"].sel(programme="grant").values
+    np.testing.assert_allclose(cash[:, 0], 0.25 * paid[:, 0])
+    np.testing.assert_allclose(cash[:, 1:], 0.25 * paid[:, 1:] + 0.75 * paid[:, :-1])
+    horizon = res.totals().loc["grant"]
+    # money is conserved: cash within the horizon + what falls due after it = commitments
+    assert horizon["cash_mean"] + horizon["payable_after_mean"] == pytest.approx(
+        horizon["paid_mean"], rel=1e-12
+    )
+    assert horizon["payable_after_mean"] == pytest.approx(0.75 * paid[:, -1].mean(), rel=1e-12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    hnp.arrays(
+        np.float64, st.tuples(st.integers(1, 5), st.integers(1, 6)), elements=st.floats(0, 1e6)
+    ),
+    st.lists(st.floats(0, 1), min_size=1, max_size=4).filter(lambda w: sum(w) > 0),
+)
+def test_cash_never_exceeds_commitments(paid: np.ndarray, weights: list[float]) -> None:
+    from budgetsim.results import _cash
+
+    schedule = np.asarray(weights) / sum(weights)
+    cash = _cash(paid, schedule)
+    assert (cash >= 0).all()
+    cumulative_cash, cumulative_paid = cash.cumsum(axis=1), paid.cumsum(axis=1)
+    assert (cumulative_cash <= cumulative_paid * (1 + 1e-9) + 1e-6).all()

@@ -73,6 +73,7 @@ def _tables(result: SimulationResult) -> tuple[Table, Table]:
         show_lines=False,
     )
     cover = Table(title="Will it last, and who is covered?", title_justify="left")
+    cash = any(p.payment is not None for p in result.scenario.programmes.values())
     for table in (money, cover):
         table.add_column("programme", no_wrap=True)
         table.add_column("year", no_wrap=True)
@@ -87,6 +88,7 @@ def _tables(result: SimulationResult) -> tuple[Table, Table]:
         "P95",
         "BaR P80",
         "BaR P95",
+        *(("cash paid",) if cash else ()),
     ):
         money.add_column(name, justify="right", no_wrap=True)
     for name in (
@@ -113,6 +115,7 @@ def _tables(result: SimulationResult) -> tuple[Table, Table]:
             _money(row["paid_p95"]),
             _money(row["budget_at_risk_p80"]),
             _money(row["budget_at_risk_p95"]),
+            *((_money(row["cash_mean"]),) if cash else ()),
             end_section=end,
         )
         p_exh = row["p_exhausted"]
@@ -153,6 +156,8 @@ LEGEND = "\n".join(
         "draws.",
         "Multi-year rows: totals over the years; P(exhausted) there is the chance of running out "
         "in at least one year.",
+        "cash paid (when shown): mean cash leaving the treasury in the fiscal year, from awards "
+        "approved then or earlier (the programme's payment schedule); paid is what is approved.",
     ]
 )
 

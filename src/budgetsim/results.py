@@ -36,7 +36,7 @@ METRICS: dict[str, type[np.generic]] = {
     "paid_any": np.int32,
 }
 #: Per-draw variables computed from the stored ones when asked for.
-DERIVED = ("available", "unspent", "exhausted", "lapsed", "carry_in")
+DERIVED = ("available", "unspent", "exhausted", "lapsed", "carry_in", "cash")
 
 #: Quantiles are actual draw values (``inverted_cdf``): a budget at risk of P95 covers demand in
 #: at least 95 % of the simulated draws.
@@ -80,6 +80,23 @@ def _median_month(months: NDArray[np.int8]) -> NDArray[np.float64]:
     return result.reshape(months.shape[1:])
 
 
+def _cash(paid: NDArray[np.float64], schedule: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Cash paid in each year [unit] from awards approved (``paid``) per draw and year.
+
+    Examples
+    --------
+    >>> _cash(np.array([[10.0, 20.0, 30.0]]), np.array([0.25, 0.75]))
+    array([[ 2.5, 12.5, 22.5]])
+    """
+    if schedule.size == 1:
+        return paid
+    cash = np.zeros_like(paid)
+    n_year = paid.shape[-1]
+    for k, share in enumerate(schedule[:n_year]):
+        cash[..., k:] += share * paid[..., : n_year - k]
+    return cash
+
+
 def _stats(
     d: dict[str, NDArray[Any]], envelope: NDArray[np.float64]
 ) -> dict[str, NDArray[np.float64]]:
@@ -102,6 +119,8 @@ def _stats(
         "paid_p5": paid_q[0],
         "paid_p50": paid_q[1],
         "paid_p95": paid_q[3],
+        "cash_mean": d["cash"].mean(axis=0),
+        "cash_p95": _quantile(d["cash"], 0.95),
         "unspent_mean": d["unspent"].mean(axis=0),
         "lapsed_mean": d["lapsed"].mean(axis=0),
         "p_exhausted": p_exh,
@@ -160,6 +179,10 @@ class SimulationResult:
         self.chunk_draws = chunk_draws
         self.funds = funds
         progs = scenario.programmes
+        #: Share of a year's awards paid 0, 1, … years later, per programme.
+        self._schedules = [
+            np.asarray(p.payment.schedule if p.payment else (1.0,)) for p in progs.values()
+        ]
         years = list(scenario.years)
         #: Fund of each programme (index), and whether it is the programme's own envelope.
         self._fund_of: dict[int, int] = {p: f for f, fund in enumerate(funds) for p in fund.members}
@@ -274,6 +297,7 @@ class SimulationResult:
         ds = self.dataset
         d = {name: ds[name].values[:, p, :] for name in METRICS}
         d["available"] = self._available(p)
+        d["cash"] = _cash(d["paid"], self._schedules[p])
         d["exhausted"] = d["exhaustion_month"] > 0
         f = self._fund_of.get(p)
         nan = np.full(d["paid"].shape, np.nan)
@@ -341,6 +365,7 @@ class SimulationResult:
             months[months == 0] = np.inf
             first = months.min(axis=1)
             d["month"] = _median_month(np.where(np.isfinite(first), first, 0).astype(np.int8))
+            d["cash"] = sum(_cash(ds["paid"].values[:, p, :], self._schedules[p]) for p in members)
             for name in ("claimants", "paid_full", "paid_any"):
                 d[name] = ds[name].values[:, members, :].sum(axis=1)
             rows.append(_stats(d, fund.amounts))
@@ -370,7 +395,7 @@ class SimulationResult:
             d = self._arrays(p)
             horizon = {
                 k: d[k].sum(axis=1)
-                for k in ("demand", "paid", "lapsed", "claimants", "paid_full", "paid_any")
+                for k in ("demand", "paid", "cash", "lapsed", "claimants", "paid_full", "paid_any")
             }
             f = self._fund_of.get(p)
             own = f is not None and not self.funds[f].shared
@@ -380,6 +405,7 @@ class SimulationResult:
             horizon["month"] = np.asarray(np.nan)
             stats = _stats(horizon, envelopes[p])
             del stats["exhaustion_month_p50"]
+            stats["payable_after_mean"] = np.asarray((horizon["paid"] - horizon["cash"]).mean())
             first = np.argmax(d["exhausted"], axis=1)[horizon["exhausted"]]
             stats["first_exhausted_year_p50"] = np.asarray(_median(years[first]))
             rows.append({k: float(v) for k, v in stats.items()})

@@ -37,6 +37,7 @@ __all__ = [
     "Fund",
     "Header",
     "Limit",
+    "Payment",
     "Population",
     "Programme",
     "Scenario",
@@ -302,6 +303,27 @@ class Limit(Spec):
         return self
 
 
+class Payment(Provenance):
+    """When approved awards are paid: ``schedule[k]`` is the share of a year's awards paid ``k``
+    years later (``[1]``: the same year; ``[0, 1]``: all the next year, e.g. after the tax
+    true-up; ``[0.5, 0.5]``: two instalments). The envelope limits what is approved
+    (commitments); the schedule turns commitments into cash per fiscal year.
+    """
+
+    schedule: tuple[float, ...] = Field(min_length=1, max_length=10)
+
+    @field_validator("schedule")
+    @classmethod
+    def _shares(cls, schedule: tuple[float, ...]) -> tuple[float, ...]:
+        if any(w < 0 for w in schedule) or abs(sum(schedule) - 1.0) > 1e-9:
+            raise PydanticCustomError(
+                "schedule",
+                "expected shares ≥ 0 that add up to 1, found {s} (sum {t})",
+                {"s": list(schedule), "t": sum(schedule)},
+            )
+        return schedule
+
+
 class Programme(Spec):
     """A subsidy programme: who may claim, what they are entitled to, and the money for it."""
 
@@ -315,6 +337,7 @@ class Programme(Spec):
     rationing: Rationing
     envelope: Envelope | None = None
     carry_over: bool = False
+    payment: Payment | None = None
 
 
 class Scenario(Spec):
