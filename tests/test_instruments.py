@@ -210,3 +210,65 @@ def test_new_instruments_run_end_to_end() -> None:
     sd = 30 / np.sqrt(12)  # a uniform position over a 30万 range
     assert abs(per_firm - 35) < 5 * sd / np.sqrt(claimants.sum())
     assert (res.paid.sel(programme="tiers").values > 0).all()
+
+
+GUANGZHOU_NATIONAL = {
+    "kind": "grant_or_equity",
+    "grant": "3000万元",
+    "equity_share": 0.3,
+    "capital": "capital",
+    "equity_cap": "1亿元",
+    "form": "takes_equity",
+}
+
+
+def test_guangzhou_grant_or_equity_known_answers() -> None:
+    # 穗工信: upgraded to national level → 3000万 one-off, or 30 % of project capital ≤ 1亿.
+    # Capital 2亿 with equity → 6000万; 5亿 with equity → capped at 1亿; grant → 3000万.
+    capital = [20000, 50000, 20000]
+    form = [1, 1, 0]
+    got = award(GUANGZHOU_NATIONAL, capital=capital, takes_equity=form)
+    np.testing.assert_allclose(got, [6000, 10000, 3000])
+    grant_only = award({**GUANGZHOU_NATIONAL, "part": "grant"}, capital=capital, takes_equity=form)
+    equity_only = award(
+        {**GUANGZHOU_NATIONAL, "part": "equity"}, capital=capital, takes_equity=form
+    )
+    np.testing.assert_allclose(grant_only, [0, 0, 3000])
+    np.testing.assert_allclose(equity_only, [6000, 10000, 0])
+    np.testing.assert_allclose(grant_only + equity_only, got)
+
+
+def test_equity_recovery_is_reported_per_draw() -> None:
+    population = {
+        "label": "centres",
+        "arrivals": {"dist": "poisson", "mean": 3, "assumption": "t"},
+        "attributes": {
+            "capital": {"dist": "uniform", "low": 10000, "high": 50000, "assumption": "t"},
+            "takes_equity": {"dist": "bernoulli", "p": 0.5, "assumption": "t"},
+        },
+    }
+    programme = {
+        "label": "upgrade",
+        "source": "t",
+        "population": "centres",
+        "instrument": {**GUANGZHOU_NATIONAL, "recovery": "0.6", "source": "t"},
+        "rationing": "uncapped",
+    }
+    sc = toy(populations__centres=population, programmes__upgrade=programme)
+    res = budgetsim.simulate(sc, draws=500, seed=3)
+    recovered = res["recovered"].sel(programme="upgrade").values
+    assert recovered.sum() > 0
+    # 60 % of the equity outlays: equity outlays are the payments above the 3000万 grants
+    paid = res.paid.sel(programme="upgrade").values
+    assert (recovered <= 0.6 * paid + 1e-9).all()
+    assert (res.summary().loc["grant", "recovered_mean"] == 0).all()
+    # an equity-only programme recovers exactly 60 % of what it pays
+    equity = {**programme, "instrument": {**programme["instrument"], "part": "equity"}}
+    res = budgetsim.simulate(
+        toy(populations__centres=population, programmes__upgrade=equity), draws=500, seed=3
+    )
+    np.testing.assert_allclose(
+        res["recovered"].sel(programme="upgrade").values,
+        0.6 * res.paid.sel(programme="upgrade").values,
+        rtol=1e-12,
+    )

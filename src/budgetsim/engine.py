@@ -22,11 +22,11 @@ from numpy.typing import NDArray
 from budgetsim._allocator import tune_allocator
 from budgetsim.errors import BudgetsimError, SimulationError
 from budgetsim.funds import fund_year
-from budgetsim.instruments import Inputs, entitlement
+from budgetsim.instruments import Inputs, entitlement, recovered_share
 from budgetsim.limits import apply_limit
 from budgetsim.population import Cohort, draw_cohorts
 from budgetsim.rationing import RATIONING, Claims
-from budgetsim.results import METRICS, SimulationResult
+from budgetsim.results import METRICS, OPTIONAL_METRICS, SimulationResult
 from budgetsim.scenario import Plan, Scenario, compile_scenario, scenario_hash
 from budgetsim.scenario.compile import ProgrammePlan
 from budgetsim.streams import stream, stream_key
@@ -54,7 +54,7 @@ def _metrics(chunk: _Chunk) -> tuple[dict[str, NDArray[np.generic]], NDArray[np.
     plan = chunk.plan
     draws = range(chunk.start, chunk.stop)
     n, n_prog, n_year = len(draws), len(plan.programmes), len(plan.years)
-    out = {name: np.zeros((n, n_prog, n_year), dtype=dtype) for name, dtype in METRICS.items()}
+    out = {name: np.zeros((n, n_prog, n_year), dtype=dtype) for name, dtype in _metric_types(plan)}
     cohorts = {
         pop.id: draw_cohorts(pop, chunk.entropy, draws, plan.years)
         for pop in plan.populations
@@ -69,6 +69,13 @@ def _metrics(chunk: _Chunk) -> tuple[dict[str, NDArray[np.generic]], NDArray[np.
         year = [cohorts[prog.population][y] for prog in plan.programmes]
         _year(plan, y, year, [e[:, y] for e in envelopes], carry, out, chunk)
     return out, totals
+
+
+def _metric_types(plan: Plan) -> list[tuple[str, type[np.generic]]]:
+    """The per-draw metrics this plan records: :data:`METRICS` and the optional ones it needs."""
+    recovers = any(getattr(p.spec.instrument, "recovery", None) for p in plan.programmes)
+    optional = [("recovered", OPTIONAL_METRICS["recovered"])] if recovers else []
+    return [*METRICS.items(), *optional]
 
 
 def _year(
@@ -86,7 +93,8 @@ def _year(
     ``carry`` (draws, funds) is updated in place.
     """
     programmes = plan.programmes
-    ents = [_entitlement(prog, cohort) for prog, cohort in zip(programmes, year, strict=True)]
+    pairs = [_entitlement(prog, cohort) for prog, cohort in zip(programmes, year, strict=True)]
+    ents = [ent for ent, _ in pairs]
     for limit in plan.limits:
         apply_limit(ents, limit.members, limit.exclusive, limit.cap)
     claims = [
@@ -95,18 +103,22 @@ def _year(
     ]
     for p, prog in enumerate(programmes):
         if not type(prog.spec.rationing).capped:
-            _pay(prog, claims[p], year[p], y, p, out)
+            _pay(prog, claims[p], year[p], y, p, out, pairs[p][1])
 
     def pay(p: int, open_to: NDArray[np.float64]) -> NDArray[np.float64]:
-        return _pay(programmes[p], claims[p].with_available(open_to), year[p], y, p, out)
+        claim = claims[p].with_available(open_to)
+        return _pay(programmes[p], claim, year[p], y, p, out, pairs[p][1])
 
     for f, fund in enumerate(plan.funds):
         demand = [claims[p].demand for p in fund.members]
         _, carry[:, f] = fund_year(fund, envelopes[f], carry[:, f], demand, pay)
 
 
-def _entitlement(prog: ProgrammePlan, cohort: Cohort) -> NDArray[np.float64]:
-    """Entitlements of one programme-year, 0 for ineligible applicants [unit]."""
+def _entitlement(
+    prog: ProgrammePlan, cohort: Cohort
+) -> tuple[NDArray[np.float64], NDArray[np.float64] | None]:
+    """Entitlements of one programme-year, 0 for ineligible applicants [unit], and the share
+    of each payment expected back (None: nothing is recovered)."""
     spec, seg = prog.spec, cohort.segments
     mask = None
     if prog.eligible is not None:
@@ -123,7 +135,8 @@ def _entitlement(prog: ProgrammePlan, cohort: Cohort) -> NDArray[np.float64]:
             f"of {cohort.size} applicants in {cohort.year}; check the base expression and the "
             "attributes it reads"
         )
-    return np.where(mask, ent, 0.0) if mask is not None else ent
+    recovery = recovered_share(spec.instrument, inputs)
+    return (np.where(mask, ent, 0.0) if mask is not None else ent), recovery
 
 
 def _lots(prog: ProgrammePlan, cohort: Cohort, chunk: _Chunk) -> NDArray[np.float64]:
@@ -160,6 +173,7 @@ def _pay(
     y: int,
     p: int,
     out: dict[str, NDArray[np.generic]],
+    recovery: NDArray[np.float64] | None = None,
 ) -> NDArray[np.float64]:
     """Ration one programme-year, record its per-draw metrics, return the total paid."""
     seg, rule = cohort.segments, prog.spec.rationing
@@ -171,6 +185,8 @@ def _pay(
     out["claimants"][:, p, y] = seg.count(claimant)
     out["paid_full"][:, p, y] = seg.count(claimant & (paid >= ent))
     out["paid_any"][:, p, y] = seg.count(paid > 0)
+    if recovery is not None:
+        out["recovered"][:, p, y] = np.bincount(seg.row, paid * recovery, minlength=seg.draws)
     if payout.month is not None:
         out["exhaustion_month"][:, p, y] = payout.month
     elif type(rule).capped:
@@ -251,7 +267,7 @@ def simulate(
     entropy = int(root.entropy)  # type: ignore[arg-type]
     chunks = [_Chunk(plan, entropy, a, b) for a, b in _chunks(plan, draws, chunk_draws)]
     n_prog, n_year = len(plan.programmes), len(plan.years)
-    data = {name: np.empty((draws, n_prog, n_year), dtype=dt) for name, dt in METRICS.items()}
+    data = {name: np.empty((draws, n_prog, n_year), dtype=dt) for name, dt in _metric_types(plan)}
     totals = np.empty((draws, len(plan.funds)))
     done = 0
 

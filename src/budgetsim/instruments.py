@@ -30,6 +30,7 @@ __all__ = [
     "INSTRUMENTS",
     "Bracket",
     "FixedAmount",
+    "GrantOrEquity",
     "Inputs",
     "Instrument",
     "InterestSubsidy",
@@ -41,6 +42,7 @@ __all__ = [
     "TaxRefund",
     "Tiered",
     "entitlement",
+    "recovered_share",
     "rule",
 ]
 
@@ -282,9 +284,44 @@ class Prizes(_Instrument):
     expression_fields: ClassVar[tuple[str, ...]] = ("score",)
 
 
+class GrantOrEquity(_Instrument):
+    """A one-off ``grant``, or an equity stake of ``equity_share × capital`` up to ``equity_cap``
+    (Guangzhou: 3000万 / 1000万元 on upgrade, or 30 % of the project's capital, ≤ 1亿元).
+
+    ``form`` is an expression over attributes: true where the applicant takes equity. ``part``
+    says what this programme pays: ``"both"``, or only the ``"grant"`` or the ``"equity"`` side,
+    so that a scenario can report equity outlays apart from grants with two programmes that
+    share the same ``form``. ``recovery`` (optional) is the share of an equity outlay expected
+    back at exit, an expression clipped to [0, 1]; results then report ``recovered``.
+    """
+
+    kind: Literal["grant_or_equity"]
+    grant: Amount
+    equity_share: float = Field(gt=0, le=1)
+    capital: str
+    equity_cap: Amount | None = None
+    form: str
+    part: Literal["both", "grant", "equity"] = "both"
+    recovery: str | None = None
+
+    def expressions(self) -> dict[str, str]:
+        found = {"capital": self.capital, "form": self.form}
+        if self.recovery is not None:
+            found["recovery"] = self.recovery
+        return found
+
+
 #: Any instrument, chosen by its ``kind`` field.
 Instrument = Annotated[
-    FixedAmount | Proportional | Tiered | Matching | Range | InterestSubsidy | TaxRefund | Prizes,
+    FixedAmount
+    | Proportional
+    | Tiered
+    | Matching
+    | Range
+    | InterestSubsidy
+    | TaxRefund
+    | Prizes
+    | GrantOrEquity,
     Field(discriminator="kind"),
 ]
 
@@ -401,6 +438,26 @@ def prize(spec: Prizes, inputs: Inputs) -> Floats:
     if inputs.eligible is not None:
         award = np.where(inputs.eligible, award, 0.0)
     return np.asarray(award, dtype=np.float64)
+
+
+@rule(GrantOrEquity)
+def grant_or_equity(spec: GrantOrEquity, inputs: Inputs) -> Floats:
+    """Entitlement of a grant-or-equity instrument: the grant, or the equity stake [unit]."""
+    equity = inputs.expr("form").astype(bool)
+    stake = np.maximum(inputs.expr("capital"), 0.0) * spec.equity_share
+    if spec.equity_cap is not None:
+        np.minimum(stake, spec.equity_cap, out=stake)
+    grant = spec.grant if spec.part != "equity" else 0.0
+    return np.where(equity, stake if spec.part != "grant" else 0.0, grant)
+
+
+def recovered_share(spec: Any, inputs: Inputs) -> Floats | None:
+    """Share of each applicant's payment expected back (equity recovered at exit), or None
+    for instruments that recover nothing [fraction]."""
+    if not isinstance(spec, GrantOrEquity) or spec.recovery is None:
+        return None
+    share = np.clip(inputs.expr("recovery"), 0.0, 1.0)
+    return np.where(inputs.expr("form").astype(bool), share, 0.0)
 
 
 def entitlement(spec: Any, inputs: Inputs) -> Floats:

@@ -21,7 +21,7 @@ from budgetsim import __version__
 from budgetsim.funds import FundPlan, fund_flow
 from budgetsim.scenario import Scenario
 
-__all__ = ["DERIVED", "METRICS", "SimulationResult"]
+__all__ = ["DERIVED", "METRICS", "OPTIONAL_METRICS", "SimulationResult"]
 
 #: Per-draw metrics the engine records, with their dtypes (money is always float64). Only what
 #: cannot be derived is stored; ``available`` (by the carry-over rule), ``unspent``,
@@ -35,6 +35,10 @@ METRICS: dict[str, type[np.generic]] = {
     "paid_full": np.int32,
     "paid_any": np.int32,
 }
+#: Per-draw metrics recorded only for scenarios that need them: ``recovered``, the equity
+#: expected back at exit from payments of grant-or-equity programmes with a ``recovery``.
+OPTIONAL_METRICS: dict[str, type[np.generic]] = {"recovered": np.float64}
+
 #: Per-draw variables computed from the stored ones when asked for.
 DERIVED = ("available", "unspent", "exhausted", "lapsed", "carry_in", "cash")
 
@@ -295,7 +299,7 @@ class SimulationResult:
         stored results however many programmes a scenario has.
         """
         ds = self.dataset
-        d = {name: ds[name].values[:, p, :] for name in METRICS}
+        d = {name: ds[name].values[:, p, :] for name in (*METRICS, *OPTIONAL_METRICS) if name in ds}
         d["available"] = self._available(p)
         d["cash"] = _cash(d["paid"], self._schedules[p])
         d["exhausted"] = d["exhaustion_month"] > 0
@@ -326,7 +330,11 @@ class SimulationResult:
         for p in range(len(self.programmes)):
             d = self._arrays(p)
             d["month"] = _median_month(d["exhaustion_month"])
-            rows.append(_stats(d, envelope[p]))
+            stats = _stats(d, envelope[p])
+            for name in OPTIONAL_METRICS:
+                if name in d:
+                    stats[f"{name}_mean"] = d[name].mean(axis=0)
+            rows.append(stats)
         index = pd.MultiIndex.from_product(
             [self.programmes, self.years], names=["programme", "year"]
         )
@@ -406,6 +414,9 @@ class SimulationResult:
             stats = _stats(horizon, envelopes[p])
             del stats["exhaustion_month_p50"]
             stats["payable_after_mean"] = np.asarray((horizon["paid"] - horizon["cash"]).mean())
+            for name in OPTIONAL_METRICS:
+                if name in d:
+                    stats[f"{name}_mean"] = np.asarray(d[name].sum(axis=1).mean())
             first = np.argmax(d["exhausted"], axis=1)[horizon["exhausted"]]
             stats["first_exhausted_year_p50"] = np.asarray(_median(years[first]))
             rows.append({k: float(v) for k, v in stats.items()})
@@ -430,7 +441,8 @@ class SimulationResult:
 
     def draws_frame(self) -> pd.DataFrame:
         """Per-draw results as a long table: one row per draw × programme × year."""
-        frame = self.dataset[list(METRICS)].to_dataframe().reset_index().drop(columns="label")
+        stored = [n for n in (*METRICS, *OPTIONAL_METRICS) if n in self.dataset]
+        frame = self.dataset[stored].to_dataframe().reset_index().drop(columns="label")
         for name in DERIVED:
             frame[name] = self[name].values.reshape(-1)
         return frame
