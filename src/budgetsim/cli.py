@@ -211,6 +211,49 @@ def _fund_table(result: SimulationResult) -> Table | None:
     return table
 
 
+def _policy_table(result: SimulationResult) -> Table:
+    """All programmes together: the budget to set aside per year (quantiles of the sum)."""
+    table = Table(
+        title=f"All programmes together [{result.unit}] — quantiles of the yearly sum",
+        title_justify="left",
+    )
+    for name in (
+        "year",
+        "envelopes",
+        "demand mean",
+        "P50",
+        "P80",
+        "P95",
+        "paid mean",
+        "P80",
+        "P95",
+        "cash paid",
+    ):
+        table.add_column(name, justify="left" if name == "year" else "right", no_wrap=True)
+    years = result.years
+    span = f"{years[0]}–{str(years[-1])[-2:]}" if len(years) > 1 else str(years[0])
+    for year, row in result.policy_summary().iterrows():
+        table.add_row(
+            span if year == "total" else str(year),
+            _money(row["envelope"]) if row["envelope"] > 0 else "—",
+            *(
+                _money(row[c])
+                for c in (
+                    "demand_mean",
+                    "demand_p50",
+                    "demand_p80",
+                    "demand_p95",
+                    "paid_mean",
+                    "paid_p80",
+                    "paid_p95",
+                    "cash_mean",
+                )
+            ),
+            end_section=year == str(years[-1]),
+        )
+    return table
+
+
 def print_result(result: SimulationResult, console: Console) -> None:
     """Print the header, the two summary tables and the legend of a run."""
     header = result.scenario.scenario
@@ -226,6 +269,7 @@ def print_result(result: SimulationResult, console: Console) -> None:
     funds = _fund_table(result)
     if funds is not None:
         console.print(funds)
+    console.print(_policy_table(result))
     console.print(LEGEND, style="dim")
 
 

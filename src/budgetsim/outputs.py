@@ -103,6 +103,10 @@ def summary_document(result: SimulationResult) -> dict[str, Any]:
         },
         "programmes": programmes,
         "funds": funds,
+        "policy": {
+            str(year): {str(k): _clean(v) for k, v in row.items()}
+            for year, row in result.policy_summary().iterrows()
+        },
     }
 
 

@@ -387,6 +387,54 @@ class SimulationResult:
         frame.insert(0, "label", [labels[i] for i, _ in frame.index])
         return frame
 
+    def policy_summary(self) -> pd.DataFrame:
+        """Every programme together, per year and over the horizon: the budget to set aside.
+
+        Quantiles are of the per-draw sum over programmes, so they account for programmes
+        that run high or low together (a sum of per-programme quantiles would overstate them).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by year (and ``"total"`` for the horizon): ``envelope`` (the envelopes of
+            capped programmes and funds, expected values for ranges), ``demand_*`` and
+            ``paid_*`` (mean, P50, P80, P95) [unit] and ``cash_mean`` (cash in the fiscal year
+            under the payment schedules) [unit].
+        """
+        ds = self.dataset
+        n_year = len(self.years)
+        demand = np.zeros((self.draws, n_year))
+        paid = np.zeros((self.draws, n_year))
+        cash = np.zeros((self.draws, n_year))
+        for p in range(len(self.programmes)):
+            demand += ds["demand"].values[:, p, :]
+            paid += ds["paid"].values[:, p, :]
+            cash += _cash(ds["paid"].values[:, p, :], self._schedules[p])
+        envelope = np.zeros(n_year)
+        for fund in self.funds:
+            envelope += fund.amounts
+        rows = {}
+        for label, d, c, e in [
+            *[(str(y), demand[:, i], paid[:, i], envelope[i]) for i, y in enumerate(self.years)],
+            ("total", demand.sum(axis=1), paid.sum(axis=1), envelope.sum()),
+        ]:
+            dq, pq = _quantile(d, (0.5, 0.8, 0.95)), _quantile(c, (0.5, 0.8, 0.95))
+            rows[label] = {
+                "envelope": e,
+                "demand_mean": d.mean(),
+                "demand_p50": dq[0],
+                "demand_p80": dq[1],
+                "demand_p95": dq[2],
+                "paid_mean": c.mean(),
+                "paid_p50": pq[0],
+                "paid_p80": pq[1],
+                "paid_p95": pq[2],
+            }
+        frame = pd.DataFrame.from_dict(rows, orient="index")
+        frame.index.name = "year"
+        frame["cash_mean"] = [*cash.mean(axis=0), cash.sum(axis=1).mean()]
+        return frame
+
     def totals(self) -> pd.DataFrame:
         """Summary statistics per programme over all years together.
 
