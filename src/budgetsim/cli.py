@@ -211,6 +211,28 @@ def _fund_table(result: SimulationResult) -> Table | None:
     return table
 
 
+def _recovery_table(result: SimulationResult) -> Table | None:
+    """Equity outlays against what is expected back at exit, over the horizon."""
+    totals = result.totals()
+    if "recovered_mean" not in totals.columns:
+        return None
+    table = Table(
+        title=f"Equity outlays and expected recovery [{result.unit}], whole horizon",
+        title_justify="left",
+    )
+    for name in ("programme", "paid mean", "recovered mean", "net cost mean"):
+        table.add_column(name, justify="left" if name == "programme" else "right", no_wrap=True)
+    for pid, row in totals.iterrows():
+        if row["recovered_mean"] > 0:
+            table.add_row(
+                str(row["label"]),
+                _money(row["paid_mean"]),
+                _money(row["recovered_mean"]),
+                _money(row["paid_mean"] - row["recovered_mean"]),
+            )
+    return table
+
+
 def _policy_table(result: SimulationResult) -> Table:
     """All programmes together: the budget to set aside per year (quantiles of the sum)."""
     table = Table(
@@ -269,6 +291,9 @@ def print_result(result: SimulationResult, console: Console) -> None:
     funds = _fund_table(result)
     if funds is not None:
         console.print(funds)
+    recovery = _recovery_table(result)
+    if recovery is not None:
+        console.print(recovery)
     console.print(_policy_table(result))
     console.print(LEGEND, style="dim")
 
