@@ -222,7 +222,7 @@ def _recovery_table(result: SimulationResult) -> Table | None:
     )
     for name in ("programme", "paid mean", "recovered mean", "net cost mean"):
         table.add_column(name, justify="left" if name == "programme" else "right", no_wrap=True)
-    for pid, row in totals.iterrows():
+    for _, row in totals.iterrows():
         if row["recovered_mean"] > 0:
             table.add_row(
                 str(row["label"]),
