@@ -145,3 +145,10 @@ def test_lottery_covers_like_fcfs_but_picks_at_random() -> None:
     np.testing.assert_array_equal(a.paid.values, b.paid.values)
     again = budgetsim.simulate(lottery, draws=2_000, seed=22, chunk_draws=7)
     assert a.dataset.equals(again.dataset)
+
+
+def test_arrival_month_in_expressions_thins_the_arrivals() -> None:
+    # Applicants arriving in January–June only: Poisson(50 × 6/12) claimants a year.
+    res = budgetsim.simulate(toy(programmes__grant__eligible="month <= 6"), draws=4_000, seed=23)
+    claimants = res["claimants"].sel(programme="grant").values.ravel()
+    assert abs(claimants.mean() - 25) < Z * np.sqrt(25 / claimants.size)

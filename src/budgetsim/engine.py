@@ -125,9 +125,10 @@ def _entitlement(
         mask = np.asarray(prog.eligible.evaluate(cohort.attributes, cohort.size), dtype=bool)
     inputs = Inputs(cohort.attributes, prog.expressions, cohort.size, cohort.categories, seg, mask)
     ent = entitlement(spec.instrument, inputs)
-    admitted = spec.rationing.admits(cohort.attributes["month"])
-    if admitted is not None:
-        mask = admitted if mask is None else mask & admitted
+    if type(spec.rationing).reads_month:
+        admitted = spec.rationing.admits(cohort.attributes["month"])
+        if admitted is not None:
+            mask = admitted if mask is None else mask & admitted
     if not math.isfinite(float(np.add.reduce(ent))):  # one pass; NaN or inf poison the sum
         bad = int((~np.isfinite(ent)).sum())
         raise SimulationError(

@@ -68,6 +68,20 @@ class Cohort:
         return np.asarray(np.where(flat_index >= 0, month, -1), dtype=np.int64)
 
 
+class _Attributes(dict[str, Any]):
+    """Attribute arrays by name; ``month`` (arrival month) is computed on first use only."""
+
+    def __init__(self, initial: dict[str, Any], by_month: NDArray[np.int64]) -> None:
+        super().__init__(initial)
+        self._by_month = by_month
+
+    def __missing__(self, key: str) -> Any:
+        if key != "month":
+            raise KeyError(key)
+        self[key] = value = _months(self._by_month)
+        return value
+
+
 def _months(by_month: NDArray[np.int64]) -> Floats:
     """Arrival month (1–12) of every applicant, flat in arrival order, from cumulative counts."""
     counts = np.diff(by_month, axis=1)
@@ -118,7 +132,7 @@ def draw_cohorts(
     np.cumsum(monthly, axis=2, out=monthly)
     cohorts = []
     for y, year in enumerate(years):
-        attributes: dict[str, Any] = {"year": float(year), "month": _months(monthly[:, y, :])}
+        attributes: dict[str, Any] = _Attributes({"year": float(year)}, monthly[:, y, :])
         for name, dist in plan.attributes:
             attributes[name] = dist.transform(standard[y][name])
         size = segments[y].size

@@ -121,6 +121,8 @@ class _Rule(Spec):
     expression_fields: ClassVar[tuple[str, ...]] = ()
     #: Whether the rule draws lots (the engine then supplies ``values["lot"]``).
     draws_lots: ClassVar[bool] = False
+    #: Whether the rule accepts applications by arrival month (see :meth:`admits`).
+    reads_month: ClassVar[bool] = False
     source: str | None = None
     assumption: str | None = None
 
@@ -190,6 +192,7 @@ class Batch(_Rule):
     then: Literal["pro_rata", "ranked"] = "pro_rata"
     score: str | None = None
     boundary: Literal["remainder", "nothing"] = "remainder"
+    reads_month: ClassVar[bool] = True
 
     @model_validator(mode="after")
     def _score_for_ranking(self) -> Batch:
