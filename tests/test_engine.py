@@ -200,3 +200,21 @@ def test_summary_quantiles_are_draw_values() -> None:
     bar = res.summary().loc[("grant", 2021), "budget_at_risk_p80"]
     assert bar in demand
     assert np.mean(demand <= bar) >= 0.8
+
+
+def test_counts_are_compact_but_widen_past_65535() -> None:
+    small = budgetsim.simulate(toy(), draws=20, seed=1)
+    assert small["claimants"].dtype == np.uint16
+    arrivals = {"dist": "fixed", "mean": 70_000, "assumption": "t"}
+    big = budgetsim.simulate(
+        toy(
+            populations__firms__arrivals=arrivals,
+            programmes__grant__rationing="uncapped",
+            programmes__grant__envelope=None,
+        ),
+        draws=3,
+        seed=1,
+        chunk_draws=1,
+    )
+    assert big["claimants"].dtype == np.int32
+    assert (big["claimants"].values == 70_000).all()

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from budgetsim._allocator import tune_allocator
+from budgetsim._allocator import restore_allocator, tune_allocator
 from budgetsim.errors import BudgetsimError, SimulationError
 from budgetsim.funds import fund_year
 from budgetsim.instruments import Inputs, entitlement, recovered_share
@@ -54,7 +54,10 @@ def _metrics(chunk: _Chunk) -> tuple[dict[str, NDArray[np.generic]], NDArray[np.
     plan = chunk.plan
     draws = range(chunk.start, chunk.stop)
     n, n_prog, n_year = len(draws), len(plan.programmes), len(plan.years)
-    out = {name: np.zeros((n, n_prog, n_year), dtype=dtype) for name, dtype in _metric_types(plan)}
+    out = {
+        name: np.zeros((n, n_prog, n_year), dtype=np.int64 if dtype().dtype.kind == "u" else dtype)
+        for name, dtype in _metric_types(plan)
+    }
     cohorts = {
         pop.id: draw_cohorts(pop, chunk.entropy, draws, plan.years)
         for pop in plan.populations
@@ -278,7 +281,14 @@ def simulate(
         nonlocal done
         metrics, fund_totals = result
         for name, values in metrics.items():
-            data[name][chunk.start : chunk.stop] = values
+            target = data[name]
+            if (
+                target.dtype.kind == "u"
+                and values.size
+                and values.max() > np.iinfo(target.dtype).max
+            ):
+                data[name] = target = target.astype(np.int32)  # a draw-year with > 65,535
+            target[chunk.start : chunk.stop] = values
         totals[chunk.start : chunk.stop] = fund_totals
         done += chunk.stop - chunk.start
         if progress is not None:
@@ -291,6 +301,7 @@ def simulate(
         with ProcessPoolExecutor(max_workers=workers) as pool:
             for chunk, metrics in zip(chunks, pool.map(_metrics, chunks), strict=True):
                 collect(chunk, metrics)
+    restore_allocator()
     envelope = np.array(
         [p.envelope if p.envelope is not None else np.full(n_year, np.nan) for p in plan.programmes]
     ).reshape(n_prog, n_year)

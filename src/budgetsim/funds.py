@@ -250,14 +250,17 @@ def fund_flow(
     """
     n, _, n_year = paid.shape
     envelopes = fund.envelopes(totals)
-    members = np.empty((n, len(fund.members), n_year))
     available = np.empty((n, n_year))
+    # a programme's own fund leaves all of its money open to it: one array serves both
+    alone = len(fund.members) == 1
+    members = available[:, None, :] if alone else np.empty((n, len(fund.members), n_year))
     carry = np.zeros(n)
     position = {p: k for k, p in enumerate(fund.members)}
     for y in range(n_year):
 
         def pay(p: int, open_to: Floats, y: int = y) -> Floats:
-            members[:, position[p], y] = open_to
+            if not alone:
+                members[:, position[p], y] = open_to
             return np.asarray(paid[:, p, y])
 
         demands = [demand[:, p, y] for p in fund.members]

@@ -31,9 +31,9 @@ METRICS: dict[str, type[np.generic]] = {
     "demand": np.float64,
     "paid": np.float64,
     "exhaustion_month": np.int8,
-    "claimants": np.int32,
-    "paid_full": np.int32,
-    "paid_any": np.int32,
+    "claimants": np.uint16,  # widened to int32 by the engine if a draw-year has > 65,535
+    "paid_full": np.uint16,
+    "paid_any": np.uint16,
 }
 #: Per-draw metrics recorded only for scenarios that need them: ``recovered``, the equity
 #: expected back at exit from payments of grant-or-equity programmes with a ``recovery``.
@@ -99,6 +99,18 @@ def _cash(paid: NDArray[np.float64], schedule: NDArray[np.float64]) -> NDArray[n
     for k, share in enumerate(schedule[:n_year]):
         cash[..., k:] += share * paid[..., : n_year - k]
     return cash
+
+
+def _stats_by_year(
+    d: dict[str, NDArray[Any]], envelope: NDArray[np.float64]
+) -> dict[str, NDArray[np.float64]]:
+    """:func:`_stats` of (draws, years) arrays, one year column at a time, so that the
+    temporaries of sorting and spreads are one year's draws, not the whole table."""
+    years = [
+        _stats({k: v[:, y] if np.ndim(v) == 2 else v[y] for k, v in d.items()}, envelope[y])
+        for y in range(d["demand"].shape[1])
+    ]
+    return {k: np.array([s[k] for s in years], dtype=np.float64) for k in years[0]}
 
 
 def _stats(
@@ -225,7 +237,10 @@ class SimulationResult:
         if name not in DERIVED:
             known = ", ".join([*map(str, ds.data_vars), *DERIVED])
             raise KeyError(f"no variable {name!r}; variables: {known}")
-        values = np.stack([self._arrays(p)[name] for p in range(len(self.programmes))], axis=1)
+        with_carry = name == "carry_in"
+        values = np.stack(
+            [self._arrays(p, with_carry)[name] for p in range(len(self.programmes))], axis=1
+        )
         return xr.DataArray(values, coords=ds["paid"].coords, dims=DIMS, name=name)
 
     @property
@@ -292,7 +307,7 @@ class SimulationResult:
         return self.scenario.unit
 
     # -- summaries -------------------------------------------------------------------------
-    def _arrays(self, p: int) -> dict[str, NDArray[Any]]:
+    def _arrays(self, p: int, with_carry: bool = False) -> dict[str, NDArray[Any]]:
         """Per-draw arrays (draw × year) of programme ``p``, stored and derived.
 
         Summaries work one programme at a time, so their temporaries stay a fraction of the
@@ -304,14 +319,15 @@ class SimulationResult:
         d["cash"] = _cash(d["paid"], self._schedules[p])
         d["exhausted"] = d["exhaustion_month"] > 0
         f = self._fund_of.get(p)
-        nan = np.full(d["paid"].shape, np.nan)
+        nan = d["available"] if f is None else np.full(d["paid"].shape, np.nan)
         if f is None or self.funds[f].shared:  # uncapped, or a share of a fund's money
             d["unspent"] = d["lapsed"] = d["carry_in"] = nan
             return d
         d["unspent"] = d["available"] - d["paid"]
         d["lapsed"] = np.where(self._keeps[f], 0.0, d["unspent"])
-        totals = ds["envelope_total"].values[:, f]
-        d["carry_in"] = d["available"] - self.funds[f].envelopes(totals)
+        if with_carry:
+            totals = ds["envelope_total"].values[:, f]
+            d["carry_in"] = d["available"] - self.funds[f].envelopes(totals)
         return d
 
     def summary(self) -> pd.DataFrame:
@@ -330,7 +346,7 @@ class SimulationResult:
         for p in range(len(self.programmes)):
             d = self._arrays(p)
             d["month"] = _median_month(d["exhaustion_month"])
-            stats = _stats(d, envelope[p])
+            stats = _stats_by_year(d, envelope[p])
             for name in OPTIONAL_METRICS:
                 if name in d:
                     stats[f"{name}_mean"] = d[name].mean(axis=0)
@@ -355,28 +371,14 @@ class SimulationResult:
             members' demand. Empty when the scenario has no shared fund.
         """
         rows, ids = [], []
-        ds = self.dataset
         for f, fund in enumerate(self.funds):
             if not fund.shared:
                 continue
             _, available = self._fund_flow(f)
-            members = list(fund.members)
-            d: dict[str, Any] = {
-                "demand": ds["demand"].values[:, members, :].sum(axis=1),
-                "paid": ds["paid"].values[:, members, :].sum(axis=1),
-                "available": available,
-            }
-            d["unspent"] = available - d["paid"]
-            d["lapsed"] = np.where(self._keeps[f], 0.0, d["unspent"])
-            d["exhausted"] = d["demand"] > available
-            months = ds["exhaustion_month"].values[:, members, :].astype(np.float64)
-            months[months == 0] = np.inf
-            first = months.min(axis=1)
-            d["month"] = _median_month(np.where(np.isfinite(first), first, 0).astype(np.int8))
-            d["cash"] = sum(_cash(ds["paid"].values[:, p, :], self._schedules[p]) for p in members)
-            for name in ("claimants", "paid_full", "paid_any"):
-                d[name] = ds[name].values[:, members, :].sum(axis=1)
-            rows.append(_stats(d, fund.amounts))
+            years = []
+            for y in range(available.shape[1]):  # one year at a time: temporaries stay small
+                years.append(self._fund_year_stats(f, available[:, y], y))
+            rows.append({k: np.array([s[k] for s in years], dtype=np.float64) for k in years[0]})
             ids.append(fund.id)
         if not rows:
             return pd.DataFrame()
@@ -434,6 +436,31 @@ class SimulationResult:
         frame.index.name = "year"
         frame["cash_mean"] = [*cash.mean(axis=0), cash.sum(axis=1).mean()]
         return frame
+
+    def _fund_year_stats(
+        self, f: int, available: NDArray[np.float64], y: int
+    ) -> dict[str, NDArray[np.float64]]:
+        """Statistics of one shared fund in year ``y``: its members' demand and payments
+        together against the fund's money."""
+        ds, fund = self.dataset, self.funds[f]
+        d: dict[str, Any] = {name: np.zeros(self.draws) for name in ("demand", "paid", "cash")}
+        for name in ("claimants", "paid_full", "paid_any"):
+            d[name] = np.zeros(self.draws, dtype=np.int64)
+        first = np.zeros(self.draws, dtype=np.int8)  # earliest member exhaustion month, 0: none
+        for p in fund.members:
+            d["demand"] += ds["demand"].values[:, p, y]
+            d["paid"] += ds["paid"].values[:, p, y]
+            d["cash"] += _cash(ds["paid"].values[:, p, :], self._schedules[p])[:, y]
+            for name in ("claimants", "paid_full", "paid_any"):
+                d[name] += ds[name].values[:, p, y]
+            month = ds["exhaustion_month"].values[:, p, y]
+            first = np.where((month > 0) & ((first == 0) | (month < first)), month, first)
+        d["available"] = available
+        d["unspent"] = available - d["paid"]
+        d["lapsed"] = np.zeros(self.draws) if self._keeps[f, y] else d["unspent"]
+        d["exhausted"] = d["demand"] > available
+        d["month"] = _median_month(first[:, None])[0]
+        return _stats(d, fund.amounts[y])
 
     def totals(self) -> pd.DataFrame:
         """Summary statistics per programme over all years together.
