@@ -149,7 +149,7 @@ def test_invariants(
     demand = per_draw_sum(seg, ent)
     short = demand > available
     np.testing.assert_allclose(out.total[~short], demand[~short], rtol=1e-12)
-    if not (isinstance(rule, dict) and rule.get("boundary") == "nothing"):
+    if not (isinstance(rule, dict) and rule.get("boundary") in ("nothing", "skip")):
         # nothing is left while claims go unpaid
         np.testing.assert_array_equal(out.total[short], available[short])
 
@@ -245,3 +245,29 @@ def test_a_batch_needs_a_score_exactly_when_ranked() -> None:
         adapter.validate_python({**BATCH, "then": "ranked"})
     with pytest.raises(ValueError, match="score goes with"):
         adapter.validate_python({**BATCH, "score": "merit"})
+
+
+def test_skip_passes_over_a_claim_that_does_not_fit() -> None:
+    # ranked 10 (best), 30, 5 with 20 available: 10 paid, 30 passed over, 5 still paid
+    out = run({**RANKED, "boundary": "skip"}, [30, 10, 5], [3], [20], score=[2, 3, 1])
+    np.testing.assert_array_equal(out.paid, [0, 10, 5])
+    assert out.total.tolist() == [15.0]
+
+
+@settings(max_examples=300, deadline=None)
+@given(case=claims())
+def test_skip_is_the_greedy_in_arrival_order(
+    case: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> None:
+    ent, counts, available = case
+    out = run({"rule": "fcfs", "boundary": "skip"}, ent, counts, available)
+    expected = np.zeros_like(ent)
+    start = 0
+    for count, money in zip(counts, available, strict=True):
+        spent = 0.0
+        for i in range(start, start + count):  # the naive reference, one claim at a time
+            if spent + ent[i] <= money:
+                expected[i] = ent[i]
+                spent = spent + ent[i]
+        start += count
+    np.testing.assert_array_equal(out.paid, expected)

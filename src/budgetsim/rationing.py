@@ -139,11 +139,12 @@ class Fcfs(_Rule):
     """First come, first served (先到先得 / 额满即止): pay in arrival order until the money ends.
 
     ``boundary = "remainder"`` gives the applicant at the boundary what is left;
-    ``boundary = "nothing"`` pays them nothing and stops (额满即止).
+    ``boundary = "nothing"`` pays them nothing and stops (额满即止); ``boundary = "skip"`` pays
+    claims whole, passing over any that no longer fits and going on with the next ones.
     """
 
     rule: Literal["fcfs"]
-    boundary: Literal["remainder", "nothing"] = "remainder"
+    boundary: Literal["remainder", "nothing", "skip"] = "remainder"
 
 
 class ProRata(_Rule):
@@ -161,7 +162,7 @@ class Ranked(_Rule):
 
     rule: Literal["ranked"]
     score: str
-    boundary: Literal["remainder", "nothing"] = "remainder"
+    boundary: Literal["remainder", "nothing", "skip"] = "remainder"
     expression_fields: ClassVar[tuple[str, ...]] = ("score",)
 
 
@@ -173,7 +174,7 @@ class Lottery(_Rule):
     """
 
     rule: Literal["lottery"]
-    boundary: Literal["remainder", "nothing"] = "nothing"
+    boundary: Literal["remainder", "nothing", "skip"] = "nothing"
     draws_lots: ClassVar[bool] = True
 
 
@@ -191,7 +192,7 @@ class Batch(_Rule):
     deadline_month: int = Field(ge=1, le=12)
     then: Literal["pro_rata", "ranked"] = "pro_rata"
     score: str | None = None
-    boundary: Literal["remainder", "nothing"] = "remainder"
+    boundary: Literal["remainder", "nothing", "skip"] = "remainder"
     reads_month: ClassVar[bool] = True
 
     @model_validator(mode="after")
@@ -243,6 +244,34 @@ def rule_for(spec: type[SpecT]) -> Callable[[Callable[[SpecT, Claims], Payout]],
     return register
 
 
+def _pay_skipping(entitlement: Floats, claims: Claims) -> Payout:
+    """Pay whole claims in the order given, passing over those that no longer fit (greedy).
+
+    Each pass finds, per draw, the first claim that passes the money; that claim, and every
+    later claim that would pass it even on top of what was paid before it, can never be paid
+    (what is paid only grows), so they are dropped together. Passes repeat until every draw's remaining
+    claims fit: the total paid is the running total of the kept claims, ≤ available exactly.
+    """
+    seg, available = claims.segments, claims.available
+    kept = entitlement.copy()
+    starts = seg.offsets[:-1]
+    position = np.arange(seg.size) - seg.spread(starts)
+    while True:
+        running = seg.cumsum(kept)
+        first = seg.first_above(running, available)
+        hit = first >= 0
+        if not hit.any():
+            break
+        inside = hit & (first > starts)
+        before = np.zeros(seg.draws)
+        before[inside] = running[first[inside] - 1]
+        after = position >= seg.spread(np.where(hit, first - starts, seg.counts))
+        # before + claim > available, computed as the one-at-a-time greedy would at best
+        never = seg.spread(before) + kept > seg.spread(np.where(hit, available, np.inf))
+        kept[after & never] = 0.0
+    return Payout(kept, seg.last(running))
+
+
 def _pay_in_order(
     entitlement: Floats,
     running: Floats,
@@ -255,6 +284,8 @@ def _pay_in_order(
     ``running`` is the per-draw running total of ``entitlement`` in that order and ``first``
     the first applicant, per draw, whose claim passes the money available (-1: none).
     """
+    if boundary == "skip":
+        return _pay_skipping(entitlement, claims)
     segments, available = claims.segments, claims.available
     starts, stops = segments.offsets[:-1], segments.offsets[1:]
     inside = first > starts
