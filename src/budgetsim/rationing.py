@@ -249,8 +249,9 @@ def _pay_skipping(entitlement: Floats, claims: Claims) -> Payout:
 
     Each pass finds, per draw, the first claim that passes the money; that claim, and every
     later claim that would pass it even on top of what was paid before it, can never be paid
-    (what is paid only grows), so they are dropped together. Passes repeat until every draw's remaining
-    claims fit: the total paid is the running total of the kept claims, ≤ available exactly.
+    (what is paid only grows), so they are dropped together. Passes repeat until every draw's
+    remaining claims fit: the total paid is the running total of the kept claims, ≤ available
+    exactly.
     """
     seg, available = claims.segments, claims.available
     kept = entitlement.copy()
