@@ -143,17 +143,20 @@ def test_a_range_that_is_one_value_equals_the_fixed_envelope() -> None:
     np.testing.assert_array_equal(fixed.paid.values, ranged.paid.values)
 
 
+#: A second programme paying every applicant of the toy population 2 (the toy grant pays 1).
+BETTER = {
+    "label": "better",
+    "source": "t",
+    "population": "firms",
+    "instrument": {"kind": "fixed", "amount": 2, "source": "t"},
+    "rationing": "uncapped",
+}
+
+
 def test_exclusive_limit_pays_each_applicant_once() -> None:
     # Both programmes pay every applicant: 1 under grant, 2 under better. 从优: only "better".
-    better = {
-        "label": "better",
-        "source": "t",
-        "population": "firms",
-        "instrument": {"kind": "fixed", "amount": 2, "source": "t"},
-        "rationing": "uncapped",
-    }
     limit = {"source": "从优、不重复", "programmes": ["grant", "better"], "exclusive": True}
-    sc = toy(programmes__better=better, limits={"one": limit})
+    sc = toy(programmes__better=BETTER, limits={"one": limit})
     res = budgetsim.simulate(sc, draws=300, seed=10)
     assert (res.demand.sel(programme="grant").values == 0).all()
     np.testing.assert_array_equal(
@@ -162,17 +165,10 @@ def test_exclusive_limit_pays_each_applicant_once() -> None:
 
 
 def test_cumulative_cap_limits_the_sum_per_applicant() -> None:
-    better = {
-        "label": "better",
-        "source": "t",
-        "population": "firms",
-        "instrument": {"kind": "fixed", "amount": 2, "source": "t"},
-        "rationing": "uncapped",
-    }
     limit = {"source": "t", "programmes": ["better", "grant"], "cap": 2.5}
     res = budgetsim.simulate(
         toy(
-            programmes__better=better,
+            programmes__better=BETTER,
             programmes__grant__rationing="uncapped",
             programmes__grant__envelope=None,
             limits={"one": limit},
