@@ -158,6 +158,8 @@ LEGEND = "\n".join(
         "in at least one year.",
         "cash paid (when shown): mean cash leaving the treasury in the fiscal year, from awards "
         "approved then or earlier (the programme's payment schedule); paid is what is approved.",
+        "All programmes together: envelopes of the capped programmes and funds; demand and paid "
+        "of every programme, uncapped ones included; P50–P95 are quantiles of the yearly sum.",
     ]
 )
 
