@@ -24,9 +24,9 @@ from budgetsim.scenario import Scenario
 __all__ = ["DERIVED", "METRICS", "OPTIONAL_METRICS", "SimulationResult"]
 
 #: Per-draw metrics the engine records, with their dtypes (money is always float64). Only what
-#: cannot be derived is stored; ``available`` (by the carry-over rule), ``unspent``,
-#: ``exhausted``, ``lapsed`` and ``carry_in`` are derived on access (:data:`DERIVED`), which
-#: keeps 100,000 draws of a large scenario in memory.
+#: cannot be derived is stored; ``available`` (by the funds' arithmetic), ``unspent``,
+#: ``exhausted``, ``lapsed``, ``carry_in`` and ``cash`` are derived on access (:data:`DERIVED`),
+#: which keeps 100,000 draws of a large scenario in memory.
 METRICS: dict[str, type[np.generic]] = {
     "demand": np.float64,
     "paid": np.float64,
@@ -200,7 +200,7 @@ class SimulationResult:
             np.asarray(p.payment.schedule if p.payment else (1.0,)) for p in progs.values()
         ]
         years = list(scenario.years)
-        #: Fund of each programme (index), and whether it is the programme's own envelope.
+        #: Index of the fund each capped programme draws on (its own envelope or a shared fund).
         self._fund_of: dict[int, int] = {p: f for f, fund in enumerate(funds) for p in fund.members}
         last = np.arange(len(years)) == len(years) - 1
         #: Per fund, the years whose unspent money moves to the next year rather than lapsing.
@@ -227,9 +227,12 @@ class SimulationResult:
     def __getitem__(self, name: str) -> xr.DataArray:
         """A per-draw variable by name, e.g. ``res["paid"]`` or the derived ``res["unspent"]``.
 
-        Derived variables: ``unspent`` = available − paid; ``exhausted`` = exhaustion_month > 0;
-        ``lapsed`` = unspent that is not carried to the next year; ``carry_in`` = available −
-        envelope.
+        Derived variables: ``available`` = what the programme's fund left open to it;
+        ``unspent`` = available − paid; ``exhausted`` = exhaustion_month > 0; ``lapsed`` =
+        unspent that is not carried to the next year; ``carry_in`` = available − envelope;
+        ``cash`` = payments in the fiscal year under the payment schedule. ``unspent``,
+        ``lapsed`` and ``carry_in`` are NaN for members of a shared fund (see
+        :meth:`fund_summary`) and for uncapped programmes.
         """
         ds = self.dataset
         if name in ds:
