@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -27,6 +28,7 @@ from budgetsim.limits import apply_limit
 from budgetsim.population import Cohort, draw_cohorts
 from budgetsim.rationing import RATIONING, Claims
 from budgetsim.results import METRICS, OPTIONAL_METRICS, SimulationResult
+from budgetsim.riskfund import simulate_riskfund
 from budgetsim.scenario import Plan, Scenario, compile_scenario, scenario_hash
 from budgetsim.scenario.compile import ProgrammePlan
 from budgetsim.streams import stream, stream_key
@@ -41,6 +43,13 @@ TARGET_APPLICANTS_PER_CHUNK = 400_000
 
 
 @dataclass(frozen=True)
+class _ChunkResult:
+    metrics: dict[str, NDArray[np.generic]]
+    fund_totals: NDArray[np.float64]
+    riskfunds: dict[str, dict[str, NDArray[Any]]]
+
+
+@dataclass(frozen=True)
 class _Chunk:
     plan: Plan
     entropy: int
@@ -48,9 +57,9 @@ class _Chunk:
     stop: int
 
 
-def _metrics(chunk: _Chunk) -> tuple[dict[str, NDArray[np.generic]], NDArray[np.float64]]:
-    """Per-draw metrics of one chunk, each shaped (draws, programmes, years), and the
-    multi-year total of each fund, shaped (draws, funds)."""
+def _metrics(chunk: _Chunk) -> _ChunkResult:
+    """Per-draw metrics of one chunk, each shaped (draws, programmes, years), the multi-year
+    total of each fund, shaped (draws, funds), and each risk reserve fund's outcomes."""
     plan = chunk.plan
     draws = range(chunk.start, chunk.stop)
     n, n_prog, n_year = len(draws), len(plan.programmes), len(plan.years)
@@ -71,7 +80,8 @@ def _metrics(chunk: _Chunk) -> tuple[dict[str, NDArray[np.generic]], NDArray[np.
     for y in range(n_year):
         year = [cohorts[prog.population][y] for prog in plan.programmes]
         _year(plan, y, year, [e[:, y] for e in envelopes], carry, out, chunk)
-    return out, totals
+    riskfunds = {rf.id: simulate_riskfund(rf, chunk.entropy, draws) for rf in plan.riskfunds}
+    return _ChunkResult(out, totals, riskfunds)
 
 
 def _metric_types(plan: Plan) -> list[tuple[str, type[np.generic]]]:
@@ -273,13 +283,18 @@ def simulate(
     n_prog, n_year = len(plan.programmes), len(plan.years)
     data = {name: np.empty((draws, n_prog, n_year), dtype=dt) for name, dt in _metric_types(plan)}
     totals = np.empty((draws, len(plan.funds)))
+    riskfunds: dict[str, dict[str, NDArray[Any]]] = {}
     done = 0
 
-    def collect(
-        chunk: _Chunk, result: tuple[dict[str, NDArray[np.generic]], NDArray[np.float64]]
-    ) -> None:
+    def collect(chunk: _Chunk, result: _ChunkResult) -> None:
         nonlocal done
-        metrics, fund_totals = result
+        metrics, fund_totals = result.metrics, result.fund_totals
+        for rid, arrays in result.riskfunds.items():
+            store = riskfunds.setdefault(
+                rid, {k: np.empty((draws, *v.shape[1:]), dtype=v.dtype) for k, v in arrays.items()}
+            )
+            for name, values in arrays.items():
+                store[name][chunk.start : chunk.stop] = values
         for name, values in metrics.items():
             target = data[name]
             if (
@@ -310,6 +325,7 @@ def simulate(
         data=data,
         funds=plan.funds,
         fund_totals=totals,
+        riskfunds=riskfunds,
         envelope=envelope,
         seed=seed,
         entropy=entropy,

@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 
 from budgetsim import __version__
 from budgetsim.funds import FundPlan, fund_flow
+from budgetsim.riskfund import PER_DRAW, summarise
 from budgetsim.scenario import Scenario
 
 __all__ = ["DERIVED", "METRICS", "OPTIONAL_METRICS", "SimulationResult"]
@@ -181,6 +182,7 @@ class SimulationResult:
         funds: tuple[FundPlan, ...],
         fund_totals: NDArray[np.float64],
         envelope: NDArray[np.float64],
+        riskfunds: dict[str, dict[str, NDArray[Any]]] | None = None,
         seed: int | None,
         entropy: int,
         scenario_hash: str,
@@ -222,6 +224,14 @@ class SimulationResult:
             },
             attrs={"unit": scenario.unit, "scenario": scenario.id},
         )
+        #: Per-draw outcomes of each credit risk reserve fund, dims (draw, year) or (draw,).
+        self.riskfunds: dict[str, xr.Dataset] = {
+            rid: xr.Dataset(
+                {k: (("draw",) if k in PER_DRAW else ("draw", "year"), v) for k, v in a.items()},
+                coords={"draw": np.arange(draws), "year": years},
+            )
+            for rid, a in (riskfunds or {}).items()
+        }
 
     # -- named arrays ---------------------------------------------------------------------
     def __getitem__(self, name: str) -> xr.DataArray:
@@ -464,6 +474,26 @@ class SimulationResult:
         d["exhausted"] = d["demand"] > available
         d["month"] = _median_month(first[:, None])[0]
         return _stats(d, fund.amounts[y])
+
+    def riskfund_summary(self) -> pd.DataFrame:
+        """Credit risk reserve funds per year: balance (P5/P50/P95), claims due and paid,
+        unpaid claims, P(depleted by the end of the year) and the month, loan volume and
+        leverage. Empty when the scenario has no risk fund (see
+        :func:`budgetsim.riskfund.summarise`).
+        """
+        frames = []
+        for rid, ds in self.riskfunds.items():
+            spec = self.scenario.riskfunds[rid]
+            arrays = {str(name): ds[name].values for name in ds.data_vars}
+            stats = summarise(arrays, self.years, spec.balance)
+            frame = pd.DataFrame(
+                stats,
+                index=pd.MultiIndex.from_product([[rid], self.years], names=["riskfund", "year"]),
+            )
+            frame.insert(0, "label", spec.label)
+            frame["due_after_mean"] = float(ds["due_after"].values.mean())
+            frames.append(frame)
+        return pd.concat(frames) if frames else pd.DataFrame()
 
     def totals(self) -> pd.DataFrame:
         """Summary statistics per programme over all years together.

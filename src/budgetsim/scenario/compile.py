@@ -19,6 +19,7 @@ from budgetsim.errors import ExpressionError, Problem, ScenarioError, did_you_me
 from budgetsim.expressions import FUNCTIONS, Expression, compile_expression
 from budgetsim.funds import FundPlan
 from budgetsim.instruments import FixedAmount
+from budgetsim.riskfund import RiskFundPlan
 from budgetsim.scenario.model import Envelope, Population, Programme, Scenario
 from budgetsim.streams import stream_key
 
@@ -76,6 +77,7 @@ class Plan:
     by_population: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     funds: tuple[FundPlan, ...] = ()
     limits: tuple[LimitPlan, ...] = ()
+    riskfunds: tuple[RiskFundPlan, ...] = ()
 
     @property
     def years(self) -> tuple[int, ...]:
@@ -269,6 +271,9 @@ def compile_scenario(scenario: Scenario, file: str | None = None) -> Plan:
         by_population={k: tuple(v) for k, v in used.items()},
         funds=funds,
         limits=limits,
+        riskfunds=tuple(
+            RiskFundPlan(rid, spec, len(scenario.years)) for rid, spec in scenario.riskfunds.items()
+        ),
     )
 
 

@@ -29,6 +29,7 @@ from budgetsim.funds import EnvelopeDraw
 from budgetsim.instruments import Instrument
 from budgetsim.money import UNITS, AmountError, parse_range
 from budgetsim.rationing import Rationing
+from budgetsim.riskfund import RiskFund
 
 __all__ = [
     "Derived",
@@ -348,6 +349,7 @@ class Scenario(Spec):
     programmes: dict[Ident, Programme] = Field(min_length=1)
     funds: dict[Ident, Fund] = Field(default_factory=dict)
     limits: dict[Ident, Limit] = Field(default_factory=dict)
+    riskfunds: dict[Ident, RiskFund] = Field(default_factory=dict)
 
     @property
     def id(self) -> str:
