@@ -152,3 +152,19 @@ def test_risk_funds_are_chunk_invariant(chunk: int) -> None:
 def test_conditional_pd_averages_to_the_pd() -> None:
     z = stats.norm.ppf((np.arange(20_000) + 0.5) / 20_000)
     assert conditional_pd(0.03, 0.2, z).mean() == pytest.approx(0.03, rel=1e-3)
+
+
+def test_jiangmen_reserve_base_and_stress_variant() -> None:
+    base = budgetsim.load_scenario("jiangmen-2021")
+    stress = budgetsim.load_scenario("jiangmen-2021@stress")
+    assert stress.id == "jiangmen-2021.stress"
+    assert stress.riskfunds["credit_reserve"].share == 0.40
+    a = budgetsim.simulate(base, draws=1_000, seed=3).riskfund_summary()
+    b = budgetsim.simulate(stress, draws=1_000, seed=3).riskfund_summary()
+    assert a["p_depleted"].iloc[-1] < 0.02
+    assert b["p_depleted"].iloc[-1] > a["p_depleted"].iloc[-1] + 0.1
+
+
+def test_unknown_variant_is_a_clear_error() -> None:
+    with pytest.raises(budgetsim.ScenarioError, match=r"no variant 'strss'.*did you mean 'stress'"):
+        budgetsim.load_scenario("jiangmen-2021@strss")

@@ -160,6 +160,9 @@ LEGEND = "\n".join(
         "approved then or earlier (the programme's payment schedule); paid is what is approved.",
         "All programmes together: envelopes of the capped programmes and funds; demand and paid "
         "of every programme, uncapped ones included; P50–P95 are quantiles of the yearly sum.",
+        "Risk reserve funds (when shown): loans enrolled and leverage (volume ÷ balance at the "
+        "start of the year); balance at the year end; P(depleted): some claim could not be paid "
+        "in full by the end of the year.",
     ]
 )
 
@@ -235,6 +238,53 @@ def _recovery_table(result: SimulationResult) -> Table | None:
     return table
 
 
+def _riskfund_table(result: SimulationResult) -> Table | None:
+    """Credit risk reserve funds: will the fund survive?"""
+    rows = result.riskfund_summary()
+    if rows.empty:
+        return None
+    table = Table(
+        title=f"Credit risk reserve funds [{result.unit}] — claims are paid while money lasts",
+        title_justify="left",
+    )
+    for name in (
+        "fund",
+        "year",
+        "loans enrolled",
+        "leverage",
+        "claims due",
+        "claims paid",
+        "unpaid",
+        "balance P5",
+        "P50",
+        "P95",
+        "P(depleted by year end)",
+        "month (P50)",
+    ):
+        table.add_column(
+            name, justify="left" if name in ("fund", "year") else "right", no_wrap=True
+        )
+    for rid in result.riskfunds:
+        fund_rows = rows.xs(rid, level="riskfund")
+        for i, (year, row) in enumerate(fund_rows.iterrows()):
+            table.add_row(
+                str(row["label"]) if i == 0 else "",
+                str(year),
+                _money(row["volume_mean"]),
+                f"{row['leverage']:.1f}×",
+                _money(row["claims_due_mean"]),
+                _money(row["claims_paid_mean"]),
+                _money(row["unpaid_mean"]),
+                _money(row["balance_end_p5"]),
+                _money(row["balance_end_p50"]),
+                _money(row["balance_end_p95"]),
+                f"{row['p_depleted']:.1%} ±{1.96 * row['p_depleted_se']:.1%}",
+                _month(row["depletion_month_p50"]),
+                end_section=i == len(fund_rows) - 1,
+            )
+    return table
+
+
 def _policy_table(result: SimulationResult) -> Table:
     """All programmes together: the budget to set aside per year (quantiles of the sum)."""
     table = Table(
@@ -293,9 +343,9 @@ def print_result(result: SimulationResult, console: Console) -> None:
     funds = _fund_table(result)
     if funds is not None:
         console.print(funds)
-    recovery = _recovery_table(result)
-    if recovery is not None:
-        console.print(recovery)
+    for extra in (_recovery_table(result), _riskfund_table(result)):
+        if extra is not None:
+            console.print(extra)
     console.print(_policy_table(result))
     console.print(LEGEND, style="dim")
 

@@ -103,6 +103,13 @@ def summary_document(result: SimulationResult) -> dict[str, Any]:
         },
         "programmes": programmes,
         "funds": funds,
+        "riskfunds": {
+            rid: {
+                str(year): {str(k): _clean(v) for k, v in row.drop("label").items()}
+                for year, row in result.riskfund_summary().xs(rid, level="riskfund").iterrows()
+            }
+            for rid in result.riskfunds
+        },
         "policy": {
             str(year): {str(k): _clean(v) for k, v in row.items()}
             for year, row in result.policy_summary().iterrows()

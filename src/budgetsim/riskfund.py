@@ -283,7 +283,7 @@ def _settle(
     out["claims_due"] = np.bincount(year, c, n_year)
     out["claims_paid"] = np.bincount(year, paid, n_year)
     out["unpaid"] = out["claims_due"] - out["claims_paid"]
-    out["balance_end"] = money - np.cumsum(out["claims_paid"])
+    out["balance_end"] = np.maximum(money - np.cumsum(out["claims_paid"]), 0.0)  # ≥ 0 exactly
     out["balance_start"] = np.concatenate(
         [[money[0]], out["balance_end"][:-1] + plan.replenish[1:]]
     )
@@ -313,12 +313,19 @@ def simulate_riskfund(plan: RiskFundPlan, entropy: int, draws: Sequence[int]) ->
     return result
 
 
+def _ratio_of_means(num: Floats, den: Floats) -> Floats:
+    mean = np.asarray(den.mean(axis=0), dtype=np.float64)
+    out = np.full(mean.shape, np.nan)
+    np.divide(num.mean(axis=0), mean, out=out, where=mean > 0)
+    return out
+
+
 def summarise(arrays: dict[str, Any], years: Sequence[int], initial: float) -> dict[str, Floats]:
     """Summary per year of one fund's per-draw outcomes.
 
     ``p_depleted`` is the chance that some claim went unpaid in full by the end of the year;
     ``depletion_month_p50`` the median month (1–12 of that year) among draws first depleted in
-    it; ``leverage`` the loan volume ÷ the balance at the start of the year.
+    it; ``leverage`` the mean loan volume ÷ the mean balance at the start of the year.
     """
     n_year = len(years)
     month = arrays["depletion_month"].astype(np.int64)
@@ -326,7 +333,6 @@ def summarise(arrays: dict[str, Any], years: Sequence[int], initial: float) -> d
     balance = arrays["balance_end"]
     q = np.quantile(balance, (0.05, 0.5, 0.95), axis=0, method="inverted_cdf")
     start = arrays["balance_start"]
-    leverage = np.divide(arrays["volume"], start, out=np.full(start.shape, np.nan), where=start > 0)
     median_month = []
     for y in range(n_year):
         hit = month[first_year == y]
@@ -351,7 +357,7 @@ def summarise(arrays: dict[str, Any], years: Sequence[int], initial: float) -> d
         "claims_paid_p95": np.quantile(arrays["claims_paid"], 0.95, axis=0, method="inverted_cdf"),
         "unpaid_mean": arrays["unpaid"].mean(axis=0),
         "replenished": arrays["replenished"].mean(axis=0),
-        "leverage_mean": np.nanmean(leverage, axis=0) if n else np.full(n_year, np.nan),
+        "leverage": _ratio_of_means(arrays["volume"], start),
         "p_depleted": depleted,
         "p_depleted_se": np.sqrt(depleted * (1 - depleted) / max(n, 1)),
         "depletion_month_p50": np.array(median_month),

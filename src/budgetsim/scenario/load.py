@@ -12,7 +12,7 @@ import hashlib
 import json
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -338,6 +338,72 @@ def validate_data(raw: Any, file: str | None = None) -> Scenario:
     return scenario
 
 
+def split_variant(ref: str | Path) -> tuple[str | Path, str | None]:
+    """``"jiangmen-2021@stress"`` → (``"jiangmen-2021"``, ``"stress"``); a file that exists is
+    taken whole.
+
+    Examples
+    --------
+    >>> split_variant("jiangmen-2021@stress")
+    ('jiangmen-2021', 'stress')
+    >>> split_variant("jiangmen-2021")
+    ('jiangmen-2021', None)
+    """
+    if isinstance(ref, Path) or Path(ref).is_file() or "@" not in ref:
+        return ref, None
+    base, _, variant = ref.rpartition("@")
+    return base, variant
+
+
+def _apply_variant(raw: dict[str, Any], variant: str, name: str) -> dict[str, Any]:
+    """The scenario with a documented variant's values set, its id and title marked."""
+    variants = raw.get("variants") or {}
+    if variant not in variants:
+        hint = did_you_mean(variant, variants)
+        raise ScenarioError(
+            [
+                Problem(
+                    "variants",
+                    f"no variant {variant!r}",
+                    expected="one of " + (", ".join(variants) or "(none defined)"),
+                    hint=f"did you mean {hint!r}?" if hint else "",
+                )
+            ],
+            name,
+        )
+    spec = variants[variant]
+    changes = spec.get("set") if isinstance(spec, dict) else None
+    if not isinstance(changes, dict):
+        raise ScenarioError([Problem(f"variants.{variant}.set", "expected a table")], name)
+    try:
+        data = apply_overrides(raw, changes)
+    except ScenarioError as exc:
+        problems = [
+            replace(p, path=f"variants.{variant}.set › {p.path.removeprefix('--set ')}")
+            for p in exc.problems
+        ]
+        raise ScenarioError(problems, name) from None
+    header = data.get("scenario")
+    if isinstance(header, dict):
+        header["id"] = f"{header.get('id')}.{variant}"
+        header["title"] = f"{header.get('title')}（{spec.get('label', variant)}）"
+    return data
+
+
+def _check_variant(raw: dict[str, Any], variant: str, name: str) -> None:
+    """Raise, naming the variant, if applying it does not give a valid scenario."""
+    try:
+        validate_data(_apply_variant(raw, variant, name), name)
+    except ScenarioError as exc:
+        problems = [
+            p
+            if p.path.startswith("variants.")
+            else replace(p, path=f"variants.{variant} › {p.path}")
+            for p in exc.problems
+        ]
+        raise ScenarioError(problems, name) from None
+
+
 def load_scenario(
     ref: str | Path = DEFAULT_SCENARIO,
     overrides: Mapping[str, Any] | Iterable[str] = (),
@@ -347,7 +413,8 @@ def load_scenario(
     Parameters
     ----------
     ref
-        A path to a TOML file, or the id of a bundled scenario (``budgetsim list``).
+        A path to a TOML file, or the id of a bundled scenario (``budgetsim list``), optionally
+        followed by ``@VARIANT`` for one of the file's documented ``[variants]``.
     overrides
         Values to change, by dotted path: a mapping ``{"programmes.rd_reward.instrument.cap":
         30}`` or ``"path=value"`` strings as on the command line.
@@ -368,6 +435,7 @@ def load_scenario(
     >>> sc.programmes["rd_reward"].instrument.cap
     30.0
     """
+    ref, variant = split_variant(ref)
     path = resolve(ref)
     name = str(ref) if Path(ref).is_file() else f"{path.name} (bundled)"
     try:
@@ -378,13 +446,19 @@ def load_scenario(
         raise ScenarioError([Problem("(file)", f"cannot be read: {exc}")], name) from None
     if not isinstance(overrides, Mapping):
         overrides = dict(parse_override(text) for text in overrides)
+    if variant is not None:
+        raw = _apply_variant(raw, variant, name)
     if overrides:
         try:
             raw = apply_overrides(raw, overrides)
         except ScenarioError as exc:
             raise ScenarioError(exc.problems, name) from None
     try:
-        return validate_data(raw, name)
+        scenario = validate_data(raw, name)
+        if variant is None and not overrides:
+            for other in scenario.variants:  # a documented variant must load too
+                _check_variant(raw, other, name)
+        return scenario
     except ScenarioError as exc:
         marked = [
             Problem(

@@ -43,6 +43,7 @@ __all__ = [
     "Programme",
     "Scenario",
     "Timing",
+    "Variant",
 ]
 
 Ident = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
@@ -341,6 +342,25 @@ class Programme(Spec):
     payment: Payment | None = None
 
 
+class Variant(Spec):
+    """A documented variant of the scenario (``[variants.stress]``): values changed by dotted
+    path, as with ``--set``, and why. Run it as ``SCENARIO@NAME`` (``jiangmen-2021@stress``)."""
+
+    label: str
+    label_en: str | None = None
+    source: str | None = None
+    assumption: str | None = None
+    set: dict[str, Any] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _explained(self) -> Variant:
+        if not (self.source or self.assumption):
+            raise PydanticCustomError(
+                "provenance", 'say why the variant changes these values (assumption = "…")'
+            )
+        return self
+
+
 class Scenario(Spec):
     """A whole scenario file."""
 
@@ -350,6 +370,7 @@ class Scenario(Spec):
     funds: dict[Ident, Fund] = Field(default_factory=dict)
     limits: dict[Ident, Limit] = Field(default_factory=dict)
     riskfunds: dict[Ident, RiskFund] = Field(default_factory=dict)
+    variants: dict[Ident, Variant] = Field(default_factory=dict)
 
     @property
     def id(self) -> str:
