@@ -285,6 +285,45 @@ def _riskfund_table(result: SimulationResult) -> Table | None:
     return table
 
 
+def _target_table(result: SimulationResult) -> Table | None:
+    """Policy targets: the stock per year and the chance of reaching the goal."""
+    rows = result.target_summary()
+    if rows.empty:
+        return None
+    table = Table(title="Policy targets — stock at the end of each year", title_justify="left")
+    for name in (
+        "target",
+        "year",
+        "entries",
+        "exits",
+        "stock P5",
+        "P50",
+        "P95",
+        "goal",
+        "P(stock ≥ goal)",
+    ):
+        table.add_column(
+            name, justify="left" if name in ("target", "year") else "right", no_wrap=True
+        )
+    for tid, spec in result.scenario.targets.items():
+        target_rows = rows.xs(tid, level="target")
+        for i, (year, row) in enumerate(target_rows.iterrows()):
+            at_goal = int(year) == spec.goal_year
+            table.add_row(
+                str(row["label"]) if i == 0 else "",
+                str(year),
+                _count(row["entries_mean"]),
+                _count(row["exits_mean"]),
+                f"{row['stock_p5']:,.0f}",
+                f"{row['stock_p50']:,.0f}",
+                f"{row['stock_p95']:,.0f}",
+                f"≥ {spec.goal:,}" if at_goal else "",
+                f"{row['p_at_goal']:.1%} ±{1.96 * row['p_at_goal_se']:.1%}" if at_goal else "",
+                end_section=i == len(target_rows) - 1,
+            )
+    return table
+
+
 def _policy_table(result: SimulationResult) -> Table:
     """All programmes together: the budget to set aside per year (quantiles of the sum)."""
     table = Table(
@@ -343,7 +382,7 @@ def print_result(result: SimulationResult, console: Console) -> None:
     funds = _fund_table(result)
     if funds is not None:
         console.print(funds)
-    for extra in (_recovery_table(result), _riskfund_table(result)):
+    for extra in (_recovery_table(result), _riskfund_table(result), _target_table(result)):
         if extra is not None:
             console.print(extra)
     console.print(_policy_table(result))

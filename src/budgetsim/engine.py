@@ -32,6 +32,7 @@ from budgetsim.riskfund import simulate_riskfund
 from budgetsim.scenario import Plan, Scenario, compile_scenario, scenario_hash
 from budgetsim.scenario.compile import ProgrammePlan
 from budgetsim.streams import stream, stream_key
+from budgetsim.targets import TargetPlan, simulate_target
 
 __all__ = ["Progress", "simulate"]
 
@@ -47,6 +48,7 @@ class _ChunkResult:
     metrics: dict[str, NDArray[np.generic]]
     fund_totals: NDArray[np.float64]
     riskfunds: dict[str, dict[str, NDArray[Any]]]
+    targets: dict[str, dict[str, NDArray[Any]]]
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,7 @@ def _metrics(chunk: _Chunk) -> _ChunkResult:
     cohorts = {
         pop.id: draw_cohorts(pop, chunk.entropy, draws, plan.years)
         for pop in plan.populations
-        if pop.id in plan.by_population
+        if pop.id in plan.sampled
     }
     totals = np.empty((n, len(plan.funds)))
     for f, fund in enumerate(plan.funds):
@@ -81,7 +83,27 @@ def _metrics(chunk: _Chunk) -> _ChunkResult:
         year = [cohorts[prog.population][y] for prog in plan.programmes]
         _year(plan, y, year, [e[:, y] for e in envelopes], carry, out, chunk)
     riskfunds = {rf.id: simulate_riskfund(rf, chunk.entropy, draws) for rf in plan.riskfunds}
-    return _ChunkResult(out, totals, riskfunds)
+    targets = {
+        t.id: simulate_target(t, _entries(t, cohorts), chunk.entropy, draws) for t in plan.targets
+    }
+    return _ChunkResult(out, totals, riskfunds, targets)
+
+
+def _entries(target: TargetPlan, cohorts: dict[str, list[Cohort]]) -> NDArray[np.int64]:
+    """A target's entries per draw and year: its populations' (eligible) applicants."""
+    total: NDArray[np.int64] | None = None
+    for name in target.spec.entries.populations:
+        counts = []
+        for cohort in cohorts[name]:
+            if target.eligible is None:
+                counts.append(cohort.segments.counts)
+            else:
+                mask = target.eligible.evaluate(cohort.attributes, cohort.size).astype(bool)
+                counts.append(cohort.segments.count(mask))
+        stacked = np.stack(counts, axis=1)
+        total = stacked if total is None else total + stacked
+    assert total is not None
+    return total
 
 
 def _metric_types(plan: Plan) -> list[tuple[str, type[np.generic]]]:
@@ -214,7 +236,7 @@ def _chunks(plan: Plan, draws: int, chunk_draws: int | None) -> list[tuple[int, 
         per_draw = sum(
             float(pop.spec.arrivals.means.sum())
             for pop in plan.populations
-            if pop.id in plan.by_population
+            if pop.id in plan.sampled
         )
         chunk_draws = max(1, min(draws, int(TARGET_APPLICANTS_PER_CHUNK / max(per_draw, 1.0))))
     if chunk_draws < 1:
@@ -284,17 +306,20 @@ def simulate(
     data = {name: np.empty((draws, n_prog, n_year), dtype=dt) for name, dt in _metric_types(plan)}
     totals = np.empty((draws, len(plan.funds)))
     riskfunds: dict[str, dict[str, NDArray[Any]]] = {}
+    targets: dict[str, dict[str, NDArray[Any]]] = {}
     done = 0
 
     def collect(chunk: _Chunk, result: _ChunkResult) -> None:
         nonlocal done
         metrics, fund_totals = result.metrics, result.fund_totals
-        for rid, arrays in result.riskfunds.items():
-            store = riskfunds.setdefault(
-                rid, {k: np.empty((draws, *v.shape[1:]), dtype=v.dtype) for k, v in arrays.items()}
-            )
-            for name, values in arrays.items():
-                store[name][chunk.start : chunk.stop] = values
+        for into, parts in ((riskfunds, result.riskfunds), (targets, result.targets)):
+            for key, arrays in parts.items():
+                store = into.setdefault(
+                    key,
+                    {k: np.empty((draws, *v.shape[1:]), dtype=v.dtype) for k, v in arrays.items()},
+                )
+                for name, values in arrays.items():
+                    store[name][chunk.start : chunk.stop] = values
         for name, values in metrics.items():
             target = data[name]
             if (
@@ -326,6 +351,7 @@ def simulate(
         funds=plan.funds,
         fund_totals=totals,
         riskfunds=riskfunds,
+        targets=targets,
         envelope=envelope,
         seed=seed,
         entropy=entropy,

@@ -110,6 +110,13 @@ def summary_document(result: SimulationResult) -> dict[str, Any]:
             }
             for rid in result.riskfunds
         },
+        "targets": {
+            tid: {
+                str(year): {str(k): _clean(v) for k, v in row.drop("label").items()}
+                for year, row in result.target_summary().xs(tid, level="target").iterrows()
+            }
+            for tid in result.targets
+        },
         "policy": {
             str(year): {str(k): _clean(v) for k, v in row.items()}
             for year, row in result.policy_summary().iterrows()

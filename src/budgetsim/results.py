@@ -21,6 +21,7 @@ from budgetsim import __version__
 from budgetsim.funds import FundPlan, fund_flow
 from budgetsim.riskfund import PER_DRAW, summarise
 from budgetsim.scenario import Scenario
+from budgetsim.targets import summarise_target
 
 __all__ = ["DERIVED", "METRICS", "OPTIONAL_METRICS", "SimulationResult"]
 
@@ -183,6 +184,7 @@ class SimulationResult:
         fund_totals: NDArray[np.float64],
         envelope: NDArray[np.float64],
         riskfunds: dict[str, dict[str, NDArray[Any]]] | None = None,
+        targets: dict[str, dict[str, NDArray[Any]]] | None = None,
         seed: int | None,
         entropy: int,
         scenario_hash: str,
@@ -231,6 +233,14 @@ class SimulationResult:
                 coords={"draw": np.arange(draws), "year": years},
             )
             for rid, a in (riskfunds or {}).items()
+        }
+        #: Per-draw stock, entries and exits of each policy target, dims (draw, year).
+        self.targets: dict[str, xr.Dataset] = {
+            tid: xr.Dataset(
+                {k: (("draw", "year"), v) for k, v in a.items()},
+                coords={"draw": np.arange(draws), "year": years},
+            )
+            for tid, a in (targets or {}).items()
         }
 
     # -- named arrays ---------------------------------------------------------------------
@@ -474,6 +484,22 @@ class SimulationResult:
         d["exhausted"] = d["demand"] > available
         d["month"] = _median_month(first[:, None])[0]
         return _stats(d, fund.amounts[y])
+
+    def target_summary(self) -> pd.DataFrame:
+        """Policy targets per year: the stock (mean, P5/P50/P95), entries and exits, and the
+        chance that the stock is at or above the goal (``p_at_goal``; the goal's own year is
+        the one that answers "will we hit the target?"). Empty without targets."""
+        frames = []
+        for tid, ds in self.targets.items():
+            spec = self.scenario.targets[tid]
+            arrays = {str(k): ds[k].values for k in ds.data_vars}
+            frame = pd.DataFrame(
+                summarise_target(arrays, spec, self.years),
+                index=pd.MultiIndex.from_product([[tid], self.years], names=["target", "year"]),
+            )
+            frame.insert(0, "label", spec.label)
+            frames.append(frame)
+        return pd.concat(frames) if frames else pd.DataFrame()
 
     def riskfund_summary(self) -> pd.DataFrame:
         """Credit risk reserve funds per year: balance (P5/P50/P95), claims due and paid,

@@ -22,6 +22,7 @@ from budgetsim.instruments import FixedAmount
 from budgetsim.riskfund import RiskFundPlan
 from budgetsim.scenario.model import Envelope, Population, Programme, Scenario
 from budgetsim.streams import stream_key
+from budgetsim.targets import TargetPlan
 
 __all__ = ["LimitPlan", "Plan", "PopulationPlan", "ProgrammePlan", "compile_scenario"]
 
@@ -78,6 +79,15 @@ class Plan:
     funds: tuple[FundPlan, ...] = ()
     limits: tuple[LimitPlan, ...] = ()
     riskfunds: tuple[RiskFundPlan, ...] = ()
+    targets: tuple[TargetPlan, ...] = ()
+
+    @property
+    def sampled(self) -> frozenset[str]:
+        """Populations the engine samples: those of programmes and targets."""
+        names = set(self.by_population)
+        for target in self.targets:
+            names.update(target.spec.entries.populations)
+        return frozenset(names)
 
     @property
     def years(self) -> tuple[int, ...]:
@@ -259,6 +269,7 @@ def compile_scenario(scenario: Scenario, file: str | None = None) -> Plan:
             programmes.append(plan)
     funds = _funds(scenario, check)
     limits = _limits(scenario, check)
+    targets = _targets(scenario, populations, check)
     if check.problems:
         raise ScenarioError(check.problems, file)
     used: dict[str, list[int]] = {}
@@ -274,7 +285,42 @@ def compile_scenario(scenario: Scenario, file: str | None = None) -> Plan:
         riskfunds=tuple(
             RiskFundPlan(rid, spec, len(scenario.years)) for rid, spec in scenario.riskfunds.items()
         ),
+        targets=targets,
     )
+
+
+def _targets(
+    scenario: Scenario, populations: Mapping[str, PopulationPlan], check: _Checker
+) -> tuple[TargetPlan, ...]:
+    """Targets: their populations must exist and their eligibility read known names."""
+    plans = []
+    for tid, target in scenario.targets.items():
+        base = f"targets.{tid}.entries"
+        eligible = None
+        for k, name in enumerate(target.entries.populations):
+            pop = populations.get(name)
+            if pop is None:
+                hint = did_you_mean(name, populations)
+                check.add(
+                    f"{base}.populations.{k}",
+                    "no such population",
+                    expected="one of " + ", ".join(populations),
+                    found=repr(name),
+                    hint=f"did you mean {hint!r}?" if hint else "",
+                )
+                continue
+            if target.entries.eligible is not None:
+                names = {n for n, _ in pop.attributes} | {n for n, _ in pop.derived}
+                eligible = check.expression(
+                    f"{base}.eligible",
+                    target.entries.eligible,
+                    names | {"year", "month"},
+                    pop.categories,
+                )
+        plans.append(
+            TargetPlan(tid, target, scenario.years.index(target.goal_year), eligible=eligible)
+        )
+    return tuple(plans)
 
 
 def _fund(

@@ -30,6 +30,7 @@ from budgetsim.instruments import Instrument
 from budgetsim.money import UNITS, AmountError, parse_range
 from budgetsim.rationing import Rationing
 from budgetsim.riskfund import RiskFund
+from budgetsim.targets import Target
 
 __all__ = [
     "Derived",
@@ -370,6 +371,7 @@ class Scenario(Spec):
     funds: dict[Ident, Fund] = Field(default_factory=dict)
     limits: dict[Ident, Limit] = Field(default_factory=dict)
     riskfunds: dict[Ident, RiskFund] = Field(default_factory=dict)
+    targets: dict[Ident, Target] = Field(default_factory=dict)
     variants: dict[Ident, Variant] = Field(default_factory=dict)
 
     @property
