@@ -98,7 +98,7 @@ def main() -> None:
         f"10,000 draws in ≤ 15 s"
     )
     print(
-        f"riskfund_10k_loans_{draws // 1000}k_draws_s={engine_s:.2f} "
+        f"riskfund_10k_loans_{draws / 1000:g}k_draws_s={engine_s:.2f} "
         f"ratio_vs_naive={per_draw_naive / per_draw_engine:.1f}"
     )
 
