@@ -71,3 +71,14 @@ def test_cli_compare() -> None:
     result = runner.invoke(cli, ["compare", "jiangmen-2021", "-n", "10"])
     assert result.exit_code == 1
     assert "give a VARIANT" in result.output
+
+
+def test_compare_reports_risk_funds_and_targets_paired() -> None:
+    base = budgetsim.load_scenario("jiangmen-2021")
+    same = budgetsim.compare(base, base, draws=200)
+    outcomes = same.outcomes()
+    assert set(outcomes["metric"]) == {"p_depleted", "balance_end"}
+    assert (outcomes["diff"] == 0).all()
+    stress = budgetsim.compare(base, budgetsim.load_scenario("jiangmen-2021@stress"), draws=400)
+    last = stress.outcomes().query("metric == 'p_depleted'").iloc[-1]
+    assert last["diff_low"] > 0

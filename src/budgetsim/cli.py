@@ -591,6 +591,36 @@ def print_comparison(comparison: Comparison, console: Console) -> None:
                 end_section=i == len(rows) - 1,
             )
     console.print(table)
+    outcomes = comparison.outcomes()
+    if not outcomes.empty:
+        extra = Table(
+            title="Risk reserve funds and targets: base → variant, difference and 95 % interval",
+            title_justify="left",
+        )
+        for name in ("fund or target", "year", "measure", "base", "variant", "difference"):
+            extra.add_column(
+                name,
+                justify="right" if name in ("base", "variant", "difference") else "left",
+                no_wrap=True,
+            )
+        for _, row in outcomes.iterrows():
+            share = row["metric"].startswith("p_")
+            show = _share if share else _money
+            low, high = row["diff_low"], row["diff_high"]
+            interval = (
+                f"{row['diff']:+.1%} [{low:+.1%}, {high:+.1%}]"
+                if share
+                else f"{row['diff']:+,.0f} [{low:+,.0f}, {high:+,.0f}]"
+            )
+            extra.add_row(
+                str(row["name"]),
+                str(row["year"]),
+                str(row["metric"]),
+                show(row["base"]),
+                show(row["variant"]),
+                interval,
+            )
+        console.print(extra)
     for name, ids in (("base", comparison.only_in_base), ("variant", comparison.only_in_variant)):
         if ids:
             console.print(f"only in the {name} (not compared): {', '.join(ids)}", style="dim")

@@ -96,6 +96,59 @@ class Comparison:
         """The same over the whole horizon, per programme (``p_exhausted``: in any year)."""
         return self._table(horizon=True)
 
+    def outcomes(self) -> pd.DataFrame:
+        """Risk reserve funds and targets present in both runs, per year: P(depleted by the
+        year end) and the year-end balance, P(stock ≥ goal) and the stock; base, variant and
+        the paired difference with its 95 % interval (same draws, same random streams)."""
+        rows = []
+        n = self.base.draws
+        pairs: list[tuple[str, str, str, NDArray[Any], NDArray[Any]]] = []
+        months = 12 * np.arange(1, len(self.base.years) + 1)
+
+        def depleted(result: SimulationResult, rid: str) -> NDArray[Any]:
+            m = result.riskfunds[rid]["depletion_month"].values[:, None]
+            return np.asarray((m > 0) & (m <= months[None, :]))
+
+        for rid in [r for r in self.base.riskfunds if r in self.variant.riskfunds]:
+            a, b = self.base.riskfunds[rid], self.variant.riskfunds[rid]
+            pairs.append(
+                (
+                    rid,
+                    "riskfund",
+                    "p_depleted",
+                    depleted(self.base, rid),
+                    depleted(self.variant, rid),
+                )
+            )
+            pairs.append(
+                (rid, "riskfund", "balance_end", a["balance_end"].values, b["balance_end"].values)
+            )
+        for tid in [t for t in self.base.targets if t in self.variant.targets]:
+            goal = self.base.scenario.targets[tid].goal
+            before = self.base.targets[tid]["stock"].values
+            after = self.variant.targets[tid]["stock"].values
+            pairs.append((tid, "target", "p_at_goal", before >= goal, after >= goal))
+            pairs.append((tid, "target", "stock", before, after))
+        for name, kind, metric, x, y in pairs:
+            x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+            diff = y - x
+            half = Z95 * diff.std(axis=0, ddof=1) / np.sqrt(n) if n > 1 else np.nan * diff[0]
+            for k, year in enumerate(self.base.years):
+                rows.append(
+                    {
+                        "name": name,
+                        "kind": kind,
+                        "metric": metric,
+                        "year": year,
+                        "base": x[:, k].mean(),
+                        "variant": y[:, k].mean(),
+                        "diff": diff[:, k].mean(),
+                        "diff_low": diff[:, k].mean() - half[k],
+                        "diff_high": diff[:, k].mean() + half[k],
+                    }
+                )
+        return pd.DataFrame(rows)
+
 
 def compare(
     base: Scenario,
