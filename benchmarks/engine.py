@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 import budgetsim
+from budgetsim._allocator import restore_allocator, tune_allocator
 from budgetsim.engine import _chunks
 from budgetsim.population import MONTHS, _month_shares, draw_cohorts
 from budgetsim.scenario import compile_scenario
@@ -130,13 +131,17 @@ def check_agreement(scenario: budgetsim.Scenario, draws: int = 12) -> None:
 
 
 def floor(scenario: budgetsim.Scenario, draws: int, chunk_draws: int | None) -> float:
-    """Seconds to draw the random inputs alone, chunk by chunk as the engine does."""
+    """Seconds to draw the random inputs alone, chunk by chunk as the engine does, under the
+    allocator setting the engine runs with (``simulate`` restores glibc's defaults after it)."""
     plan = compile_scenario(scenario)
     entropy = int(np.random.SeedSequence(1).entropy)  # type: ignore[arg-type]
+    tune_allocator()
     started = time.perf_counter()
     for a, b in _chunks(plan, draws, chunk_draws):
         draw_cohorts(plan.populations[0], entropy, range(a, b), plan.years)
-    return time.perf_counter() - started
+    elapsed = time.perf_counter() - started
+    restore_allocator()
+    return elapsed
 
 
 def best_of(repeats: int, fn: Any) -> float:

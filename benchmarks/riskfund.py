@@ -67,7 +67,7 @@ def main() -> None:
     parser.add_argument("--smoke", action="store_true", help="small sizes (for CI)")
     args = parser.parse_args()
     draws, naive_draws = (200, 50) if args.smoke else (args.draws, args.naive_draws)
-    plan = RiskFundPlan("bench", SPEC, len(YEARS))
+    plan = RiskFundPlan.build("bench", SPEC, len(YEARS))
 
     started = time.perf_counter()
     result = simulate_riskfund(plan, entropy=1, draws=range(draws))

@@ -135,7 +135,7 @@ def test_tiered_share_by_loan_size() -> None:
         ),
         context={"years": [2021], "unit": "万元"},
     )
-    plan = RiskFundPlan("reserve", spec, 1)
+    plan = RiskFundPlan.build("reserve", spec, 1)
     np.testing.assert_allclose(
         plan.share(np.array([100, 500, 501, 1500, 3000.0])), [0.4, 0.4, 0.3, 0.3, 0.2]
     )

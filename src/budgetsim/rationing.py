@@ -257,9 +257,10 @@ def _pay_skipping(entitlement: Floats, claims: Claims) -> Payout:
     kept = entitlement.copy()
     starts = seg.offsets[:-1]
     position = np.arange(seg.size) - seg.spread(starts)
+    running = seg.cumsum(kept)
+    rows = None  # the draws still short: after the first pass, only they are revisited
     while True:
-        running = seg.cumsum(kept)
-        first = seg.first_above(running, available)
+        first = seg.first_above(running, available, rows)
         hit = first >= 0
         if not hit.any():
             break
@@ -270,6 +271,8 @@ def _pay_skipping(entitlement: Floats, claims: Claims) -> Payout:
         # before + claim > available, computed as the one-at-a-time greedy would at best
         never = seg.spread(before) + kept > seg.spread(np.where(hit, available, np.inf))
         kept[after & never] = 0.0
+        rows = np.flatnonzero(hit)
+        running = seg.cumsum(kept, out=running, rows=rows)
     return Payout(kept, seg.last(running))
 
 

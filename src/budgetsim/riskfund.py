@@ -25,7 +25,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -151,27 +150,34 @@ def vasicek_quantile(pd: float, rho: float, q: Floats) -> Floats:
 
 @dataclass(frozen=True)
 class RiskFundPlan:
-    """A fund ready to simulate: its spec, id and random stream key."""
+    """A fund ready to simulate: its spec, id, and what is derived once from the spec (so
+    that worker processes, which receive the plan with every chunk, do not recompute it).
+
+    Attributes
+    ----------
+    mean_loan_size
+        Expected loan size [unit], for the number of loans a volume buys.
+    replenish
+        Money added at the start of each year [unit].
+    """
 
     id: str
     spec: RiskFund
     n_years: int
+    mean_loan_size: float
+    replenish: Floats
+
+    @classmethod
+    def build(cls, fid: str, spec: RiskFund, n_years: int) -> RiskFundPlan:
+        """Derive the plan of a fund from its spec."""
+        r = spec.replenish
+        replenish = np.zeros(n_years) if r is None else np.asarray(r, dtype=np.float64)
+        return cls(fid, spec, n_years, _mean(spec.loan_size), replenish)
 
     @property
     def stream_key(self) -> int:
         """Key of the fund's random stream."""
         return stream_key(f"riskfund:{self.id}")
-
-    @cached_property
-    def mean_loan_size(self) -> float:
-        """Expected loan size [unit], for the number of loans a volume buys."""
-        return _mean(self.spec.loan_size)
-
-    @cached_property
-    def replenish(self) -> Floats:
-        """Money added at the start of each year [unit]."""
-        r = self.spec.replenish
-        return np.zeros(self.n_years) if r is None else np.asarray(r, dtype=np.float64)
 
     def share(self, size: Floats) -> Floats:
         """The fund's share of the loss on loans of ``size`` [fraction]."""
@@ -221,9 +227,13 @@ def _one_draw(plan: RiskFundPlan, rng: np.random.Generator) -> dict[str, Any]:
     times: list[Floats] = []
     amounts: list[Floats] = []
     active = np.ones(spec.banks, dtype=bool)
+    incurred = 0.0  # every claim so far, paid or not, whenever due
     for y in range(n_year):
         volume = volumes[y]
-        if spec.leverage_cap is not None:  # needs the balance now: settle the claims so far
+        incurred += float(amounts[-1].sum()) if amounts else 0.0
+        # the cap binds only if the volume passes it on the lowest possible balance (every
+        # claim so far paid); only then is the exact balance, from settling the claims, needed
+        if spec.leverage_cap is not None and volume > spec.leverage_cap * (money[y] - incurred):
             start = money[y] - _paid_until(times, amounts, money, MONTHS * y)
             volume = min(volume, spec.leverage_cap * start)
         per_bank = np.where(active, volume / spec.banks, 0.0)

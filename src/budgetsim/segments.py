@@ -85,18 +85,27 @@ class Segments:
         out[has] = values[self.offsets[1:][has] - 1]
         return out
 
-    def cumsum(self, values: Floats) -> Floats:
-        """Per-draw running totals in arrival order (the total after each applicant)."""
-        after = np.empty(values.shape, dtype=np.float64)
+    def cumsum(
+        self, values: Floats, out: Floats | None = None, rows: NDArray[np.intp] | None = None
+    ) -> Floats:
+        """Per-draw running totals in arrival order (the total after each applicant).
+
+        With ``rows``, only those draws are (re)computed, into ``out``.
+        """
+        after = np.empty(values.shape, dtype=np.float64) if out is None else out
         bounds = self.offsets.tolist()
-        for start, stop in itertools.pairwise(bounds):
+        for d in range(self.draws) if rows is None else rows.tolist():
+            start, stop = bounds[d], bounds[d + 1]
             if stop > start:
                 np.cumsum(values[start:stop], out=after[start:stop])
         return after
 
-    def first_above(self, running: Floats, threshold: Floats) -> NDArray[np.int64]:
+    def first_above(
+        self, running: Floats, threshold: Floats, rows: NDArray[np.intp] | None = None
+    ) -> NDArray[np.int64]:
         """Flat index, per draw, of the first element whose non-decreasing running total
-        exceeds the draw's ``threshold``; -1 where none does.
+        exceeds the draw's ``threshold``; -1 where none does (or where not in ``rows``, when
+        given).
 
         Examples
         --------
@@ -107,7 +116,8 @@ class Segments:
         first = np.full(self.draws, -1, dtype=np.int64)
         bounds = self.offsets.tolist()
         limits = threshold.tolist()
-        for d, (start, stop) in enumerate(itertools.pairwise(bounds)):
+        for d in range(self.draws) if rows is None else rows.tolist():
+            start, stop = bounds[d], bounds[d + 1]
             if stop > start and running[stop - 1] > limits[d]:
                 first[d] = start + int(np.searchsorted(running[start:stop], limits[d], "right"))
         return first

@@ -283,7 +283,8 @@ def compile_scenario(scenario: Scenario, file: str | None = None) -> Plan:
         funds=funds,
         limits=limits,
         riskfunds=tuple(
-            RiskFundPlan(rid, spec, len(scenario.years)) for rid, spec in scenario.riskfunds.items()
+            RiskFundPlan.build(rid, spec, len(scenario.years))
+            for rid, spec in scenario.riskfunds.items()
         ),
         targets=targets,
     )
