@@ -160,9 +160,9 @@ LEGEND = "\n".join(
         "approved then or earlier (the programme's payment schedule); paid is what is approved.",
         "All programmes together: envelopes of the capped programmes and funds; demand and paid "
         "of every programme, uncapped ones included; P50–P95 are quantiles of the yearly sum.",
-        "Risk reserve funds (when shown): loan volume enrolled and leverage (volume ÷ balance at the "
-        "start of the year); balance at the year end; P(depleted): some claim could not be paid "
-        "in full by the end of the year.",
+        "Risk reserve funds (when shown): loan volume enrolled and leverage (volume ÷ balance at "
+        "the start of the year); balance at the year end; P(depleted): some claim could not be "
+        "paid in full by the end of the year.",
     ]
 )
 
@@ -250,7 +250,7 @@ def _riskfund_table(result: SimulationResult) -> Table | None:
     for name in (
         "fund",
         "year",
-        "loans enrolled",
+        "loan volume",
         "leverage",
         "claims due",
         "claims paid",
