@@ -10,6 +10,7 @@ from hypothesis.extra import numpy as hnp
 from scipy import stats
 
 import budgetsim
+import budgetsim.stats
 from budgetsim.limits import apply_limit
 from tests.conftest import toy
 
@@ -227,10 +228,8 @@ def test_payment_schedule_turns_commitments_into_cash() -> None:
     st.lists(st.floats(0, 1), min_size=1, max_size=4).filter(lambda w: sum(w) > 0),
 )
 def test_cash_never_exceeds_commitments(paid: np.ndarray, weights: list[float]) -> None:
-    from budgetsim.results import _cash
-
     schedule = np.asarray(weights) / sum(weights)
-    cash = _cash(paid, schedule)
+    cash = budgetsim.stats.cash(paid, schedule)
     assert (cash >= 0).all()
     cumulative_cash, cumulative_paid = cash.cumsum(axis=1), paid.cumsum(axis=1)
     assert (cumulative_cash <= cumulative_paid * (1 + 1e-9) + 1e-6).all()
