@@ -8,7 +8,7 @@ reported together.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -102,6 +102,17 @@ class _Checker:
     def add(self, path: str, problem: str, **kw: str) -> None:
         self.problems.append(Problem(path, problem, **kw))
 
+    def unknown(self, path: str, what: str, name: str, known: Collection[str]) -> None:
+        """Report a reference to a ``what`` (population, programme) that does not exist."""
+        hint = did_you_mean(name, known)
+        self.add(
+            path,
+            f"no such {what}",
+            expected="one of " + ", ".join(known),
+            found=repr(name),
+            hint=f"did you mean {hint!r}?" if hint else "",
+        )
+
     def expression(
         self,
         path: str,
@@ -156,14 +167,7 @@ def _programme(
     base = f"programmes.{pid}"
     population = populations.get(spec.population)
     if population is None:
-        hint = did_you_mean(spec.population, populations)
-        check.add(
-            f"{base}.population",
-            "no such population",
-            expected="one of " + ", ".join(populations),
-            found=repr(spec.population),
-            hint=f"did you mean {hint!r}?" if hint else "",
-        )
+        check.unknown(f"{base}.population", "population", spec.population, populations)
         return None
     names = {name for name, _ in population.attributes} | {n for n, _ in population.derived}
     names |= {"year", "month"}
@@ -301,14 +305,7 @@ def _targets(
         for k, name in enumerate(target.entries.populations):
             pop = populations.get(name)
             if pop is None:
-                hint = did_you_mean(name, populations)
-                check.add(
-                    f"{base}.populations.{k}",
-                    "no such population",
-                    expected="one of " + ", ".join(populations),
-                    found=repr(name),
-                    hint=f"did you mean {hint!r}?" if hint else "",
-                )
+                check.unknown(f"{base}.populations.{k}", "population", name, populations)
                 continue
             if target.entries.eligible is not None:
                 names = {n for n, _ in pop.attributes} | {n for n, _ in pop.derived}
@@ -362,14 +359,7 @@ def _funds(scenario: Scenario, check: _Checker) -> tuple[FundPlan, ...]:
         for k, pid in enumerate(fund.members):
             path = f"{base}.members.{k}"
             if pid not in index:
-                hint = did_you_mean(pid, index)
-                check.add(
-                    path,
-                    "no such programme",
-                    expected="one of " + ", ".join(index),
-                    found=repr(pid),
-                    hint=f"did you mean {hint!r}?" if hint else "",
-                )
+                check.unknown(path, "programme", pid, index)
                 continue
             spec = scenario.programmes[pid]
             if pid in owner:
@@ -432,14 +422,7 @@ def _limits(scenario: Scenario, check: _Checker) -> tuple[LimitPlan, ...]:
         members = []
         for k, pid in enumerate(limit.programmes):
             if pid not in index:
-                hint = did_you_mean(pid, index)
-                check.add(
-                    f"{base}.programmes.{k}",
-                    "no such programme",
-                    expected="one of " + ", ".join(index),
-                    found=repr(pid),
-                    hint=f"did you mean {hint!r}?" if hint else "",
-                )
+                check.unknown(f"{base}.programmes.{k}", "programme", pid, index)
             else:
                 members.append(index[pid])
         names = [scenario.programmes[p].population for p in limit.programmes if p in index]
