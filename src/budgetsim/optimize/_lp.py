@@ -1,0 +1,441 @@
+"""Linear programs as arrays, and the one adapter that turns them into solver calls.
+
+Every model in :mod:`budgetsim.optimize` is first built as a :class:`LinearProgram` of numpy
+and scipy.sparse arrays. From the same arrays it goes either to PuLP (CBC by default, HiGHS
+when ``highspy`` is installed) or straight to the HiGHS build inside SciPy (``solver =
+"scipy"``), which skips PuLP's per-variable Python objects for wide models. PuLP objects and
+status codes never leave this module: callers get a :class:`Solution` with a :class:`Status`.
+
+Conventions: ``A_ub x ≤ b_ub``, ``A_eq x = b_eq``, ``lower ≤ x ≤ upper``. Duals are reported as
+the change of the objective (in the model's own sense, maximised or minimised) per unit
+increase of each row's right-hand side, whatever the solver's sign convention.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import optimize, sparse
+
+from budgetsim.errors import BudgetsimError
+
+__all__ = [
+    "SOLVERS",
+    "LinearProgram",
+    "OptimizationError",
+    "Solution",
+    "SolverName",
+    "Status",
+    "solve",
+    "to_pulp",
+    "violations",
+]
+
+Floats = NDArray[np.float64]
+SolverName = Literal["cbc", "highs", "scipy"]
+#: Solvers by name: CBC and HiGHS through PuLP, and SciPy's own HiGHS on the arrays.
+SOLVERS: tuple[SolverName, ...] = ("cbc", "highs", "scipy")
+
+
+class OptimizationError(BudgetsimError):
+    """A model that cannot be solved, or a solution that fails its independent check."""
+
+
+class Status(Enum):
+    """How a solve ended."""
+
+    OPTIMAL = "optimal"
+    #: Stopped at a time limit with a feasible (not proven optimal) solution.
+    FEASIBLE = "feasible"
+    INFEASIBLE = "infeasible"
+    UNBOUNDED = "unbounded"
+    #: Stopped without a usable solution (time limit, solver error).
+    NOT_SOLVED = "not solved"
+
+
+@dataclass(frozen=True)
+class LinearProgram:
+    """``max`` or ``min`` of ``c·x`` under linear rows and bounds, as arrays.
+
+    Attributes
+    ----------
+    c
+        Objective coefficients, shape (n,).
+    a_ub, b_ub
+        Rows ``a_ub @ x ≤ b_ub``, shapes (m, n) and (m,).
+    a_eq, b_eq
+        Rows ``a_eq @ x = b_eq``, shapes (q, n) and (q,).
+    lower, upper
+        Bounds of each variable (``upper`` may be ``inf``).
+    integer
+        Which variables must take integer values.
+    maximize
+        Whether ``c·x`` is maximised (else minimised).
+    """
+
+    c: Floats
+    a_ub: sparse.csr_array
+    b_ub: Floats
+    lower: Floats
+    upper: Floats
+    integer: NDArray[np.bool_]
+    maximize: bool = True
+    a_eq: sparse.csr_array = field(default_factory=lambda: sparse.csr_array((0, 0)))
+    b_eq: Floats = field(default_factory=lambda: np.empty(0))
+
+    def __post_init__(self) -> None:
+        n = self.c.size
+        if self.a_eq.shape == (0, 0):
+            object.__setattr__(self, "a_eq", sparse.csr_array((0, n)))
+        shapes = {
+            "a_ub": (self.a_ub.shape, (self.b_ub.size, n)),
+            "a_eq": (self.a_eq.shape, (self.b_eq.size, n)),
+            "lower": (self.lower.shape, (n,)),
+            "upper": (self.upper.shape, (n,)),
+            "integer": (self.integer.shape, (n,)),
+        }
+        for name, (found, expected) in shapes.items():
+            if tuple(found) != expected:
+                raise ValueError(f"{name} has shape {found}, expected {expected}")
+
+    @property
+    def n(self) -> int:
+        """Number of variables."""
+        return int(self.c.size)
+
+    @property
+    def is_mip(self) -> bool:
+        """Whether any variable is integer."""
+        return bool(self.integer.any())
+
+
+@dataclass(frozen=True)
+class Solution:
+    """What a solver returned, mapped to budgetsim's terms.
+
+    Attributes
+    ----------
+    status
+        How the solve ended.
+    x
+        Variable values (NaN when there is no solution).
+    objective
+        ``c·x`` (NaN when there is no solution).
+    duals_ub, duals_eq
+        Change of the objective per unit of each row's right-hand side; None for integer
+        models or when the solver gave none.
+    solver
+        The solver used (``"cbc"``, ``"highs"`` or ``"scipy"``).
+    build_seconds, solve_seconds
+        Time to build the solver's model and to solve it [s].
+    """
+
+    status: Status
+    x: Floats
+    objective: float
+    duals_ub: Floats | None
+    duals_eq: Floats | None
+    solver: SolverName
+    build_seconds: float
+    solve_seconds: float
+
+    @property
+    def usable(self) -> bool:
+        """Whether there is a solution to read (optimal, or feasible at a time limit)."""
+        return self.status in (Status.OPTIMAL, Status.FEASIBLE)
+
+
+def violations(lp: LinearProgram, x: Floats, tol: float = 1e-6) -> list[str]:
+    """Check a solution against every row and bound in numpy, independently of the solver.
+
+    Each tolerance is ``tol`` relative to the magnitude of the row's terms (at least 1), so
+    rounding in large sums passes and real violations do not.
+
+    Returns
+    -------
+    list of str
+        One line per kind of violation (empty when ``x`` is feasible).
+
+    Examples
+    --------
+    >>> lp = LinearProgram(np.ones(2), sparse.csr_array(np.ones((1, 2))), np.array([1.0]),
+    ...                    np.zeros(2), np.ones(2), np.zeros(2, bool))
+    >>> violations(lp, np.array([0.5, 0.5]))
+    []
+    >>> violations(lp, np.array([0.9, 0.9]))
+    ['1 row(s) a_ub·x ≤ b_ub, worst row 0 by 0.8']
+    """
+    out = []
+    if not np.isfinite(x).all():
+        return ["the solution has non-finite values"]
+    for name, a, b, eq in (
+        ("a_ub·x ≤ b_ub", lp.a_ub, lp.b_ub, False),
+        ("a_eq·x = b_eq", lp.a_eq, lp.b_eq, True),
+    ):
+        if not b.size:
+            continue
+        lhs = a @ x
+        scale = np.maximum(1.0, abs(a) @ np.abs(x) + np.abs(b))
+        excess = (np.abs(lhs - b) if eq else lhs - b) / scale
+        bad = excess > tol
+        if bad.any():
+            worst = int(np.argmax(excess))
+            out.append(
+                f"{int(bad.sum())} row(s) {name}, worst row {worst} by {lhs[worst] - b[worst]:.3g}"
+            )
+    scale = np.maximum(1.0, np.abs(x))
+    low = (lp.lower - x) / scale > tol
+    high = (x - lp.upper) / scale > tol
+    if low.any() or high.any():
+        out.append(f"{int(low.sum() + high.sum())} variable(s) outside their bounds")
+    frac = lp.integer & (np.abs(x - np.round(x)) > max(tol, 1e-6))
+    if frac.any():
+        out.append(f"{int(frac.sum())} integer variable(s) with fractional values")
+    return out
+
+
+def to_pulp(lp: LinearProgram, name: str = "budgetsim") -> tuple[Any, list[Any], list[Any]]:
+    """Build the PuLP model of ``lp`` in linear time.
+
+    Each row's expression is made directly from its sparse row as (variable, coefficient)
+    pairs: no ``+`` on expressions and no ``lpSum`` over products, which copy terms.
+
+    Returns
+    -------
+    problem, variables, constraints
+        The ``pulp.LpProblem``, its variables in column order, and its constraints (the
+        ``≤`` rows, then the ``=`` rows).
+    """
+    import pulp
+
+    prob = pulp.LpProblem(name, pulp.LpMaximize if lp.maximize else pulp.LpMinimize)
+    cats = np.where(lp.integer, pulp.LpInteger, pulp.LpContinuous)
+    low = [None if not np.isfinite(v) else float(v) for v in lp.lower]
+    up = [None if not np.isfinite(v) else float(v) for v in lp.upper]
+    xs = [prob.add_variable(f"x{j}", low[j], up[j], str(cats[j])) for j in range(lp.n)]
+    nz = np.flatnonzero(lp.c)
+    prob.setObjective(pulp.LpAffineExpression([(xs[j], float(lp.c[j])) for j in nz]))
+    rows = []
+    for a, b, sense, prefix in (
+        (lp.a_ub, lp.b_ub, pulp.LpConstraintLE, "u"),
+        (lp.a_eq, lp.b_eq, pulp.LpConstraintEQ, "e"),
+    ):
+        indptr, indices, data = a.indptr, a.indices.tolist(), a.data.tolist()
+        for i in range(b.size):
+            lo, hi = indptr[i], indptr[i + 1]
+            expr = pulp.LpAffineExpression(
+                [(xs[j], v) for j, v in zip(indices[lo:hi], data[lo:hi], strict=True)]
+            )
+            row = pulp.LpConstraint(expr, sense, f"{prefix}{i}", float(b[i]))
+            prob.addConstraint(row, f"{prefix}{i}")
+            rows.append(row)
+    return prob, xs, rows
+
+
+def _pulp_status(prob: Any) -> Status:
+    # PuLP's overall status says "Optimal" for a HiGHS time-limit stop; the solution status
+    # (sol_status) tells a proven optimum (1) from a feasible point found in time (2).
+    status, sol = int(prob.status), getattr(prob, "sol_status", None)
+    if status == 1 and sol in (1, None):
+        return Status.OPTIMAL
+    if sol == 2 or status == 1:
+        return Status.FEASIBLE
+    failed = {-1: Status.INFEASIBLE, -2: Status.UNBOUNDED}
+    return failed.get(status, failed.get(int(sol or 0), Status.NOT_SOLVED))
+
+
+def _pulp_solver(
+    lp: LinearProgram,
+    solver: SolverName,
+    time_limit: float | None,
+    presolve: bool,
+    mip_gap: float | None,
+) -> Any:
+    import pulp
+
+    if solver == "cbc":
+        # CBC's dual simplex takes 10× longer than its barrier on wide LPs with a few dense
+        # rows (award models); the barrier's crossover still gives duals
+        return pulp.COIN_CMD(
+            msg=False,
+            timeLimit=time_limit,
+            gapRel=mip_gap,
+            presolve=None if presolve else False,
+            options=["barrier"] if not lp.is_mip and lp.n > 5_000 else [],
+        )
+    if not pulp.HiGHS().available():
+        raise OptimizationError(
+            "solver 'highs' needs the highspy package: pip install 'budgetsim[highs]' "
+            "(or choose --solver cbc or --solver scipy)"
+        )
+    options: dict[str, Any] = {} if presolve else {"presolve": "off", "solver": "ipm"}
+    return pulp.HiGHS(msg=False, timeLimit=time_limit, gapRel=mip_gap, **options)
+
+
+def _solve_pulp(
+    lp: LinearProgram,
+    solver: SolverName,
+    time_limit: float | None,
+    presolve: bool,
+    mip_gap: float | None,
+) -> Solution:
+    t0 = time.perf_counter()
+    prob, xs, rows = to_pulp(lp)
+    t1 = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        prob.solve(_pulp_solver(lp, solver, time_limit, presolve, mip_gap))
+    t2 = time.perf_counter()
+    status = _pulp_status(prob)
+    x = np.full(lp.n, np.nan)
+    duals: tuple[Floats | None, Floats | None] = (None, None)
+    if status in (Status.OPTIMAL, Status.FEASIBLE):
+        x = np.array([v.varValue if v.varValue is not None else np.nan for v in xs])
+        if not lp.is_mip and status is Status.OPTIMAL:
+            pi = np.array([r.pi if r.pi is not None else np.nan for r in rows], dtype=float)
+            if solver == "highs" and lp.maximize:
+                pi = -pi  # PuLP passes on HiGHS's duals of the minimised problem
+            if np.isfinite(pi).all():
+                duals = (pi[: lp.b_ub.size], pi[lp.b_ub.size :])
+    return _solution(lp, status, x, duals, solver, t1 - t0, t2 - t1)
+
+
+def _solve_scipy(
+    lp: LinearProgram, time_limit: float | None, presolve: bool, mip_gap: float | None
+) -> Solution:
+    t0 = time.perf_counter()
+    sign = -1.0 if lp.maximize else 1.0
+    bounds = np.column_stack([lp.lower, lp.upper])
+    duals: tuple[Floats | None, Floats | None] = (None, None)
+    if lp.is_mip:
+        constraints = [
+            optimize.LinearConstraint(lp.a_ub, -np.inf, lp.b_ub),
+            optimize.LinearConstraint(lp.a_eq, lp.b_eq, lp.b_eq),
+        ]
+        options: dict[str, Any] = {"presolve": presolve}
+        if mip_gap is not None:
+            options["mip_rel_gap"] = mip_gap
+        if time_limit is not None:
+            options["time_limit"] = time_limit
+        res = optimize.milp(
+            sign * lp.c,
+            constraints=[c for c in constraints if c.A.shape[0]],
+            integrality=lp.integer.astype(int),
+            bounds=optimize.Bounds(lp.lower, lp.upper),
+            options=options,
+        )
+        code = res.status
+        x = res.x if res.x is not None else np.full(lp.n, np.nan)
+        status = {0: Status.OPTIMAL, 2: Status.INFEASIBLE, 3: Status.UNBOUNDED}.get(
+            code, Status.FEASIBLE if res.x is not None else Status.NOT_SOLVED
+        )
+    else:
+        opts: dict[str, Any] = {"presolve": presolve}
+        if time_limit is not None:
+            opts["time_limit"] = time_limit
+        res = optimize.linprog(
+            sign * lp.c,
+            A_ub=lp.a_ub if lp.b_ub.size else None,
+            b_ub=lp.b_ub if lp.b_ub.size else None,
+            A_eq=lp.a_eq if lp.b_eq.size else None,
+            b_eq=lp.b_eq if lp.b_eq.size else None,
+            bounds=bounds,
+            method="highs" if presolve else "highs-ipm",
+            options=opts,
+        )
+        status = {0: Status.OPTIMAL, 2: Status.INFEASIBLE, 3: Status.UNBOUNDED}.get(
+            res.status, Status.NOT_SOLVED
+        )
+        x = res.x if res.x is not None else np.full(lp.n, np.nan)
+        if status is Status.OPTIMAL:
+            # linprog minimises sign·c; its marginals are d(min)/d(b): flip back to the model
+            ub = sign * np.asarray(res.ineqlin.marginals) if lp.b_ub.size else np.empty(0)
+            eq = sign * np.asarray(res.eqlin.marginals) if lp.b_eq.size else np.empty(0)
+            duals = (ub, eq)
+    t1 = time.perf_counter()
+    return _solution(lp, status, np.asarray(x, dtype=float), duals, "scipy", 0.0, t1 - t0)
+
+
+def _solution(
+    lp: LinearProgram,
+    status: Status,
+    x: Floats,
+    duals: tuple[Floats | None, Floats | None],
+    solver: SolverName,
+    build: float,
+    solve_s: float,
+) -> Solution:
+    usable = status in (Status.OPTIMAL, Status.FEASIBLE)
+    objective = float(lp.c @ x) if usable else float("nan")
+    return Solution(status, x, objective, duals[0], duals[1], solver, build, solve_s)
+
+
+def solve(
+    lp: LinearProgram,
+    solver: SolverName = "cbc",
+    *,
+    time_limit: float | None = None,
+    presolve: bool = True,
+    mip_gap: float | None = None,
+) -> Solution:
+    """Solve a linear program and check the answer independently of the solver.
+
+    Parameters
+    ----------
+    lp
+        The model.
+    solver
+        ``"cbc"`` (bundled with PuLP through ``cbcbox``), ``"highs"`` (PuLP with ``highspy``)
+        or ``"scipy"`` (SciPy's HiGHS, straight from the arrays, no PuLP model).
+    time_limit
+        Seconds before the solver stops with its best solution so far [s].
+    mip_gap
+        Relative gap between the best solution and the bound at which an integer model
+        counts as solved (None: the solver's default).
+    presolve
+        Whether the solver presolves. HiGHS's presolve is slow on wide award models; off, the
+        HiGHS paths use the interior-point method.
+
+    Returns
+    -------
+    Solution
+        Status, values, objective, duals (for continuous models) and timings.
+
+    Raises
+    ------
+    OptimizationError
+        When the solver returns a solution that violates a row, bound or integrality
+        (checked in numpy with :func:`violations`).
+
+    Examples
+    --------
+    >>> lp = LinearProgram(np.array([3.0, 2.0]), sparse.csr_array(np.ones((1, 2))),
+    ...                    np.array([4.0]), np.zeros(2), np.array([3.0, 3.0]), np.zeros(2, bool))
+    >>> sol = solve(lp, "scipy")
+    >>> sol.status.value, sol.x.tolist(), round(sol.objective, 6), sol.duals_ub.tolist()
+    ('optimal', [3.0, 1.0], 11.0, [2.0])
+    """
+    if solver not in SOLVERS:
+        raise OptimizationError(f"unknown solver {solver!r}; choose one of {', '.join(SOLVERS)}")
+    if solver == "scipy":
+        sol = _solve_scipy(lp, time_limit, presolve, mip_gap)
+    else:
+        sol = _solve_pulp(lp, solver, time_limit, presolve, mip_gap)
+        if sol.status is Status.NOT_SOLVED and time_limit is None:
+            # CBC reports an infeasible LP as "Undefined": let HiGHS tell which it is
+            status = _solve_scipy(lp, None, True, None).status
+            if status in (Status.INFEASIBLE, Status.UNBOUNDED):
+                sol = replace(sol, status=status)
+    if sol.usable:
+        bad = violations(lp, sol.x)
+        if bad:
+            raise OptimizationError(
+                f"the {solver} solution fails the independent check: " + "; ".join(bad)
+            )
+    return sol
