@@ -261,13 +261,15 @@ def _pulp_solver(
 
     if solver == "cbc":
         # CBC's dual simplex takes 10× longer than its barrier on wide LPs with a few dense
-        # rows (award models); the barrier's crossover still gives duals
+        # rows (award models), and the barrier 400× longer than simplex on square sparse ones
+        # (allocation models); the barrier's crossover still gives duals
+        wide = lp.n > 5_000 and lp.b_ub.size + lp.b_eq.size <= lp.n // 100
         return pulp.COIN_CMD(
             msg=False,
             timeLimit=time_limit,
             gapRel=mip_gap,
             presolve=None if presolve else False,
-            options=["barrier"] if not lp.is_mip and lp.n > 5_000 else [],
+            options=["barrier"] if wide and not lp.is_mip else [],
         )
     if not pulp.HiGHS().available():
         raise OptimizationError(
