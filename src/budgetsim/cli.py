@@ -1,4 +1,4 @@
-"""The ``budgetsim`` command line: ``run``, ``validate``, ``list``.
+"""The ``budgetsim`` command line: ``run``, ``compare``, ``optimize``, ``validate``, ``list``.
 
 A thin shell over the public Python API: it parses arguments, calls the same functions a
 notebook calls, prints tables and writes files. Every user error is one message and exit
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -21,6 +20,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 from rich.table import Table
 
 from budgetsim import __version__
+from budgetsim._cli_common import DRAWS, PROGRESS_MIN_DRAWS, SEED, WORKERS
+from budgetsim._cli_common import console as _console
+from budgetsim._cli_common import fail as _fail
+from budgetsim._cli_common import money as _money
+from budgetsim._cli_common import share as _share
+from budgetsim._cli_common import workers as _workers
+from budgetsim.cli_optimize import optimize
 from budgetsim.comparison import Comparison
 from budgetsim.comparison import compare as compare_scenarios
 from budgetsim.engine import simulate
@@ -30,27 +36,6 @@ from budgetsim.results import SimulationResult
 from budgetsim.scenario import DEFAULT_SCENARIO, bundled_scenarios, load_scenario
 
 __all__ = ["main"]
-
-#: Runs with at least this many draws show a progress bar on a terminal.
-PROGRESS_MIN_DRAWS = 2_000
-
-
-def _console(stderr: bool = False) -> Console:
-    stream = sys.stderr if stderr else sys.stdout
-    return Console(file=stream, width=None if stream.isatty() else 180, highlight=False)
-
-
-def _fail(exc: BudgetsimError) -> None:
-    _console(stderr=True).print(f"[bold red]error:[/] {exc}", markup=True, soft_wrap=True)
-    raise SystemExit(1)
-
-
-def _money(value: float) -> str:
-    return "—" if value is None or math.isnan(value) else f"{value:,.0f}"
-
-
-def _share(value: float) -> str:
-    return "—" if value is None or math.isnan(value) else f"{value:.1%}"
 
 
 def _count(value: float) -> str:
@@ -406,43 +391,6 @@ def _progress_bar(draws: int, show: bool | None) -> tuple[Any, Callable[[int, in
     return bar, lambda done, total: bar.update(task, completed=done)
 
 
-def _workers(value: str, draws: int) -> int:
-    if value == "auto":
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-        return max(1, cores or 1) if draws >= PROGRESS_MIN_DRAWS else 1
-    if not value.isdigit() or int(value) < 1:
-        raise BudgetsimError(f"--workers: expected a whole number ≥ 1 or 'auto', found {value!r}")
-    return int(value)
-
-
-#: Options shared by the commands that simulate.
-DRAWS = click.option(
-    "--draws",
-    "-n",
-    default=10_000,
-    show_default=True,
-    type=click.IntRange(min=1),
-    help="Monte Carlo draws (of each run).",
-)
-SEED = click.option(
-    "--seed",
-    "-s",
-    default=1,
-    show_default=True,
-    type=click.IntRange(min=0),
-    help="Random seed; the same seed gives the same numbers (and the same applicants).",
-)
-WORKERS = click.option(
-    "--workers",
-    "-j",
-    default="auto",
-    show_default=True,
-    metavar="N|auto",
-    help="Worker processes; auto uses every available core for runs of "
-    f"{PROGRESS_MIN_DRAWS:,}+ draws. Results are identical for any number.",
-)
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="budgetsim")
 def cli() -> None:
@@ -669,6 +617,9 @@ def list_() -> None:
         years = f"{item.years[0]}–{item.years[-1]}"
         table.add_row(item.id, item.title, item.source, years, str(item.programmes))
     _console().print(table)
+
+
+cli.add_command(optimize)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -12,11 +12,12 @@ the money paid ``p[k, f, t]`` obeys what pro-rata and first-come rationing do in
   total keeps its sum but may move between years, a range (1000-1500万元) bounds the sum.
 
 The objective is the expected money reaching eligible applicants (``"paid"``) or the expected
-fill ratio ``p / D`` (``"fill"``), each weighted by a per-programme priority. With carry-over,
-money put in early pays the same as money put in when it is needed, so the LP has many optima;
-a tie-break of ``LATER`` per 万元 per year of earliness picks the one that appropriates money
-as late as it can at no cost in expected payment (money not yet appropriated stays free). The duals of the
-availability rows give the marginal value of one more 万元 in each fund-year.
+fill ratio ``p / D`` (``"fill"``), each weighted by a per-programme priority. Many splits often
+pay the same (with carry-over, money put in early pays as much as money put in when needed); a
+tie-break of ``NUDGE`` times the smallest value of a paid 万元, per 万元 moved away from the
+document's split, picks among them the one that changes the document least. The objective is
+scaled so that its largest value per 万元 paid is 1 (the fill ratio's ``1/D`` is tiny in 万元),
+and scaled back in what is reported. The duals of the availability rows give the marginal value of one more 万元 in each fund-year.
 
 For funds whose members ration by rank, lottery or deadline the LP's ``min(available, D)`` is
 an upper bound on what they pay. The answer is therefore judged out of sample by the engine
@@ -47,9 +48,9 @@ __all__ = ["AllocationResult", "Estimate", "FundBounds", "allocate", "allocate_f
 Floats = NDArray[np.float64]
 AllocObjective = Literal["paid", "fill"]
 _TOL = 1e-7
-#: Objective given up per unit of money per year it is appropriated before the last year: a
-#: tie-break only (a unit paid to an applicant is worth 1).
-LATER = 1e-6
+#: Tie-break: objective given up per unit of money moved away from the reference split, as a
+#: share of the smallest value of a unit paid anywhere.
+NUDGE = 1e-6
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,7 @@ def allocate_from_demand(
     carry_over: Sequence[bool],
     weights: Floats | None = None,
     objective: AllocObjective = "paid",
+    reference: Floats | None = None,
     solver: SolverName = "cbc",
 ) -> tuple[Floats, Floats, float, float, Status, tuple[float, float, SolverName]]:
     """Envelopes per fund and year that maximise the expected objective over the draws.
@@ -115,6 +117,9 @@ def allocate_from_demand(
         Priority per fund (default 1).
     objective
         ``"paid"`` or ``"fill"``.
+    reference
+        The split to stay closest to among equally good ones, shape (F, T) [unit] (default
+        zeros: the least money).
     solver
         LP solver.
 
@@ -155,22 +160,32 @@ def allocate_from_demand(
         coef = np.divide(w[None, :, None] / k, demand, out=np.zeros(demand.shape), where=demand > 0)
     else:
         raise OptimizationError(f"objective must be 'paid' or 'fill', found {objective!r}")
+    # scale the objective so that its largest value per unit paid is 1
+    per_unit = coef.sum(axis=0)
+    scale = 1.0 / max(float(per_unit.max()), 1e-300)
+    coef = coef * scale
+    positive = per_unit[per_unit > 0] * scale
+    nudge = NUDGE * (float(positive.min()) if positive.size else 1.0)
+    ref = np.zeros((f_n, t_n)) if reference is None else np.asarray(reference, dtype=float)
+    # columns: E (n_e), moves up and down from the reference (n_e each), paid (n_p)
     # availability rows, one per draw, fund and year: Σ p − Σ E ≤ 0 over the years that count
     lower_tri = np.tril(np.ones((t_n, t_n)))
     per_fund = [lower_tri if c else np.eye(t_n) for c in carry_over]
     years_block = sparse.block_diag(per_fund, format="csr")  # (F·T, F·T)
     a_p = sparse.kron(sparse.eye(k), years_block, format="csr")  # (K·F·T, K·F·T)
     a_e = -sparse.kron(np.ones((k, 1)), years_block, format="csr")
-    avail = sparse.hstack([a_e, a_p], format="csr")
+    no_moves = sparse.csr_array((n_p, 2 * n_e))
+    avail = sparse.hstack([a_e, no_moves, a_p], format="csr")
     # budget rows: the total, then each fund's sum within its bounds
     fund_sum = sparse.kron(sparse.eye(f_n), np.ones((1, t_n)), format="csr")
-    zeros = sparse.csr_array((f_n, n_p))
+    pad = sparse.csr_array((f_n, 2 * n_e + n_p))
+    ones = sparse.csr_array(np.ones((1, n_e)))
     rows = sparse.vstack(
         [
             avail,
-            sparse.hstack([sparse.csr_array(np.ones((1, n_e))), sparse.csr_array((1, n_p))]),
-            sparse.hstack([fund_sum, zeros]),
-            sparse.hstack([-fund_sum, zeros]),
+            sparse.hstack([ones, sparse.csr_array((1, 2 * n_e + n_p))]),
+            sparse.hstack([fund_sum, pad]),
+            sparse.hstack([-fund_sum, pad]),
         ],
         format="csr",
     )
@@ -182,30 +197,40 @@ def allocate_from_demand(
             [-b.total_low for b in bounds],
         ]
     )
+    # E − up + down = reference
+    eye = sparse.eye(n_e, format="csr")
+    moves = sparse.hstack([eye, -eye, eye, sparse.csr_array((n_e, n_p))], format="csr")
     lp = LinearProgram(
-        c=np.concatenate([np.tile(-LATER * np.arange(t_n - 1, -1, -1.0), f_n), coef.ravel()]),
+        c=np.concatenate([np.zeros(n_e), np.full(2 * n_e, -nudge), coef.ravel()]),
         a_ub=sparse.csr_array(rows),
         b_ub=b_ub,
-        lower=np.concatenate([*(b.year_low for b in bounds), np.zeros(n_p)]),
+        lower=np.concatenate([*(b.year_low for b in bounds), np.zeros(2 * n_e + n_p)]),
         upper=np.concatenate(
-            [np.concatenate([b.year_high for b in bounds]), demand.ravel().astype(float)]
+            [
+                np.concatenate([b.year_high for b in bounds]),
+                np.full(2 * n_e, np.inf),
+                demand.ravel().astype(float),
+            ]
         ),
-        integer=np.zeros(n_e + n_p, bool),
+        integer=np.zeros(3 * n_e + n_p, bool),
+        a_eq=moves,
+        b_eq=ref.ravel(),
     )
     sol = solve(lp, solver)
     if not sol.usable:
         raise OptimizationError(f"the allocation model ended {sol.status.value}")
     envelopes = sol.x[:n_e].reshape(f_n, t_n)
     _verify(envelopes, bounds, total)
+    value = float(coef.ravel() @ sol.x[3 * n_e :]) / scale
     marginal = np.full((f_n, t_n), np.nan)
     total_dual = float("nan")
     if sol.duals_ub is not None:
         # extra money in E[f, t] relaxes every availability row that counts year t
         duals = sol.duals_ub[:n_p].reshape(k, f_n * t_n).sum(axis=0)
-        marginal = (years_block.T @ duals).reshape(f_n, t_n)
-        total_dual = float(sol.duals_ub[n_p])
+        marginal = (years_block.T @ duals).reshape(f_n, t_n) / scale
+        total_dual = float(sol.duals_ub[n_p]) / scale
     timing = (sol.build_seconds, sol.solve_seconds, sol.solver)
-    return envelopes, marginal, total_dual, sol.objective, sol.status, timing
+    return envelopes, marginal, total_dual, value, sol.status, timing
 
 
 def _check_bounds(bounds: Sequence[FundBounds], total: float) -> None:
@@ -312,12 +337,14 @@ def default_bounds(
     *,
     free: Sequence[str] = (),
     bounds: Mapping[str, tuple[float, float]] | None = None,
+    year_change: float | None = None,
 ) -> tuple[list[str], list[FundBounds]]:
     """Each fund's bounds as the clauses set them, loosened where the planner says.
 
     A per-year envelope stays fixed; a multi-year total keeps its sum and may move between the
     years; a ranged total may take any sum in its range. A fund in ``free`` may take anything
-    from 0 to ``total``; ``bounds[fund] = (low, high)`` sets its sum's bounds.
+    from 0 to ``total``; ``bounds[fund] = (low, high)`` sets its sum's bounds. ``year_change``
+    keeps every year within that share of the document's amount (0.5: ±50 %).
     """
     plan = compile_scenario(scenario)
     n = len(scenario.years)
@@ -347,6 +374,15 @@ def default_bounds(
         else:
             s = float(fund.amounts.sum())
             b = FundBounds(zero, top, s, s, f"{fund.id} (total {s:,.6g} over the years)")
+        if year_change is not None and not np.array_equal(b.year_low, b.year_high):
+            doc = fund.amounts
+            b = FundBounds(
+                np.maximum(b.year_low, doc * (1 - year_change)),
+                np.minimum(b.year_high, doc * (1 + year_change)),
+                b.total_low,
+                b.total_high,
+                f"{b.why[:-1]}, each year ±{year_change:.0%})",
+            )
         ids.append(fund.id)
         out.append(b)
     return ids, out
@@ -386,7 +422,7 @@ def _coverage_per_draw(result: SimulationResult, programmes: Sequence[int]) -> F
     ds = result.dataset
     full = ds["paid_full"].values[:, list(programmes), :].sum(axis=(1, 2)).astype(float)
     claimants = ds["claimants"].values[:, list(programmes), :].sum(axis=(1, 2)).astype(float)
-    return np.divide(full, claimants, out=np.ones_like(full), where=claimants > 0)
+    return np.asarray(np.divide(full, claimants, out=np.ones_like(full), where=claimants > 0))
 
 
 def allocate(
@@ -397,6 +433,7 @@ def allocate(
     priority: Mapping[str, float] | None = None,
     free: Sequence[str] = (),
     bounds: Mapping[str, tuple[float, float]] | None = None,
+    year_change: float | None = None,
     draws: int = 1_000,
     validation_draws: int = 4_000,
     seed: int = 1,
@@ -419,6 +456,10 @@ def allocate(
         Weight per programme or fund id (default 1); a fund weighs the mean of its members'.
     free, bounds
         Funds whose sum may move freely in [0, total], or within given (low, high) [unit].
+    year_change
+        Keep each year's envelope within this share of the document's (0.5: ±50 %) [fraction];
+        None lets money move freely between years (with carry-over, money put in early is
+        never worth less, so the split then leans to the first year).
     draws, validation_draws
         In-sample draws of the LP, and fresh draws of the out-of-sample comparison.
     seed
@@ -433,7 +474,9 @@ def allocate(
         raise OptimizationError(f"{scenario.id} has no capped programme: nothing to allocate")
     document = np.stack([f.amounts for f in plan.funds])
     budget = float(document.sum()) if total is None else float(total)
-    ids, fund_bounds = default_bounds(scenario, budget, free=free, bounds=bounds)
+    ids, fund_bounds = default_bounds(
+        scenario, budget, free=free, bounds=bounds, year_change=year_change
+    )
     members = [f.members for f in plan.funds]
     names = list(scenario.programmes)
     pri = dict(priority or {})
@@ -455,6 +498,7 @@ def allocate(
         carry_over=[f.carry_over for f in plan.funds],
         weights=w,
         objective=objective,
+        reference=document,
         solver=solver,
     )
     fresh = _fresh_seed(seed, 3)

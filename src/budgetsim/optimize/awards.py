@@ -358,8 +358,14 @@ def _explain(
     scale = max(1.0, rules.envelope)
     total = float(award.sum())
     binding = []
-    if total >= rules.envelope - _TOL * scale and rules.envelope > 0:
+    left = rules.envelope - total
+    waiting = (award < u - _TOL * np.maximum(1.0, u)) & (u > 0)
+    if left <= _TOL * scale and rules.envelope > 0:
         binding.append(f"envelope ({rules.envelope:,.6g} {applicants.unit}, all awarded)")
+    elif rules.all_or_nothing and waiting.any() and left < u[waiting].min():
+        binding.append(
+            f"envelope ({left:,.6g} {applicants.unit} left, less than any unfunded request)"
+        )
     at_max: list[Quota] = []
     for q in rules.quotas:
         share = award[applicants.groups[q.column] == q.group].sum()

@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -42,6 +42,7 @@ __all__ = [
     "certify",
     "holds",
     "size_budget",
+    "size_budgets",
     "size_from_demand",
 ]
 
@@ -359,9 +360,9 @@ def _fresh_seed(seed: int, purpose: int) -> int:
     return int(np.random.SeedSequence([seed, purpose]).generate_state(1, np.uint64)[0] >> 1)
 
 
-def size_budget(
+def size_budgets(
     scenario: Scenario,
-    level: float = 0.95,
+    levels: Sequence[float] = (0.8, 0.95),
     *,
     programmes: Sequence[str] | None = None,
     pooling: Pooling = "policy",
@@ -373,15 +374,16 @@ def size_budget(
     solver: SolverName = "cbc",
     max_rounds: int = 6,
     workers: int = 1,
-) -> SizingResult:
-    """The budget to set aside per year so that it suffices in ``level`` of cases, certified.
+) -> list[SizingResult]:
+    """The budget to set aside per year so that it suffices in each of ``levels`` of cases,
+    certified; the draws are simulated once for every level.
 
     Parameters
     ----------
     scenario
         The scenario whose demand is simulated.
-    level
-        Probability that every requirement holds (1 − α) [fraction].
+    levels
+        Probabilities that every requirement holds (1 − α) [fraction].
     programmes
         Programme ids to cover (default: all).
     pooling
@@ -406,8 +408,8 @@ def size_budget(
 
     Returns
     -------
-    SizingResult
-        Budgets, certificate and the record of any tightening.
+    list of SizingResult
+        Per level: budgets, certificate and the record of any tightening.
     """
     names, members = _pools(scenario, pooling, programmes)
     sample = _pool_demand(simulate(scenario, draws, seed, workers=workers).demand.values, members)
@@ -417,6 +419,31 @@ def size_budget(
         ).demand.values,
         members,
     )
+    final = _pool_demand(
+        simulate(scenario, validation_draws, _fresh_seed(seed, 2), workers=workers).demand.values,
+        members,
+    )
+    return [
+        _size_one(
+            scenario, names, sample, tuning, final, level, carry_over, fill, solver, max_rounds
+        )
+        for level in levels
+    ]
+
+
+def _size_one(
+    scenario: Scenario,
+    names: list[str],
+    sample: Floats,
+    tuning: Floats,
+    final: Floats,
+    level: float,
+    carry_over: bool,
+    fill: float,
+    solver: SolverName,
+    max_rounds: int,
+) -> SizingResult:
+    draws = sample.shape[0]
     rounds: list[SizingRound] = []
     in_level = level
     for _ in range(max_rounds):
@@ -436,10 +463,6 @@ def size_budget(
             break
         # raise the in-sample level by the shortfall seen, plus one draw's worth
         in_level = min(top, in_level + (level - check.low) + 1 / draws)
-    final = _pool_demand(
-        simulate(scenario, validation_draws, _fresh_seed(seed, 2), workers=workers).demand.values,
-        members,
-    )
     certificate = certify(budgets, final, level, carry_over=carry_over, fill=fill)
     req = _requirements(sample, False, fill).reshape(sample.shape)
     rows = []
@@ -466,3 +489,13 @@ def size_budget(
         draws=draws,
         unit=scenario.unit,
     )
+
+
+def size_budget(scenario: Scenario, level: float = 0.95, **options: Any) -> SizingResult:
+    """The budget to set aside per year so that it suffices in ``level`` of cases, certified.
+
+    Same options as :func:`size_budgets` (``programmes``, ``pooling``, ``carry_over``,
+    ``fill``, ``draws``, ``validation_draws``, ``seed``, ``solver``, ``max_rounds``,
+    ``workers``).
+    """
+    return size_budgets(scenario, (level,), **options)[0]

@@ -1,0 +1,70 @@
+"""Pieces every ``budgetsim`` command shares: consoles, errors, number formats, options."""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+
+import click
+from rich.console import Console
+
+from budgetsim.errors import BudgetsimError
+
+#: Runs with at least this many draws show a progress bar on a terminal.
+PROGRESS_MIN_DRAWS = 2_000
+
+
+def console(stderr: bool = False) -> Console:
+    stream = sys.stderr if stderr else sys.stdout
+    return Console(file=stream, width=None if stream.isatty() else 180, highlight=False)
+
+
+def fail(exc: BudgetsimError) -> None:
+    console(stderr=True).print(f"[bold red]error:[/] {exc}", markup=True, soft_wrap=True)
+    raise SystemExit(1)
+
+
+def money(value: float) -> str:
+    return "—" if value is None or math.isnan(value) else f"{value:,.0f}"
+
+
+def share(value: float) -> str:
+    return "—" if value is None or math.isnan(value) else f"{value:.1%}"
+
+
+def workers(value: str, draws: int) -> int:
+    if value == "auto":
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        return max(1, cores or 1) if draws >= PROGRESS_MIN_DRAWS else 1
+    if not value.isdigit() or int(value) < 1:
+        raise BudgetsimError(f"--workers: expected a whole number ≥ 1 or 'auto', found {value!r}")
+    return int(value)
+
+
+#: Options shared by the commands that simulate.
+DRAWS = click.option(
+    "--draws",
+    "-n",
+    default=10_000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Monte Carlo draws (of each run).",
+)
+SEED = click.option(
+    "--seed",
+    "-s",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Random seed; the same seed gives the same numbers (and the same applicants).",
+)
+WORKERS = click.option(
+    "--workers",
+    "-j",
+    default="auto",
+    show_default=True,
+    metavar="N|auto",
+    help="Worker processes; auto uses every available core for runs of "
+    f"{PROGRESS_MIN_DRAWS:,}+ draws. Results are identical for any number.",
+)
