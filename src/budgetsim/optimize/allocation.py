@@ -17,7 +17,8 @@ pay the same (with carry-over, money put in early pays as much as money put in w
 tie-break of ``NUDGE`` times the smallest value of a paid 万元, per 万元 moved away from the
 document's split, picks among them the one that changes the document least. The objective is
 scaled so that its largest value per 万元 paid is 1 (the fill ratio's ``1/D`` is tiny in 万元),
-and scaled back in what is reported. The duals of the availability rows give the marginal value of one more 万元 in each fund-year.
+and scaled back in what is reported. The duals of the availability rows give the marginal value
+of one more 万元 in each fund-year.
 
 For funds whose members ration by rank, lottery or deadline the LP's ``min(available, D)`` is
 an upper bound on what they pay. The answer is therefore judged out of sample by the engine
