@@ -287,18 +287,25 @@ def _solve_pulp(
     presolve: bool,
     mip_gap: float | None,
 ) -> Solution:
+    import pulp
+
     t0 = time.perf_counter()
     prob, xs, rows = to_pulp(lp)
     t1 = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
-        prob.solve(_pulp_solver(lp, solver, time_limit, presolve, mip_gap))
+        try:
+            prob.solve(_pulp_solver(lp, solver, time_limit, presolve, mip_gap))
+        except pulp.PulpSolverError as exc:
+            raise OptimizationError(f"the {solver} solver failed: {exc}") from None
     t2 = time.perf_counter()
     status = _pulp_status(prob)
     x = np.full(lp.n, np.nan)
     duals: tuple[Floats | None, Floats | None] = (None, None)
     if status in (Status.OPTIMAL, Status.FEASIBLE):
         x = np.array([v.varValue if v.varValue is not None else np.nan for v in xs])
+        # PuLP leaves out variables in no row and with no cost: any value in bounds will do
+        x = np.where(np.isnan(x), np.clip(0.0, lp.lower, lp.upper), x)
         if not lp.is_mip and status is Status.OPTIMAL:
             pi = np.array([r.pi if r.pi is not None else np.nan for r in rows], dtype=float)
             if solver == "highs" and lp.maximize:
@@ -425,6 +432,11 @@ def solve(
     """
     if solver not in SOLVERS:
         raise OptimizationError(f"unknown solver {solver!r}; choose one of {', '.join(SOLVERS)}")
+    if np.array_equal(lp.lower, lp.upper):  # nothing to decide (solvers balk at empty models)
+        x = lp.lower.copy()
+        status = Status.INFEASIBLE if violations(lp, x) else Status.OPTIMAL
+        duals = (np.zeros(lp.b_ub.size), np.zeros(lp.b_eq.size))
+        return _solution(lp, status, x, duals if not lp.is_mip else (None, None), solver, 0, 0)
     if solver == "scipy":
         sol = _solve_scipy(lp, time_limit, presolve, mip_gap)
     else:

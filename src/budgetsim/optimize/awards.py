@@ -46,6 +46,8 @@ Floats = NDArray[np.float64]
 Objective = Literal["count", "score", "money_score", "money"]
 OBJECTIVES: tuple[Objective, ...] = ("count", "score", "money_score", "money")
 _TOL = 1e-6
+#: Amounts below this count as nothing requested [unit].
+SMALLEST = 1e-6
 #: Relative gap at which an integer award model counts as solved.
 MIP_GAP = 1e-6
 
@@ -160,7 +162,8 @@ class AwardResult:
 
 
 def _entitled(applicants: Applicants, rules: AwardRules) -> Floats:
-    u = applicants.amount
+    # below a millionth of the unit (0.01 yuan in 万元) an amount is nothing: 1/u would overflow
+    u = np.where(applicants.amount >= SMALLEST, applicants.amount, 0.0)
     if rules.cap is not None:
         u = np.minimum(u, rules.cap)
     if rules.min_award is not None:
@@ -385,7 +388,7 @@ def _explain(
     cutoff = float(value[funded].min()) if funded.any() else float("inf")
     reasons = []
     for i in range(len(applicants)):  # one string per applicant: presentation, not the engine
-        if applicants.amount[i] <= 0:
+        if applicants.amount[i] < SMALLEST:
             reasons.append("nothing requested")
         elif u[i] <= 0:
             reasons.append(f"entitlement below the minimum award {rules.min_award:,.6g}")
