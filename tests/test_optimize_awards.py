@@ -159,7 +159,8 @@ def test_awards_never_exceed_envelope_entitlement_or_cap(
     apps = _apps(amount)
     res = award(apps, AwardRules(envelope=envelope, cap=cap, all_or_nothing=aon))
     a, u = res.table["award"].to_numpy(), res.table["entitled"].to_numpy()
-    assert (a >= 0).all() and (a <= u * (1 + 1e-9) + 1e-9).all()
+    assert (a >= 0).all()
+    assert (a <= u * (1 + 1e-9) + 1e-9).all()
     assert a.sum() <= envelope * (1 + 1e-9) + 1e-9
     if cap is not None:
         assert (a <= cap * (1 + 1e-9)).all()
@@ -180,7 +181,8 @@ def test_conflicting_quotas_are_explained_in_words() -> None:
 
 def test_the_example_list_reads_and_awards(tmp_path: Path) -> None:
     apps = read_applicants(EXAMPLE)
-    assert len(apps) == 300 and set(apps.groups) == {"district", "cluster"}
+    assert len(apps) == 300
+    assert set(apps.groups) == {"district", "cluster"}
     res = award(apps, AwardRules(envelope=3000.0, cap=50.0, objective="score"))
     assert res.total == pytest.approx(3000.0)
     # Excel round trip: the same list read from a workbook gives the same awards

@@ -32,12 +32,14 @@ def test_every_solver_gives_the_same_optimum_and_duals_match_finite_differences(
     solver: str, maximize: bool
 ) -> None:
     sol = solve(_lp(maximize), solver)  # type: ignore[arg-type]
-    assert sol.status is Status.OPTIMAL and sol.solver == solver
+    assert sol.status is Status.OPTIMAL
+    assert sol.solver == solver
     expected_x = [3.0, 0.625, 0.375] if maximize else [0.5, 0.25, 0.0]
     assert sol.objective == pytest.approx(10.625 if maximize else 2.0)
     np.testing.assert_allclose(sol.x, expected_x, atol=1e-7)
     # the dual of a row is d(objective)/d(right-hand side), in the model's own sense
-    assert sol.duals_ub is not None and sol.duals_eq is not None
+    assert sol.duals_ub is not None
+    assert sol.duals_eq is not None
     h = 1e-3
     bumped = solve(_lp(maximize, b=4.0 + h), solver)  # type: ignore[arg-type]
     assert sol.duals_ub[0] == pytest.approx((bumped.objective - sol.objective) / h, abs=1e-6)
@@ -47,7 +49,8 @@ def test_every_solver_gives_the_same_optimum_and_duals_match_finite_differences(
 def test_integer_models_round_and_report_no_duals(solver: str) -> None:
     sol = solve(_lp(integer=True, b=4.5), solver)  # type: ignore[arg-type]
     assert sol.status is Status.OPTIMAL
-    assert np.allclose(sol.x, np.round(sol.x)) and sol.duals_ub is None
+    assert np.allclose(sol.x, np.round(sol.x))
+    assert sol.duals_ub is None
     np.testing.assert_allclose(sol.x, [3.0, 1.0, 0.0], atol=1e-9)  # x + y + z ≤ 4.5
 
 
@@ -82,7 +85,8 @@ def test_violations_name_rows_bounds_and_integrality() -> None:
 def test_the_pulp_model_is_the_array_model() -> None:
     lp = _lp()
     prob, xs, rows = to_pulp(lp)
-    assert len(xs) == lp.n and len(rows) == lp.b_ub.size + lp.b_eq.size
+    assert len(xs) == lp.n
+    assert len(rows) == lp.b_ub.size + lp.b_eq.size
     point = np.array([1.0, 0.5, 0.25])
     for v, value in zip(xs, point, strict=True):
         v.varValue = value
