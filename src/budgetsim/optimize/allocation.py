@@ -17,8 +17,10 @@ pay the same (with carry-over, money put in early pays as much as money put in w
 tie-break of ``NUDGE`` times the smallest value of a paid 万元, per 万元 moved away from the
 document's split, picks among them the one that changes the document least. The objective is
 scaled so that its largest value per 万元 paid is 1 (the fill ratio's ``1/D`` is tiny in 万元),
-and scaled back in what is reported. The duals of the availability rows give the marginal value
-of one more 万元 in each fund-year.
+and scaled back in what is reported. The marginal value of one more 万元 in each fund-year is
+read off the solution: the draws where a claim of that year (or, with carry-over, a later one)
+is still unpaid. It equals the availability rows' duals where those are unique; they are not
+where an envelope sits at a bound, and CBC then reports 0.
 
 For funds whose members ration by rank, lottery or deadline the LP's ``min(available, D)`` is
 an upper bound on what they pay. The answer is therefore judged out of sample by the engine
@@ -131,7 +133,7 @@ def allocate_from_demand(
     marginal
         Gain of the objective per extra unit of money in each fund-year, shape (F, T).
     total_dual
-        Gain per extra unit of the total.
+        Gain per extra unit of the total (the best fund-year that may still take more).
     value
         In-sample objective (expected per draw).
     status
@@ -222,16 +224,33 @@ def allocate_from_demand(
         raise OptimizationError(f"the allocation model ended {sol.status.value}")
     envelopes = sol.x[:n_e].reshape(f_n, t_n)
     _verify(envelopes, bounds, total)
-    value = float(coef.ravel() @ sol.x[3 * n_e :]) / scale
-    marginal = np.full((f_n, t_n), np.nan)
-    total_dual = float("nan")
-    if sol.duals_ub is not None:
-        # extra money in E[f, t] relaxes every availability row that counts year t
-        duals = sol.duals_ub[:n_p].reshape(k, f_n * t_n).sum(axis=0)
-        marginal = (years_block.T @ duals).reshape(f_n, t_n) / scale
-        total_dual = float(sol.duals_ub[n_p]) / scale
+    paid = sol.x[3 * n_e :].reshape(demand.shape)
+    value = float(coef.ravel() @ paid.ravel()) / scale
+    marginal = _marginal_values(coef / scale, demand, paid, carry_over)
+    room = (envelopes < np.array([b.year_high for b in bounds]) - _TOL * max(1.0, total)) & (
+        envelopes.sum(axis=1) < np.array([b.total_high for b in bounds]) - _TOL * max(1.0, total)
+    )[:, None]
+    total_dual = float(marginal[room].max()) if room.any() else 0.0
     timing = (sol.build_seconds, sol.solve_seconds, sol.solver)
     return envelopes, marginal, total_dual, value, sol.status, timing
+
+
+def _marginal_values(
+    coef: Floats, demand: Floats, paid: Floats, carry_over: Sequence[bool]
+) -> Floats:
+    """Objective gained per extra unit of money in each fund-year, read off the solution.
+
+    One more unit in year t of a fund pays one more unit in every draw where a claim of that
+    year — or, with carry-over, of any later year — is still unpaid, at that claim's value.
+    Computed from the primal solution rather than the solver's duals, which are not unique
+    where an envelope sits at its bound (CBC then reports 0).
+    """
+    short = paid < demand - 1e-9 * np.maximum(1.0, demand)
+    gain = np.where(short, coef, 0.0)
+    for f, carry in enumerate(carry_over):
+        if carry:  # the best unpaid claim of this year or a later one
+            gain[:, f, :] = np.maximum.accumulate(gain[:, f, ::-1], axis=1)[:, ::-1]
+    return np.asarray(gain.sum(axis=0))
 
 
 def _check_bounds(bounds: Sequence[FundBounds], total: float) -> None:

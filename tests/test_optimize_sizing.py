@@ -1,0 +1,114 @@
+"""Budget sizing: the single-programme quantile against the analytic Poisson quantile, the MILP
+against brute force over candidate budgets, and the certificate against its definition."""
+
+import itertools
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from budgetsim.optimize import OptimizationError, size_budget
+from budgetsim.optimize.sizing import certify, holds, size_from_demand
+from tests.conftest import toy
+
+Z = 5.0
+
+
+def test_single_programme_budget_is_the_poisson_quantile_of_demand() -> None:
+    # Poisson(50) applicants a year, a fixed grant of 2, uncapped: demand = 2·N.
+    sc = toy(
+        programmes__grant__rationing="uncapped",
+        programmes__grant__envelope=None,
+        programmes__grant__instrument={"kind": "fixed", "amount": 2, "source": "test"},
+        scenario__years=[2021],
+    )
+    draws, level = 4_000, 0.9
+    res = size_budget(sc, level, draws=draws, validation_draws=2_000, seed=3)
+    assert res.solve.method == "quantile"
+    budget = float(res.budgets["budget"].iloc[0])
+    # the empirical 0.9 quantile's rank moves by ± Z·sqrt(K p (1 − p)) draws at most
+    slack = Z * np.sqrt(level * (1 - level) / draws)
+    low = 2 * stats.poisson.ppf(level - slack, 50)
+    high = 2 * stats.poisson.ppf(level + slack, 50)
+    assert low <= budget <= high
+    assert budget % 2 == 0  # a whole number of grants
+    # out of sample the certificate estimates P(N ≤ budget / 2), the Poisson CDF
+    p = stats.poisson.cdf(budget / 2, 50)
+    c = res.certificate
+    assert abs(c.probability - p) < Z * np.sqrt(p * (1 - p) / c.draws)
+
+
+def _brute_force(d: np.ndarray, level: float, carry: bool) -> float:
+    """Least total over budgets taken from the data's own values (an optimum lies there)."""
+    k, _, years = d.shape
+    need = int(np.ceil(level * k - 1e-9))
+    rows = np.cumsum(d[:, 0, :], axis=1) if carry else d[:, 0, :]
+    best = np.inf
+    for levels in itertools.product(*(np.unique(rows[:, t]) for t in range(years))):
+        lv = np.array(levels)
+        if carry and (np.diff(lv) < 0).any():
+            continue
+        if (rows <= lv + 1e-9).all(axis=1).sum() >= need:
+            best = min(best, lv[-1] if carry else lv.sum())
+    return float(best)
+
+
+@pytest.mark.parametrize("carry", [False, True])
+@pytest.mark.parametrize("seed", range(6))
+def test_joint_milp_matches_brute_force(seed: int, carry: bool) -> None:
+    rng = np.random.default_rng(seed)
+    d = rng.gamma(4.0, 10.0, size=(25, 1, 2)).round(1)
+    level = 0.8
+    budgets, how = size_from_demand(d, level, carry_over=carry)
+    assert how.method == "milp"
+    assert budgets.sum() == pytest.approx(_brute_force(d, level, carry), abs=1e-6)
+    assert holds(budgets, d, carry_over=carry).mean() >= level
+
+
+def test_joint_budget_costs_more_than_the_sum_of_marginal_quantiles() -> None:
+    rng = np.random.default_rng(0)
+    d = rng.gamma(9.0, 10.0, size=(1000, 1, 2))  # two independent years
+    budgets, how = size_from_demand(d, 0.9, carry_over=False)
+    marginal = np.quantile(d[:, 0, :], 0.9, axis=0, method="inverted_cdf")
+    assert budgets.sum() > marginal.sum()
+    assert holds(budgets, d, carry_over=False).mean() >= 0.9
+    # the quantile bounds leave only the draws between the two bounds as binaries
+    assert 0 < how.binaries < 1000
+
+
+def test_fill_scales_the_requirement() -> None:
+    d = np.arange(1.0, 101.0).reshape(100, 1, 1)
+    half, _ = size_from_demand(d, 0.8, fill=0.5)
+    assert half[0, 0] == pytest.approx(40.0)
+
+
+def test_certificate_is_the_exact_binomial_interval() -> None:
+    d = np.arange(1.0, 201.0).reshape(200, 1, 1)
+    c = certify(np.array([[180.0]]), d, 0.85, carry_over=False)
+    ci = stats.binomtest(180, 200).proportion_ci(0.95, method="exact")
+    assert (c.held, c.draws) == (180, 200)
+    assert (c.low, c.high) == (pytest.approx(ci.low), pytest.approx(ci.high))
+    assert c.low == pytest.approx(0.8498, abs=1e-4)
+    assert not c.passed  # 90 % held, but the interval reaches below 85 %
+    assert certify(np.array([[180.0]]), d, 0.84, carry_over=False).passed
+
+
+def test_a_certificate_that_fails_is_tightened_and_says_so() -> None:
+    # few in-sample draws for a joint requirement over three years: in-sample success
+    # overstates fresh success, so the answer must be tightened to pass
+    sc = toy(
+        programmes__grant__rationing="uncapped",
+        programmes__grant__envelope=None,
+    )
+    res = size_budget(sc, 0.9, draws=60, validation_draws=4_000, seed=2)
+    assert res.tightened
+    assert res.in_sample_level > 0.9
+    assert res.rounds[0].check.low < 0.9 <= res.rounds[-1].check.low
+    assert res.certificate.draws == 4_000
+
+
+def test_bad_levels_and_programmes_are_refused() -> None:
+    with pytest.raises(OptimizationError, match="level must be in"):
+        size_from_demand(np.ones((5, 1, 1)), 1.5)
+    with pytest.raises(OptimizationError, match="unknown programme"):
+        size_budget(toy(), 0.9, programmes=["nope"], draws=20, validation_draws=20)
