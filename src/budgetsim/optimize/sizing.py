@@ -9,9 +9,10 @@ Envelopes ``E[pool, year]`` cover the demand of one or more programmes. The requ
 - Several rows: the sample-average MILP ``min Σ E`` with one indicator ``z_k`` per draw, rows
   ``R·E ≥ d_k − M_k (1 − z_k)`` and ``Σ z_k ≥ ⌈(1 − α)K⌉``. Quantile bounds shrink it: each row's
   level is at least its marginal (1 − α) order statistic (a joint requirement implies each
-  marginal one), and at most the cost of a known feasible split (union bound) less the other
-  rows' lower bounds. Draws below every lower bound hold for free and draws above an upper
-  bound cannot hold, so only the draws in between keep an indicator.
+  marginal one). Draws below every lower bound hold for free; a draw whose requirement, each
+  row raised to at least its lower bound, costs more than a known feasible split (the better
+  of a union bound and a greedy drop of the costliest draws) cannot hold. Only the draws in
+  between keep an indicator.
 
 In-sample success overstates out-of-sample success (few draws, many rows). The answer is
 therefore checked on fresh draws with an exact binomial (Clopper–Pearson) interval: the
@@ -211,6 +212,31 @@ def _union_bound(need: Floats, level: float, shape: tuple[int, int], carry: bool
     return np.diff(cumulative, axis=1, prepend=0.0)
 
 
+def _greedy_cost(need: Floats, level: float, shape: tuple[int, int], carry: bool) -> float:
+    """Cost of a feasible split found by dropping, one at a time, the draw whose removal
+    lowers the cost most, until only ⌈level·K⌉ draws are kept.
+
+    The cost is the sum of the rows' levels without carry-over, and of each pool's last
+    cumulative row with it (a pool's cumulative requirement only grows).
+    """
+    k = need.shape[0]
+    weight = np.ones(shape)
+    if carry:
+        weight[:, :-1] = 0.0
+    weight = weight.ravel()
+    counted = np.flatnonzero(weight > 0)
+    vals = need[:, counted].copy()
+    for _ in range(k - math.ceil(level * k - 1e-9)):
+        top = np.argmax(vals, axis=0)
+        first = vals[top, np.arange(counted.size)]
+        vals[top, np.arange(counted.size)] = -np.inf
+        second = vals.max(axis=0)
+        vals[top, np.arange(counted.size)] = first
+        gain = np.bincount(top, weights=first - np.maximum(second, 0.0), minlength=k)
+        vals[int(np.argmax(gain))] = -np.inf
+    return float(np.maximum(vals.max(axis=0), 0.0).sum())
+
+
 def size_from_demand(
     demand: Floats,
     level: float,
@@ -258,16 +284,21 @@ def size_from_demand(
     # R: which envelopes each row's level sums (identity, or cumulative within a pool)
     blocks = np.tril(np.ones((years, years))) if carry_over else np.eye(years)
     r_matrix = sparse.csr_array(sparse.kron(sparse.eye(pools), blocks))
-    feasible = _union_bound(need, level, (pools, years), carry_over)
-    cost_ub = float(feasible.sum())
-    low = lower.reshape(pools, years)
-    pool_lb = low[:, -1] if carry_over else low.sum(axis=1)
-    others = pool_lb.sum() - pool_lb  # lower bound of the other pools' money
-    same = np.zeros((pools, years)) if carry_over else pool_lb[:, None] - low
-    upper = (cost_ub - others[:, None] - same).ravel()
+    cost_ub = min(
+        float(_union_bound(need, level, (pools, years), carry_over).sum()),
+        _greedy_cost(need, level, (pools, years), carry_over),
+    )
+    # a split that pays draw k costs at least Σ max(d_k, lower) over the rows that make the
+    # cost (every row; with carry-over, each pool's last cumulative row): above a known
+    # feasible cost, draw k cannot be among those paid
+    counted = np.ones((pools, years), bool)
+    if carry_over:
+        counted[:, :-1] = False
+    counted_rows = counted.ravel()
+    least = np.maximum(need[:, counted_rows], lower[counted_rows]).sum(axis=1)
     tol = 1e-9 * max(1.0, cost_ub)
     free = np.all(need <= lower + tol, axis=1)
-    dead = np.any(need > upper + tol, axis=1)
+    dead = least > cost_ub + tol
     cand = np.flatnonzero(~free & ~dead)
     required = math.ceil(level * k - 1e-9) - int(free.sum())
     n_env, n_z = rows, cand.size
