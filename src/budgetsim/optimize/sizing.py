@@ -223,8 +223,7 @@ def _greedy_cost(need: Floats, level: float, shape: tuple[int, int], carry: bool
     weight = np.ones(shape)
     if carry:
         weight[:, :-1] = 0.0
-    weight = weight.ravel()
-    counted = np.flatnonzero(weight > 0)
+    counted = np.flatnonzero(weight.ravel() > 0)
     vals = need[:, counted].copy()
     for _ in range(k - math.ceil(level * k - 1e-9)):
         top = np.argmax(vals, axis=0)
