@@ -6,7 +6,7 @@ import pytest
 from scipy import sparse
 
 from budgetsim.optimize import SOLVERS, LinearProgram, OptimizationError, Status, solve
-from budgetsim.optimize._lp import to_pulp, violations
+from budgetsim.optimize._lp import _pulp_status, to_pulp, violations
 
 
 def _lp(maximize: bool = True, b: float = 4.0, integer: bool = False) -> LinearProgram:
@@ -107,3 +107,39 @@ def test_a_wrong_shape_is_refused() -> None:
 def test_unknown_solver_is_a_clear_error() -> None:
     with pytest.raises(OptimizationError, match="unknown solver 'gurobi'"):
         solve(_lp(), "gurobi")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("status", "sol_status", "expected"),
+    [
+        (1, 1, Status.OPTIMAL),
+        (1, 2, Status.FEASIBLE),  # PuLP says "Optimal" for a HiGHS stop at the time limit
+        (0, 2, Status.FEASIBLE),
+        (0, 0, Status.NOT_SOLVED),
+        (-1, 0, Status.INFEASIBLE),
+        (-2, 0, Status.UNBOUNDED),
+        (-3, 0, Status.NOT_SOLVED),  # CBC's "Undefined"
+    ],
+)
+def test_pulp_statuses_map_to_budgetsim_statuses(
+    status: int, sol_status: int, expected: Status
+) -> None:
+    class Problem:
+        pass
+
+    prob = Problem()
+    prob.status, prob.sol_status = status, sol_status  # type: ignore[attr-defined]
+    assert _pulp_status(prob) is expected
+
+
+def test_a_time_limit_stop_is_never_reported_as_optimal() -> None:
+    # a knapsack with 3,000 near-equal items: HiGHS cannot prove optimality in 10 ms
+    rng = np.random.default_rng(0)
+    n = 3_000
+    w = rng.uniform(10, 11, n)
+    lp = LinearProgram(
+        w + rng.uniform(0, 1e-3, n), sparse.csr_array(w[None, :]), np.array([w.sum() / 2]),
+        np.zeros(n), np.ones(n), np.ones(n, bool),
+    )  # fmt: skip
+    sol = solve(lp, "highs", time_limit=0.01)
+    assert sol.status in (Status.FEASIBLE, Status.NOT_SOLVED)

@@ -7,14 +7,15 @@ the answer as tables in the planner's terms and writes it to a file when asked.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 import pandas as pd
 from rich.table import Table
 
-from budgetsim._cli_common import DRAWS, SEED, console, fail, money, share
+from budgetsim._cli_common import SEED, console, fail, money, share
 from budgetsim._cli_common import workers as _workers
 from budgetsim.errors import BudgetsimError
 from budgetsim.money import AmountError, parse_amount, parse_range
@@ -35,6 +36,8 @@ from budgetsim.scenario import DEFAULT_SCENARIO, load_scenario
 
 __all__ = ["optimize"]
 
+F = TypeVar("F", bound=Callable[..., Any])
+
 SOLVER = click.option(
     "--solver",
     type=click.Choice(SOLVERS),
@@ -43,8 +46,34 @@ SOLVER = click.option(
     help="cbc (bundled), highs (needs highspy) or scipy (SciPy's HiGHS on the arrays).",
 )
 WORKERS_OPT = click.option(
-    "--workers", "-j", default="1", show_default=True, metavar="N|auto", help="Worker processes."
+    "--workers",
+    "-j",
+    default="auto",
+    show_default=True,
+    metavar="N|auto",
+    help="Worker processes for the simulations; results are identical for any number.",
 )
+
+
+def _draws(default: int, what: str) -> Callable[[F], F]:
+    return click.option(
+        "--draws",
+        "-n",
+        default=default,
+        show_default=True,
+        type=click.IntRange(min=10),
+        help=f"In-sample draws the {what} is chosen on.",
+    )
+
+
+def _validation(default: int) -> Callable[[F], F]:
+    return click.option(
+        "--validation-draws",
+        default=default,
+        show_default=True,
+        type=click.IntRange(min=10),
+        help="Fresh draws the answer is judged on (independent of the in-sample ones).",
+    )
 
 
 def _amount(option: str, value: str | None, unit: str) -> float | None:
@@ -187,8 +216,8 @@ def print_allocation(res: AllocationResult, scenario_id: str) -> None:
     metavar="SHARE",
     help="Keep each year within this share of the document's amount, e.g. 50% (±50 %).",
 )
-@DRAWS
-@click.option("--validation-draws", default=4_000, show_default=True, type=click.IntRange(min=2))
+@_draws(1_000, "split")
+@_validation(4_000)
 @SEED
 @SOLVER
 @WORKERS_OPT
@@ -210,8 +239,7 @@ def allocate_cmd(
 ) -> None:
     """Recommend the envelope of each fund and year of SCENARIO and compare it with the
     document's split on fresh draws. Fixed per-year lines stay fixed; multi-year totals may
-    move between years; ranges bound the total. Use --draws 1000 for the LP (default 10,000
-    is slow)."""
+    move between years; ranges bound the total."""
     try:
         sc = load_scenario(scenario)
         res = allocate(
@@ -308,7 +336,12 @@ def print_sizing(results: Sequence[SizingResult], scenario_id: str) -> None:
     show_default=True,
     help="One budget a year for all, one per programme, or one per fund.",
 )
-@click.option("--carry-over/--no-carry-over", default=False, show_default=True)
+@click.option(
+    "--carry-over/--no-carry-over",
+    default=False,
+    show_default=True,
+    help="Whether money unspent in one year pays claims of later years.",
+)
 @click.option(
     "--fill",
     type=click.FloatRange(0, 1, min_open=True),
@@ -316,8 +349,8 @@ def print_sizing(results: Sequence[SizingResult], scenario_id: str) -> None:
     show_default=True,
     help="Share of each year's claims to pay.",
 )
-@click.option("--draws", "-n", default=1_000, show_default=True, type=click.IntRange(min=10))
-@click.option("--validation-draws", default=10_000, show_default=True, type=click.IntRange(min=10))
+@_draws(1_000, "budget")
+@_validation(10_000)
 @SEED
 @SOLVER
 @WORKERS_OPT
