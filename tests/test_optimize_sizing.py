@@ -112,3 +112,21 @@ def test_bad_levels_and_programmes_are_refused() -> None:
         size_from_demand(np.ones((5, 1, 1)), 1.5)
     with pytest.raises(OptimizationError, match="unknown programme"):
         size_budget(toy(), 0.9, programmes=["nope"], draws=20, validation_draws=20)
+
+
+def test_too_few_draws_are_doubled_until_the_level_can_rise() -> None:
+    sc = toy(programmes__grant__rationing="uncapped", programmes__grant__envelope=None)
+    res = size_budget(sc, 0.9, draws=20, validation_draws=2_000, seed=5)
+    assert res.rounds[0].draws == 20
+    assert res.draws > 20  # raising the level past every draw is impossible: draws doubled
+    assert res.draws == res.rounds[-1].draws
+
+
+def test_a_time_limit_keeps_a_feasible_split() -> None:
+    rng = np.random.default_rng(0)
+    d = rng.gamma(9.0, 10.0, size=(2_000, 12, 1))
+    budgets, how = size_from_demand(d, 0.95, time_limit=0.05)
+    assert how.method in ("greedy", "milp")
+    assert holds(budgets, d, carry_over=False).mean() >= 0.95
+    exact, _ = size_from_demand(d[:200], 0.95)
+    assert holds(exact, d[:200], carry_over=False).mean() >= 0.95

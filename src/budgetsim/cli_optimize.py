@@ -295,11 +295,18 @@ def print_sizing(results: Sequence[SizingResult], scenario_id: str) -> None:
         )
         if res.tightened:
             steps = ", ".join(
-                f"{r.in_sample_level:.3f} → {r.check.probability:.1%} (low {r.check.low:.1%})"
+                f"{r.in_sample_level:.3f} on {r.draws:,} → {r.check.probability:.1%} "
+                f"(low {r.check.low:.1%})"
                 for r in res.rounds
             )
             out.print(
-                f"Tightened: in-sample level → share of tuning draws held: {steps}.",
+                f"Tightened: in-sample level on draws → share of tuning draws held: {steps}.",
+                soft_wrap=True,
+            )
+        if not c.passed:
+            out.print(
+                f"[bold]Not certified:[/] {len(res.budgets)} requirements jointly need more "
+                f"in-sample draws than {res.draws:,}; raise --draws (or size fewer pools).",
                 soft_wrap=True,
             )
         how = res.solve

@@ -16,9 +16,9 @@ Envelopes ``E[pool, year]`` cover the demand of one or more programmes. The requ
 
 In-sample success overstates out-of-sample success (few draws, many rows). The answer is
 therefore checked on fresh draws with an exact binomial (Clopper–Pearson) interval: the
-certificate. When its lower end falls short of 1 − α, the in-sample level is raised and the
-check repeated; the final certificate is computed on another fresh set, not the one used for
-tuning.
+certificate. When its lower end falls short of 1 − α, the in-sample level is raised — or, when
+it cannot rise further, the in-sample draws are doubled — and the check repeated; the final
+certificate is computed on another fresh set, not the one used for tuning.
 """
 
 from __future__ import annotations
@@ -84,9 +84,11 @@ class Certificate:
 
 @dataclass(frozen=True)
 class SizingRound:
-    """One attempt: the in-sample level used and how the answer did on the tuning draws."""
+    """One attempt: the in-sample level and draws used, and how the answer did on the tuning
+    draws."""
 
     in_sample_level: float
+    draws: int
     total: float
     check: Certificate
 
@@ -112,7 +114,7 @@ class SizingResult:
         How the final answer was solved (quantile or MILP, indicators left after the quantile
         bounds, status, solver, timings).
     draws
-        In-sample draws.
+        In-sample draws of the final answer (more than asked for when they were doubled).
     unit
         Unit of the amounts.
     """
@@ -141,8 +143,9 @@ class SizingResult:
 
 @dataclass(frozen=True)
 class SizingSolve:
-    """How a sizing model was solved: ``"quantile"`` or ``"milp"``, indicators kept, status,
-    solver and timings [s]."""
+    """How a sizing model was solved: ``"quantile"``, ``"milp"`` or ``"greedy"`` (the MILP
+    stopped at its time limit without beating the heuristic), indicators kept, status, solver
+    and timings [s]."""
 
     method: str
     binaries: int
@@ -205,16 +208,21 @@ def _union_bound(need: Floats, level: float, shape: tuple[int, int], carry: bool
     """A split that holds in at least ``level`` of the draws: each of the R rows at level
     1 − (1 − level)/R, so at most (1 − level)·K draws fail in all."""
     rows = need.shape[1]
-    levels = _order_statistic(need, 1 - (1 - level) / rows).reshape(shape)
+    return _budgets(_order_statistic(need, 1 - (1 - level) / rows).reshape(shape), carry)
+
+
+def _budgets(levels: Floats, carry: bool) -> Floats:
+    """Envelopes per pool and year that reach each row's level, shape (pools, years)."""
+    levels = np.maximum(levels, 0.0)
     if not carry:
-        return np.maximum(levels, 0.0)
-    cumulative = np.maximum.accumulate(np.maximum(levels, 0.0), axis=1)
+        return levels
+    cumulative = np.maximum.accumulate(levels, axis=1)
     return np.diff(cumulative, axis=1, prepend=0.0)
 
 
-def _greedy_cost(need: Floats, level: float, shape: tuple[int, int], carry: bool) -> float:
-    """Cost of a feasible split found by dropping, one at a time, the draw whose removal
-    lowers the cost most, until only ⌈level·K⌉ draws are kept.
+def _greedy(need: Floats, level: float, shape: tuple[int, int], carry: bool) -> Floats:
+    """A feasible split: drop, one at a time, the draw whose removal lowers the cost most,
+    until only ⌈level·K⌉ draws are kept, then cover every kept draw.
 
     The cost is the sum of the rows' levels without carry-over, and of each pool's last
     cumulative row with it (a pool's cumulative requirement only grows).
@@ -225,15 +233,19 @@ def _greedy_cost(need: Floats, level: float, shape: tuple[int, int], carry: bool
         weight[:, :-1] = 0.0
     counted = np.flatnonzero(weight.ravel() > 0)
     vals = need[:, counted].copy()
+    kept = np.ones(k, bool)
+    columns = np.arange(counted.size)
     for _ in range(k - math.ceil(level * k - 1e-9)):
         top = np.argmax(vals, axis=0)
-        first = vals[top, np.arange(counted.size)]
-        vals[top, np.arange(counted.size)] = -np.inf
+        first = vals[top, columns]
+        vals[top, columns] = -np.inf
         second = vals.max(axis=0)
-        vals[top, np.arange(counted.size)] = first
+        vals[top, columns] = first
         gain = np.bincount(top, weights=first - np.maximum(second, 0.0), minlength=k)
-        vals[int(np.argmax(gain))] = -np.inf
-    return float(np.maximum(vals.max(axis=0), 0.0).sum())
+        drop = int(np.argmax(np.where(kept, gain, -1.0)))
+        kept[drop] = False
+        vals[drop] = -np.inf
+    return _budgets(need[kept].max(axis=0).reshape(shape), carry)
 
 
 def size_from_demand(
@@ -243,6 +255,7 @@ def size_from_demand(
     carry_over: bool = False,
     fill: float = 1.0,
     solver: SolverName = "cbc",
+    time_limit: float | None = 30.0,
 ) -> tuple[Floats, SizingSolve]:
     """Smallest budgets (in total) that hold in at least ``level`` of the given draws.
 
@@ -256,6 +269,10 @@ def size_from_demand(
         As for :func:`holds`.
     solver
         For the MILP (several rows).
+    time_limit
+        Seconds the MILP may take [s]; past it the best split found is kept (status
+        ``FEASIBLE``; method ``"greedy"`` when the solver found nothing better than the
+        heuristic split it started from).
 
     Returns
     -------
@@ -283,10 +300,12 @@ def size_from_demand(
     # R: which envelopes each row's level sums (identity, or cumulative within a pool)
     blocks = np.tril(np.ones((years, years))) if carry_over else np.eye(years)
     r_matrix = sparse.csr_array(sparse.kron(sparse.eye(pools), blocks))
-    cost_ub = min(
-        float(_union_bound(need, level, (pools, years), carry_over).sum()),
-        _greedy_cost(need, level, (pools, years), carry_over),
+    incumbent = min(
+        _union_bound(need, level, (pools, years), carry_over),
+        _greedy(need, level, (pools, years), carry_over),
+        key=lambda b: float(b.sum()),
     )
+    cost_ub = float(incumbent.sum())
     # a split that pays draw k costs at least Σ max(d_k, lower) over the rows that make the
     # cost (every row; with carry-over, each pool's last cumulative row): above a known
     # feasible cost, draw k cannot be among those paid
@@ -324,12 +343,14 @@ def size_from_demand(
         integer=np.concatenate([np.zeros(n_env, bool), np.ones(n_z, bool)]),
         maximize=False,
     )
-    sol = solve(lp, solver, mip_gap=1e-9)
-    if not sol.usable:
+    sol = solve(lp, solver, mip_gap=1e-9, time_limit=time_limit)
+    if sol.status in (Status.INFEASIBLE, Status.UNBOUNDED):
         raise OptimizationError(f"the budget-sizing model ended {sol.status.value}")
+    timing = (sol.solver, sol.build_seconds, sol.solve_seconds)
+    if not sol.usable or sol.objective > cost_ub + tol:  # past the time limit: the heuristic
+        return incumbent, SizingSolve("greedy", n_z, Status.FEASIBLE, *timing)
     budgets = np.maximum(sol.x[:n_env], 0.0).reshape(pools, years)
-    how = SizingSolve("milp", n_z, sol.status, sol.solver, sol.build_seconds, sol.solve_seconds)
-    return budgets, how
+    return budgets, SizingSolve("milp", n_z, sol.status, *timing)
 
 
 def certify(
@@ -402,7 +423,8 @@ def size_budgets(
     validation_draws: int = 10_000,
     seed: int = 1,
     solver: SolverName = "cbc",
-    max_rounds: int = 6,
+    max_rounds: int = 8,
+    max_draws: int = 16_000,
     workers: int = 1,
 ) -> list[SizingResult]:
     """The budget to set aside per year so that it suffices in each of ``levels`` of cases,
@@ -432,7 +454,10 @@ def size_budgets(
     solver
         For the MILP.
     max_rounds
-        Attempts at raising the in-sample level before giving up on the certificate.
+        Attempts (raising the in-sample level, or doubling the in-sample draws) before giving
+        up on the certificate.
+    max_draws
+        Most in-sample draws the doubling may reach.
     workers
         Worker processes for the simulations.
 
@@ -442,7 +467,7 @@ def size_budgets(
         Per level: budgets, certificate and the record of any tightening.
     """
     names, members = _pools(scenario, pooling, programmes)
-    sample = _pool_demand(simulate(scenario, draws, seed, workers=workers).demand.values, members)
+    sample = _Sample(scenario, members, draws, seed, workers, max_draws)
     tuning = _pool_demand(
         simulate(
             scenario, max(validation_draws // 2, 1), _fresh_seed(seed, 1), workers=workers
@@ -461,10 +486,41 @@ def size_budgets(
     ]
 
 
+class _Sample:
+    """In-sample pool demand, doubled with fresh independent draws when raising the in-sample
+    level is no longer possible (it would exceed every draw)."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        members: list[list[int]],
+        draws: int,
+        seed: int,
+        workers: int,
+        limit: int,
+    ) -> None:
+        self.scenario, self.members, self.seed, self.workers = scenario, members, seed, workers
+        self.limit = limit
+        self.demand = self._simulate(draws, seed)
+
+    def _simulate(self, draws: int, seed: int) -> Floats:
+        res = simulate(self.scenario, draws, seed, workers=self.workers)
+        return _pool_demand(res.demand.values, self.members)
+
+    def grow(self) -> bool:
+        """Double the draws; False when that would pass the limit."""
+        k = self.demand.shape[0]
+        if 2 * k > self.limit:
+            return False
+        more = self._simulate(k, _fresh_seed(self.seed, 100 + k))
+        self.demand = np.concatenate([self.demand, more])
+        return True
+
+
 def _size_one(
     scenario: Scenario,
     names: list[str],
-    sample: Floats,
+    draws: _Sample,
     tuning: Floats,
     final: Floats,
     level: float,
@@ -473,10 +529,11 @@ def _size_one(
     solver: SolverName,
     max_rounds: int,
 ) -> SizingResult:
-    draws = sample.shape[0]
     rounds: list[SizingRound] = []
     in_level = level
     for _ in range(max_rounds):
+        sample = draws.demand
+        k = sample.shape[0]
         budgets, how = size_from_demand(
             sample, in_level, carry_over=carry_over, fill=fill, solver=solver
         )
@@ -487,12 +544,16 @@ def _size_one(
                 f"below the {in_level:.4f} imposed: a modelling error"
             )
         check = certify(budgets, tuning, level, carry_over=carry_over, fill=fill)
-        rounds.append(SizingRound(in_level, float(budgets.sum()), check))
-        top = 1 - 0.5 / draws
-        if check.passed or in_level >= top:
+        rounds.append(SizingRound(in_level, k, float(budgets.sum()), check))
+        if check.passed:
             break
-        # raise the in-sample level by the shortfall seen, plus one draw's worth
-        in_level = min(top, in_level + (level - check.low) + 1 / draws)
+        # raise the in-sample level by the shortfall seen, plus one draw's worth; when that
+        # would ask for more than every draw, take more draws instead
+        wanted = in_level + (level - check.low) + 1 / k
+        if wanted < 1 - 0.5 / k:
+            in_level = wanted
+        elif not draws.grow():
+            break
     certificate = certify(budgets, final, level, carry_over=carry_over, fill=fill)
     req = _requirements(sample, False, fill).reshape(sample.shape)
     rows = []
@@ -512,11 +573,11 @@ def _size_one(
         level=level,
         fill=fill,
         carry_over=carry_over,
-        in_sample_level=in_level,
+        in_sample_level=rounds[-1].in_sample_level,
         certificate=certificate,
         rounds=tuple(rounds),
         solve=how,
-        draws=draws,
+        draws=sample.shape[0],
         unit=scenario.unit,
     )
 
@@ -526,6 +587,6 @@ def size_budget(scenario: Scenario, level: float = 0.95, **options: Any) -> Sizi
 
     Same options as :func:`size_budgets` (``programmes``, ``pooling``, ``carry_over``,
     ``fill``, ``draws``, ``validation_draws``, ``seed``, ``solver``, ``max_rounds``,
-    ``workers``).
+    ``max_draws``, ``workers``).
     """
     return size_budgets(scenario, (level,), **options)[0]
