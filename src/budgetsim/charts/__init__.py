@@ -1,0 +1,297 @@
+"""Budget planning charts: each a function, a result in, a matplotlib Figure out.
+
+Functions that draw one panel take ``ax=`` to draw into an existing Axes (and return its
+Figure). Titles and axis labels are Chinese by default (``lang="zh"``) and English with
+``lang="en"``; without an installed CJK font, Chinese falls back to English with one
+:class:`ChartFontWarning`. Amounts are shown in 万元 or, from 1亿 up, 亿元, with thousands
+separators; a small footer names the scenario, draws, seed and budgetsim version.
+
+Examples
+--------
+>>> import budgetsim
+>>> from budgetsim import charts
+>>> res = budgetsim.simulate(budgetsim.load_scenario("jiangmen-2021"), draws=50, seed=1)
+>>> fig = charts.exhaustion_heatmap(res, lang="en")
+>>> fig.savefig("exhaustion.png")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from numpy.typing import NDArray
+
+from budgetsim import __version__
+from budgetsim.charts._style import (
+    PALETTE,
+    ChartFontWarning,
+    Lang,
+    chart_style,
+    cjk_font,
+    footer,
+    money_axis,
+    money_scale,
+    resolve_lang,
+    unit_label,
+)
+from budgetsim.optimize.allocation import AllocationResult
+from budgetsim.results import SimulationResult
+
+__all__ = [
+    "ChartFontWarning",
+    "allocation_split",
+    "budget_coverage_curve",
+    "cjk_font",
+    "demand_distribution",
+    "exhaustion_heatmap",
+    "fill_ratio",
+]
+
+Floats = NDArray[np.float64]
+
+_TEXT: dict[str, dict[Lang, str]] = {
+    "exhaustion": {"zh": "资金用尽概率", "en": "P(envelope exhausted)"},
+    "year": {"zh": "年度", "en": "year"},
+    "demand": {"zh": "需求分布与预算", "en": "Demand against the envelope"},
+    "amount": {"zh": "金额", "en": "amount"},
+    "envelope": {"zh": "预算", "en": "envelope"},
+    "p80": {"zh": "P80 需求", "en": "P80 demand"},
+    "p95": {"zh": "P95 需求", "en": "P95 demand"},
+    "fill": {"zh": "兑付比例（已付 ÷ 需求）", "en": "Fill ratio (paid ÷ demand)"},
+    "turned_away": {"zh": "未获任何资助", "en": "paid nothing"},
+    "curve": {"zh": "预算—覆盖曲线", "en": "Budget–coverage curve"},
+    "expected_fill": {"zh": "期望兑付比例", "en": "expected fill ratio"},
+    "p_short": {"zh": "资金用尽概率", "en": "P(exhausted)"},
+    "split": {"zh": "预算分配：文件 vs 优化建议", "en": "Split: the document vs recommended"},
+    "document": {"zh": "文件", "en": "document"},
+    "recommended": {"zh": "建议", "en": "recommended"},
+    "draws": {"zh": "次模拟", "en": "draws"},
+    "seed": {"zh": "随机种子", "en": "seed"},
+}
+
+
+def _t(key: str, lang: Lang) -> str:
+    return _TEXT[key][lang]
+
+
+def _label(result: SimulationResult, programme: str, lang: Lang) -> str:
+    spec = result.scenario.programmes[programme]
+    return spec.label if lang == "zh" else (spec.label_en or programme)
+
+
+def _stamp(result: SimulationResult, lang: Lang) -> str:
+    return (
+        f"{result.scenario.id} · {result.draws:,} {_t('draws', lang)} · "
+        f"{_t('seed', lang)} {result.seed} · budgetsim {__version__}"
+    )
+
+
+def _axes(ax: Axes | None, size: tuple[float, float]) -> tuple[Figure, Axes, bool]:
+    if ax is not None:
+        return ax.get_figure(), ax, False  # type: ignore[return-value]
+    fig, new = plt.subplots(figsize=size, layout="constrained")
+    return fig, new, True
+
+
+def _capped(result: SimulationResult) -> list[str]:
+    """Programmes that draw on a fund (their own envelope or a shared one), in scenario order."""
+    members = {p for fund in result.funds for p in fund.members}
+    return [p for i, p in enumerate(result.programmes) if i in members]
+
+
+def exhaustion_heatmap(
+    result: SimulationResult, *, lang: str = "zh", ax: Axes | None = None
+) -> Figure:
+    """P(exhausted) per capped programme and year, as an annotated heatmap.
+
+    Parameters
+    ----------
+    result
+        A simulation result.
+    lang
+        ``"zh"`` or ``"en"``.
+    ax
+        Axes to draw into; a new figure when None.
+    """
+    lang_ = resolve_lang(lang)
+    programmes = _capped(result)
+    values = result["exhausted"].sel(programme=programmes).mean("draw").values
+    with chart_style(lang_):
+        fig, ax, own = _axes(ax, (6.5, 0.45 * len(programmes) + 1.4))
+        ax.imshow(values, cmap="Reds", vmin=0, vmax=1, aspect="auto")
+        ax.grid(False)
+        ax.set_xticks(range(len(result.years)), [str(y) for y in result.years])
+        ax.set_yticks(range(len(programmes)), [_label(result, p, lang_) for p in programmes])
+        for (i, j), v in np.ndenumerate(values):
+            ax.text(
+                j, i, f"{v:.0%}", ha="center", va="center", fontsize=8,
+                color="white" if v > 0.6 else "#222222",
+            )  # fmt: skip
+        ax.set_title(_t("exhaustion", lang_))
+        ax.set_xlabel(_t("year", lang_))
+        if own:
+            footer(fig, _stamp(result, lang_))
+    return fig
+
+
+def demand_distribution(
+    result: SimulationResult, programme: str, *, lang: str = "zh", ax: Axes | None = None
+) -> Figure:
+    """Demand per year of one programme (violins) against its envelope, P80/P95 marked."""
+    lang_ = resolve_lang(lang)
+    demand = result.demand.sel(programme=programme).values  # (draw, year)
+    envelope = result.dataset["envelope"].sel(programme=programme).values
+    divisor, unit = money_scale(np.r_[demand.ravel(), np.nan_to_num(envelope)], result.unit)
+    x = np.arange(len(result.years))
+    with chart_style(lang_):
+        fig, ax, own = _axes(ax, (6.5, 3.6))
+        parts = ax.violinplot(list(demand.T), positions=x, showextrema=False, widths=0.7)
+        for body in parts["bodies"]:  # type: ignore[attr-defined]
+            body.set_facecolor(PALETTE[5])
+            body.set_alpha(0.55)
+        p80, p95 = np.quantile(demand, [0.8, 0.95], axis=0, method="inverted_cdf")
+        ax.scatter(x, p80, marker="_", s=300, color=PALETTE[4], label=_t("p80", lang_), zorder=3)
+        ax.scatter(x, p95, marker="_", s=300, color=PALETTE[1], label=_t("p95", lang_), zorder=3)
+        if np.isfinite(envelope).any():
+            ax.scatter(
+                x, envelope, marker="D", s=28, color=PALETTE[0], label=_t("envelope", lang_),
+                zorder=4,
+            )  # fmt: skip
+        ax.set_xticks(x, [str(y) for y in result.years])
+        money_axis(ax, "y", divisor)
+        ax.set_ylabel(f"{_t('amount', lang_)} [{unit_label(unit, lang_)}]")
+        ax.set_title(f"{_label(result, programme, lang_)} — {_t('demand', lang_)}")
+        ax.legend(loc="upper left")
+        if own:
+            footer(fig, _stamp(result, lang_))
+    return fig
+
+
+def fill_ratio(result: SimulationResult, *, lang: str = "zh", ax: Axes | None = None) -> Figure:
+    """Fill ratio per capped programme over draws and years (box plots), with the share of
+    claimants paid nothing at all written beside each box."""
+    lang_ = resolve_lang(lang)
+    programmes = _capped(result)
+    ds = result.dataset.sel(programme=programmes)
+    paid, demand = ds["paid"].values, ds["demand"].values
+    ratio = np.divide(paid, demand, out=np.full(paid.shape, np.nan), where=demand > 0)
+    claimants = ds["claimants"].values.astype(float).sum(axis=(0, 2))
+    nothing = 1 - ds["paid_any"].values.astype(float).sum(axis=(0, 2)) / np.maximum(claimants, 1)
+    data = [r[np.isfinite(r)] for r in np.moveaxis(ratio, 1, 0).reshape(len(programmes), -1)]
+    with chart_style(lang_):
+        fig, ax, own = _axes(ax, (7.0, 0.45 * len(programmes) + 1.4))
+        y = np.arange(len(programmes))
+        ax.boxplot(
+            data, positions=y, orientation="horizontal", widths=0.55, showfliers=False,
+            patch_artist=True, boxprops={"facecolor": PALETTE[5], "alpha": 0.6},
+            medianprops={"color": PALETTE[0]},
+        )  # fmt: skip
+        ax.set_yticks(y, [_label(result, p, lang_) for p in programmes])
+        ax.set_xlim(0, 1.18)
+        ax.grid(True, axis="x")
+        ax.grid(False, axis="y")
+        for i, share in enumerate(nothing):
+            ax.text(1.02, i, f"{share:.0%} {_t('turned_away', lang_)}", va="center", fontsize=7)
+        ax.xaxis.set_major_formatter(lambda v, _pos: f"{v:.0%}")
+        ax.set_title(_t("fill", lang_))
+        if own:
+            footer(fig, _stamp(result, lang_))
+    return fig
+
+
+def coverage_curve(demand: Floats, envelopes: Floats) -> tuple[Floats, Floats]:
+    """Expected fill ratio and P(exhausted) at each envelope, from simulated demand alone.
+
+    Under pro-rata or first-come rationing a programme pays ``min(E, D)``: the expected fill
+    ratio is ``E[min(E, D)] / E[D]`` and it runs out when ``D > E``.
+
+    Examples
+    --------
+    >>> fill, short = coverage_curve(np.array([10.0, 20.0]), np.array([0.0, 10.0, 20.0]))
+    >>> fill.tolist(), short.tolist()
+    ([0.0, 0.6666666666666666, 1.0], [1.0, 0.5, 0.0])
+    """
+    paid = np.minimum(envelopes[None, :], demand[:, None])
+    mean_demand = float(demand.mean())
+    fill = paid.mean(axis=0) / mean_demand if mean_demand > 0 else np.ones(envelopes.size)
+    short = (demand[:, None] > envelopes[None, :]).mean(axis=0)
+    return np.asarray(fill), np.asarray(short)
+
+
+def budget_coverage_curve(
+    result: SimulationResult,
+    programme: str,
+    year: int | None = None,
+    *,
+    lang: str = "zh",
+    ax: Axes | None = None,
+) -> Figure:
+    """For one programme and year: the envelope (x) against the expected fill ratio and
+    P(exhausted), computed from the simulated demand without re-running (see
+    :func:`coverage_curve`); the current envelope is marked."""
+    lang_ = resolve_lang(lang)
+    year = result.years[0] if year is None else year
+    demand = result.demand.sel(programme=programme, year=year).values
+    envelope = float(result.dataset["envelope"].sel(programme=programme, year=year))
+    top = float(np.quantile(demand, 0.995)) * 1.1 or 1.0
+    grid = np.linspace(0.0, top, 200)
+    fill, short = coverage_curve(demand, grid)
+    divisor, unit = money_scale(grid, result.unit)
+    with chart_style(lang_):
+        fig, ax, own = _axes(ax, (6.5, 3.6))
+        ax.plot(grid, fill, color=PALETTE[0], label=_t("expected_fill", lang_))
+        ax.plot(grid, short, color=PALETTE[1], linestyle="--", label=_t("p_short", lang_))
+        if np.isfinite(envelope):
+            ax.axvline(envelope, color="#555555", linewidth=0.8)
+            ax.annotate(
+                f" {_t('envelope', lang_)}", (envelope, 0.04), fontsize=7, ha="left",
+                xycoords=("data", "axes fraction"), rotation=90,
+            )  # fmt: skip
+        money_axis(ax, "x", divisor)
+        ax.set_xlabel(f"{_t('envelope', lang_)} [{unit_label(unit, lang_)}]")
+        ax.set_ylim(0, 1.05)
+        ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:.0%}")
+        ax.set_title(f"{_label(result, programme, lang_)} {year} — {_t('curve', lang_)}")
+        ax.legend(loc="center right")
+        if own:
+            footer(fig, _stamp(result, lang_))
+    return fig
+
+
+def allocation_split(
+    allocation: AllocationResult, *, lang: str = "zh", ax: Axes | None = None
+) -> Figure:
+    """The document's split and the recommended one, per year, as stacked bars by fund."""
+    lang_ = resolve_lang(lang)
+    t = allocation.table
+    funds = list(dict.fromkeys(t["fund"]))
+    years = list(dict.fromkeys(t["year"]))
+    divisor, unit = money_scale(
+        t.groupby("year")[["document", "recommended"]].sum(), allocation.unit
+    )
+    colours: list[Any] = [plt.get_cmap("tab20")(i % 20) for i in range(len(funds))]
+    x = np.arange(len(years))
+    with chart_style(lang_):
+        fig, ax, _ = _axes(ax, (7.5, 4.0))
+        for offset, column in ((-0.2, "document"), (0.2, "recommended")):
+            bottom = np.zeros(len(years))
+            for f, fund in enumerate(funds):
+                v = t[t["fund"] == fund].set_index("year").loc[years, column].to_numpy()
+                ax.bar(
+                    x + offset, v, width=0.38, bottom=bottom, color=colours[f],
+                    label=fund if column == "document" else None,
+                    hatch="" if column == "document" else "//", edgecolor="white",
+                )  # fmt: skip
+                bottom += v
+            for i, top in enumerate(bottom):
+                ax.text(x[i] + offset, top, _t(column, lang_), ha="center", va="bottom", fontsize=7)
+        ax.set_xticks(x, [str(y) for y in years])
+        money_axis(ax, "y", divisor)
+        ax.set_ylabel(f"{_t('amount', lang_)} [{unit_label(unit, lang_)}]")
+        ax.set_title(_t("split", lang_))
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return fig

@@ -1,0 +1,190 @@
+"""One restrained look for every chart, Chinese labels when a CJK font is installed.
+
+The style is a context (``with chart_style(lang): …``), never a change to global rcParams.
+Chinese text needs a font with CJK glyphs: the first installed of Noto Sans CJK/SC, Source Han
+Sans, WenQuanYi, SimHei, Microsoft YaHei or PingFang is used. Without one, charts fall back to
+English labels with one :class:`ChartFontWarning` — never boxes for missing glyphs.
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, Literal
+
+import matplotlib as mpl
+import numpy as np
+from cycler import cycler
+from matplotlib import font_manager
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+__all__ = [
+    "CJK_FONTS",
+    "ChartFontWarning",
+    "Lang",
+    "chart_style",
+    "cjk_font",
+    "money_axis",
+    "money_scale",
+    "resolve_lang",
+    "unit_label",
+]
+
+Lang = Literal["zh", "en"]
+
+#: Fonts with CJK glyphs, in order of preference.
+CJK_FONTS = (
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei",
+    "SimHei",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "Heiti SC",
+)
+
+#: Palette: restrained, colour-blind safe (Okabe–Ito), the first for the main series.
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442")
+
+
+class ChartFontWarning(UserWarning):
+    """No font with Chinese glyphs is installed: charts use English labels."""
+
+
+#: Parts of font file names that mark CJK fonts, for fonts installed after matplotlib built
+#: its font cache (which it does not refresh by itself).
+_CJK_FILES = ("wqy", "notosanscjk", "notosanssc", "sourcehansans", "simhei", "msyh", "pingfang")
+
+
+@functools.cache
+def cjk_font() -> str | None:
+    """The first installed font of :data:`CJK_FONTS`, or None."""
+    manager = font_manager.fontManager
+    installed = {f.name for f in manager.ttflist}
+    found = next((name for name in CJK_FONTS if name in installed), None)
+    if found is None:
+        for path in font_manager.findSystemFonts():
+            if any(part in path.lower().replace("-", "").replace("_", "") for part in _CJK_FILES):
+                try:
+                    manager.addfont(path)
+                except (OSError, RuntimeError, ValueError):  # an unreadable font file
+                    continue
+        installed = {f.name for f in manager.ttflist}
+        found = next((name for name in CJK_FONTS if name in installed), None)
+    return found
+
+
+def resolve_lang(lang: str) -> Lang:
+    """The language charts can be drawn in: ``"zh"`` needs a CJK font, else ``"en"``.
+
+    Raises
+    ------
+    ValueError
+        For a language other than ``"zh"`` or ``"en"``.
+    """
+    if lang not in ("zh", "en"):
+        raise ValueError(f"lang must be 'zh' or 'en', found {lang!r}")
+    if lang == "zh" and cjk_font() is None:
+        _warn_once()
+        return "en"
+    return lang  # type: ignore[return-value]
+
+
+@functools.cache
+def _warn_once() -> None:
+    warnings.warn(
+        "no font with Chinese glyphs is installed (looked for "
+        + ", ".join(CJK_FONTS[:5])
+        + ", …): charts use English labels. Install one, e.g. Debian's fonts-wqy-microhei "
+        "or fonts-noto-cjk, for Chinese labels.",
+        ChartFontWarning,
+        stacklevel=3,
+    )
+
+
+def _rc(lang: Lang) -> dict[str, Any]:
+    font = cjk_font() if lang == "zh" else None
+    # named families, not the generic "sans-serif": text is measured and drawn after the
+    # context has ended (at savefig), when a generic name resolves to the defaults again
+    return {
+        "font.family": [*([font] if font else []), "DejaVu Sans"],
+        "axes.unicode_minus": False,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.grid": True,
+        "axes.grid.axis": "y",
+        "grid.color": "#dddddd",
+        "grid.linewidth": 0.6,
+        "axes.edgecolor": "#888888",
+        "axes.titlesize": 11.5,
+        "axes.titleweight": "normal",  # CJK fonts rarely ship a bold face
+        "axes.labelsize": 9,
+        "xtick.labelsize": 8,
+        "ytick.labelsize": 8,
+        "legend.fontsize": 8,
+        "legend.frameon": False,
+        "axes.prop_cycle": cycler(color=PALETTE),
+        "figure.dpi": 100,
+        "savefig.dpi": 150,
+        "savefig.bbox": "tight",
+    }
+
+
+@contextmanager
+def chart_style(lang: Lang) -> Iterator[None]:
+    """The budgetsim look, for the charts drawn inside the block (rcParams restored after)."""
+    params: Any = _rc(lang)
+    with mpl.rc_context(params):
+        yield
+
+
+def money_scale(values: Any, unit: str) -> tuple[float, str]:
+    """Divisor and unit label that keep amounts readable: 亿元 from 1亿 up when the scenario's
+    unit is 万元, else the unit itself.
+
+    Examples
+    --------
+    >>> money_scale([5_000, 60_000], "万元")
+    (10000.0, '亿元')
+    >>> money_scale([500, 900], "万元")
+    (1.0, '万元')
+    """
+    peak = float(np.nanmax(np.abs(np.asarray(values, dtype=float)))) if np.size(values) else 0.0
+    if unit == "万元" and peak >= 10_000:
+        return 10_000.0, "亿元"
+    return 1.0, unit
+
+
+#: Units in English labels.
+UNITS_EN = {"万元": "10k yuan", "亿元": "100m yuan", "元": "yuan"}
+
+
+def unit_label(unit: str, lang: Lang) -> str:
+    """The unit as written in labels of the language (万元 → "10k yuan" in English)."""
+    return unit if lang == "zh" else UNITS_EN.get(unit, unit)
+
+
+def money_axis(ax: Axes, axis: Literal["x", "y"], divisor: float) -> None:
+    """Format an axis of amounts with thousands separators, in units of ``divisor``."""
+
+    def fmt(value: float, _pos: int) -> str:
+        v = value / divisor
+        return f"{v:,.1f}" if divisor > 1 and abs(v) < 100 else f"{v:,.0f}"
+
+    (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(FuncFormatter(fmt))
+
+
+def footer(fig: Figure, text: str) -> None:
+    """The small grey source line under a figure (scenario, draws, seed, version), with room
+    kept for it below the axes."""
+    engine = fig.get_layout_engine()
+    if engine is not None:
+        engine.set(rect=(0, 0.05, 1, 0.95))  # type: ignore[call-arg]
+    fig.text(0.01, 0.01, text, fontsize=6.5, color="#777777", ha="left", va="bottom")

@@ -1,0 +1,100 @@
+"""Charts: each renders with Chinese labels and no missing glyph, has the artists it should,
+leaves global rcParams alone, and falls back to English with one warning without a CJK font."""
+
+import os
+import warnings
+from pathlib import Path
+
+import matplotlib as mpl
+import numpy as np
+import pytest
+
+import budgetsim
+from budgetsim import charts
+from budgetsim.charts import _style
+from budgetsim.optimize import allocate
+
+mpl.use("Agg")
+
+
+@pytest.fixture(scope="module")
+def result() -> budgetsim.SimulationResult:
+    return budgetsim.simulate(budgetsim.load_scenario("jiangmen-2021"), draws=200, seed=1)
+
+
+def _render(fig: mpl.figure.Figure, path: Path) -> None:
+    # a missing glyph is a UserWarning from the renderer: make it fail the test
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message="Glyph .* missing")
+        fig.savefig(path)
+        fig.savefig(path.with_suffix(".svg"))
+    assert path.stat().st_size > 10_000
+
+
+# CI installs a CJK font and sets BUDGETSIM_REQUIRE_CJK: there a missing font fails the tests
+needs_cjk = pytest.mark.skipif(
+    charts.cjk_font() is None and not os.environ.get("BUDGETSIM_REQUIRE_CJK"),
+    reason="no CJK font installed (Debian: fonts-wqy-microhei)",
+)
+
+
+@needs_cjk
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_chart_renders_without_missing_glyphs(
+    result: budgetsim.SimulationResult, tmp_path: Path, lang: str
+) -> None:
+    figures = {
+        "heat": charts.exhaustion_heatmap(result, lang=lang),
+        "demand": charts.demand_distribution(result, "loan_interest", lang=lang),
+        "fill": charts.fill_ratio(result, lang=lang),
+        "curve": charts.budget_coverage_curve(result, "loan_interest", 2021, lang=lang),
+    }
+    for name, fig in figures.items():
+        _render(fig, tmp_path / f"{name}.png")
+    heat = figures["heat"].axes[0]
+    capped = 9  # programmes drawing on a fund in jiangmen-2021
+    assert len(heat.texts) == capped * 3
+    assert heat.get_title() == ("资金用尽概率" if lang == "zh" else "P(envelope exhausted)")
+    assert len(figures["curve"].axes[0].lines) == 3  # fill, P(exhausted), the envelope
+    assert figures["demand"].axes[0].get_ylabel().endswith("[万元]" if lang == "zh" else "yuan]")
+
+
+@needs_cjk
+def test_allocation_split_draws_both_splits(tmp_path: Path) -> None:
+    res = allocate(budgetsim.load_scenario("jiangmen-2021"), draws=30, validation_draws=30)
+    fig = charts.allocation_split(res)
+    _render(fig, tmp_path / "split.png")
+    bars = fig.axes[0].patches
+    assert len(bars) == 2 * len(res.table)  # every fund-year, document and recommended
+
+
+def test_charts_leave_global_rcparams_alone(result: budgetsim.SimulationResult) -> None:
+    before = dict(mpl.rcParams)
+    charts.exhaustion_heatmap(result, lang="en")
+    assert dict(mpl.rcParams) == before
+
+
+def test_without_a_cjk_font_labels_fall_back_to_english_with_one_warning(
+    result: budgetsim.SimulationResult, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(_style, "cjk_font", lambda: None)
+    _style._warn_once.cache_clear()
+    with pytest.warns(charts.ChartFontWarning, match="English labels"):
+        fig = charts.exhaustion_heatmap(result, lang="zh")
+    assert fig.axes[0].get_title() == "P(envelope exhausted)"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", charts.ChartFontWarning)  # once only
+        charts.fill_ratio(result, lang="zh")
+    _render(fig, tmp_path / "heat.png")
+    _style._warn_once.cache_clear()
+
+
+def test_amounts_switch_to_yi_yuan_from_one_yi() -> None:
+    assert _style.money_scale(np.array([9_999.0]), "万元") == (1.0, "万元")
+    assert _style.money_scale(np.array([10_000.0]), "万元") == (10_000.0, "亿元")
+    assert _style.unit_label("亿元", "en") == "100m yuan"
+
+
+def test_unknown_language_is_refused(result: budgetsim.SimulationResult) -> None:
+    with pytest.raises(ValueError, match="lang must be 'zh' or 'en'"):
+        charts.fill_ratio(result, lang="fr")
