@@ -98,3 +98,37 @@ def test_amounts_switch_to_yi_yuan_from_one_yi() -> None:
 def test_unknown_language_is_refused(result: budgetsim.SimulationResult) -> None:
     with pytest.raises(ValueError, match="lang must be 'zh' or 'en'"):
         charts.fill_ratio(result, lang="fr")
+
+
+@needs_cjk
+def test_month_reserve_target_and_comparison_charts_render(
+    result: budgetsim.SimulationResult, tmp_path: Path
+) -> None:
+    cdf = charts.exhaustion_month_cdf(result, 2021)
+    _render(cdf, tmp_path / "cdf.png")
+    # the R&D reward always runs out: its curve reaches 100 % by December
+    lines = {line.get_label(): line for line in cdf.axes[0].lines}
+    rd = lines["研发费用加计扣除奖补"]
+    assert rd.get_ydata()[-1] == 1.0
+    reserve = charts.riskfund_balance(result)
+    _render(reserve, tmp_path / "reserve.png")
+    assert len(reserve.axes) == 2
+    zhongshan = budgetsim.simulate(budgetsim.load_scenario("zhongshan-2024"), draws=100, seed=1)
+    target = charts.target_paths(zhongshan)
+    _render(target, tmp_path / "target.png")
+    assert any("3,200" in t.get_text() for t in target.axes[0].texts)
+    sc = budgetsim.load_scenario("jiangmen-2021")
+    more = budgetsim.load_scenario(
+        "jiangmen-2021", ["programmes.loan_interest.envelope.total=4500"]
+    )
+    comparison = budgetsim.compare(sc, more, draws=100)
+    fig = charts.comparison_chart(comparison)
+    _render(fig, tmp_path / "compare.png")
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["科技信贷贷款贴息"]
+    same = charts.comparison_chart(budgetsim.compare(sc, sc, draws=20))
+    assert same.axes[0].texts[0].get_text() == "各项目均无差异"
+
+
+def test_charts_for_parts_a_scenario_lacks_say_so(result: budgetsim.SimulationResult) -> None:
+    with pytest.raises(ValueError, match="has no policy target"):
+        charts.target_paths(result)

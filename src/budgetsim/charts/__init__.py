@@ -23,6 +23,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
 from numpy.typing import NDArray
 
 from budgetsim import __version__
@@ -38,6 +39,7 @@ from budgetsim.charts._style import (
     resolve_lang,
     unit_label,
 )
+from budgetsim.comparison import Comparison
 from budgetsim.optimize.allocation import AllocationResult
 from budgetsim.results import SimulationResult
 
@@ -46,9 +48,13 @@ __all__ = [
     "allocation_split",
     "budget_coverage_curve",
     "cjk_font",
+    "comparison_chart",
     "demand_distribution",
     "exhaustion_heatmap",
+    "exhaustion_month_cdf",
     "fill_ratio",
+    "riskfund_balance",
+    "target_paths",
 ]
 
 Floats = NDArray[np.float64]
@@ -70,6 +76,18 @@ _TEXT: dict[str, dict[Lang, str]] = {
     "document": {"zh": "文件", "en": "document"},
     "recommended": {"zh": "建议", "en": "recommended"},
     "draws": {"zh": "次模拟", "en": "draws"},
+    "month_cdf": {"zh": "资金用尽月份（累计概率）", "en": "Month the money runs out (cumulative)"},
+    "month": {"zh": "月份", "en": "month"},
+    "p_by_month": {"zh": "截至该月用尽的概率", "en": "P(exhausted by the month)"},
+    "difference": {"zh": "方案差异（变体 − 基准）", "en": "Variant − baseline"},
+    "p_exhausted_diff": {"zh": "资金用尽概率之差", "en": "difference in P(exhausted)"},
+    "paid_mean_diff": {"zh": "平均拨付之差", "en": "difference in mean paid"},
+    "no_difference": {"zh": "各项目均无差异", "en": "no programme differs"},
+    "balance": {"zh": "风险准备金余额", "en": "Reserve fund balance"},
+    "p_depleted": {"zh": "年末前耗尽概率", "en": "P(depleted by year end)"},
+    "stock": {"zh": "目标存量", "en": "Target stock"},
+    "goal": {"zh": "目标", "en": "goal"},
+    "p_goal": {"zh": "达标概率", "en": "P(goal met)"},
     "seed": {"zh": "随机种子", "en": "seed"},
 }
 
@@ -294,4 +312,163 @@ def allocation_split(
         ax.set_ylabel(f"{_t('amount', lang_)} [{unit_label(unit, lang_)}]")
         ax.set_title(_t("split", lang_))
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return fig
+
+
+def exhaustion_month_cdf(
+    result: SimulationResult, year: int | None = None, *, lang: str = "zh", ax: Axes | None = None
+) -> Figure:
+    """For the programmes that can run out in ``year`` (default the first): the probability
+    that the money is gone by the end of each month (arrival order)."""
+    lang_ = resolve_lang(lang)
+    year = result.years[0] if year is None else year
+    months = result["exhaustion_month"].sel(year=year)
+    with chart_style(lang_):
+        fig, ax, own = _axes(ax, (6.5, 3.6))
+        drawn = 0
+        for programme in _capped(result):
+            m = months.sel(programme=programme).values
+            if not (m > 0).any():
+                continue
+            by_month = [float(np.mean((m >= 1) & (m <= k))) for k in range(1, 13)]
+            style = "-" if drawn < len(PALETTE) else "--"  # colours repeat after the palette
+            ax.step(
+                range(1, 13), by_month, where="post", linestyle=style,
+                label=_label(result, programme, lang_),
+            )  # fmt: skip
+            drawn += 1
+        ax.set_xticks(range(1, 13))
+        ax.set_xlim(0.5, 12.5)
+        ax.set_ylim(0, 1.02)
+        ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:.0%}")
+        ax.set_xlabel(_t("month", lang_))
+        ax.set_ylabel(_t("p_by_month", lang_))
+        ax.set_title(f"{year} — {_t('month_cdf', lang_)}")
+        ax.legend(loc="upper left", fontsize=7)
+        if own:
+            footer(fig, _stamp(result, lang_))
+    return fig
+
+
+def comparison_chart(
+    comparison: Comparison,
+    metric: str = "p_exhausted",
+    *,
+    lang: str = "zh",
+    ax: Axes | None = None,
+) -> Figure:
+    """Variant − baseline per programme and year for ``metric`` (``"p_exhausted"`` or
+    ``"paid_mean"``), with the 95 % interval of the paired differences; programmes whose
+    difference is exactly zero in every year are left out."""
+    lang_ = resolve_lang(lang)
+    table = comparison.summary()
+    diff = table[f"{metric}_diff"]
+    moved = diff.groupby(level="programme").apply(lambda d: bool((d != 0).any()))
+    programmes = [p for p in comparison.programmes if moved.get(p, False)]
+    base = comparison.base
+    years = base.years
+    with chart_style(lang_):
+        fig, ax, own = _axes(ax, (7.0, 0.5 * max(len(programmes), 1) + 1.6))
+        height = 0.8 / len(years)
+        for j, year in enumerate(years):
+            rows = table.loc[[(p, year) for p in programmes]]
+            y = np.arange(len(programmes)) + (j - (len(years) - 1) / 2) * height
+            mid = rows[f"{metric}_diff"].to_numpy()
+            err = np.vstack(
+                [mid - rows[f"{metric}_diff_low"].to_numpy(), rows[f"{metric}_diff_high"] - mid]
+            )
+            ax.barh(y, mid, height=height * 0.9, xerr=err, label=str(year), capsize=2)
+        ax.axvline(0, color="#555555", linewidth=0.8)
+        if not programmes:
+            ax.text(0.5, 0.5, _t("no_difference", lang_), transform=ax.transAxes, ha="center")
+        ax.set_yticks(range(len(programmes)), [_label(base, p, lang_) for p in programmes])
+        ax.grid(True, axis="x")
+        ax.grid(False, axis="y")
+        if metric.startswith("p_"):
+            ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+        else:
+            divisor, unit = money_scale(mid, base.unit)
+            money_axis(ax, "x", divisor)
+            ax.set_xlabel(f"[{unit_label(unit, lang_)}]")
+        ax.set_title(f"{_t('difference', lang_)}: {_t(f'{metric}_diff', lang_)}")
+        if programmes:
+            ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        if own:
+            footer(fig, _stamp(base, lang_))
+    return fig
+
+
+def _paths(ax: Axes, years: list[int], values: Floats, divisor: float, colour: str) -> None:
+    """P5–P95 and P25–P75 bands and the median over draws (rows) per year (columns)."""
+    q = np.quantile(values, [0.05, 0.25, 0.5, 0.75, 0.95], axis=0) / divisor
+    ax.fill_between(years, q[0], q[4], color=colour, alpha=0.15, linewidth=0, label="P5–P95")
+    ax.fill_between(years, q[1], q[3], color=colour, alpha=0.3, linewidth=0, label="P25–P75")
+    ax.plot(years, q[2], color=colour, marker="o", label="P50")
+    ax.set_xticks(years, [str(y) for y in years])
+
+
+def riskfund_balance(
+    result: SimulationResult, fund: str | None = None, *, lang: str = "zh"
+) -> Figure:
+    """A credit risk reserve fund: balance at each year end (bands over draws) and, below,
+    P(depleted by the year end)."""
+    lang_ = resolve_lang(lang)
+    if not result.riskfunds:
+        raise ValueError(f"{result.scenario.id} has no risk reserve fund")
+    fund = next(iter(result.riskfunds)) if fund is None else fund
+    ds = result.riskfunds[fund]
+    spec = result.scenario.riskfunds[fund]
+    label = spec.label if lang_ == "zh" else (spec.label_en or fund)
+    balance = ds["balance_end"].values
+    depleted = result.riskfund_summary().loc[fund]["p_depleted"].to_numpy()
+    divisor, unit = money_scale(balance, result.unit)
+    years = result.years
+    with chart_style(lang_):
+        fig, (top, bottom) = plt.subplots(
+            2, 1, figsize=(6.5, 5.0), height_ratios=(3, 1.4), sharex=True, layout="constrained"
+        )
+        _paths(top, years, balance, 1.0, PALETTE[0])
+        money_axis(top, "y", divisor)
+        top.set_ylabel(f"[{unit_label(unit, lang_)}]")
+        top.set_title(f"{label} — {_t('balance', lang_)}")
+        top.legend(loc="lower left")
+        bottom.bar(years, depleted, color=PALETTE[1], width=0.5)
+        for y, p in zip(years, depleted, strict=True):
+            bottom.text(y, p, f"{p:.1%}", ha="center", va="bottom", fontsize=7)
+        bottom.set_ylim(0, max(0.05, float(depleted.max()) * 1.3))
+        bottom.yaxis.set_major_formatter(lambda v, _pos: f"{v:.0%}")
+        bottom.set_ylabel(_t("p_depleted", lang_))
+        footer(fig, _stamp(result, lang_))
+    return fig
+
+
+def target_paths(
+    result: SimulationResult, target: str | None = None, *, lang: str = "zh", ax: Axes | None = None
+) -> Figure:
+    """A policy target: the stock per year (bands over draws) against the goal line, with
+    P(goal met) in the goal's year."""
+    lang_ = resolve_lang(lang)
+    if not result.targets:
+        raise ValueError(f"{result.scenario.id} has no policy target")
+    target = next(iter(result.targets)) if target is None else target
+    spec = result.scenario.targets[target]
+    label = spec.label if lang_ == "zh" else (spec.label_en or target)
+    stock = result.targets[target]["stock"].values.astype(float)
+    years = result.years
+    met = float(np.mean(stock[:, years.index(spec.goal_year)] >= spec.goal))
+    with chart_style(lang_):
+        fig, ax, own = _axes(ax, (6.5, 3.6))
+        _paths(ax, years, stock, 1.0, PALETTE[2])
+        ax.axhline(spec.goal, color=PALETTE[1], linestyle="--", linewidth=1)
+        ax.annotate(
+            f"{_t('goal', lang_)} {spec.goal:,} ({spec.goal_year}) · {_t('p_goal', lang_)} "
+            f"{met:.1%}",
+            (0.01, spec.goal), xycoords=("axes fraction", "data"), va="bottom", fontsize=8,
+            color=PALETTE[1], bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none"},
+        )  # fmt: skip
+        ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:,.0f}")
+        ax.set_title(f"{label} — {_t('stock', lang_)}")
+        ax.legend(loc="lower right")
+        if own:
+            footer(fig, _stamp(result, lang_))
     return fig
