@@ -1,4 +1,5 @@
-"""The ``budgetsim`` command line: ``run``, ``compare``, ``optimize``, ``validate``, ``list``.
+"""The ``budgetsim`` command line: ``run``, ``compare``, ``optimize``, ``report``, ``validate``,
+``list``.
 
 A thin shell over the public Python API: it parses arguments, calls the same functions a
 notebook calls, prints tables and writes files. Every user error is one message and exit
@@ -27,6 +28,7 @@ from budgetsim.comparison import compare as compare_scenarios
 from budgetsim.engine import simulate
 from budgetsim.errors import BudgetsimError
 from budgetsim.outputs import write_outputs
+from budgetsim.report import write_report
 from budgetsim.scenario import DEFAULT_SCENARIO, bundled_scenarios, load_scenario
 
 __all__ = ["main"]
@@ -186,6 +188,66 @@ def compare(
         variant_sc = load_scenario(variant or base, overrides)
         result = compare_scenarios(base_sc, variant_sc, draws=draws, seed=seed, workers=n_workers)
         print_comparison(result, _console())
+    except BudgetsimError as exc:
+        _fail(exc)
+
+
+@cli.command(short_help="Write the report: HTML, Excel workbook, charts and JSON.")
+@click.argument("scenario", default=DEFAULT_SCENARIO, metavar="[SCENARIO]")
+@DRAWS
+@SEED
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(file_okay=False),
+    default="report",
+    show_default=True,
+    help="Folder for report.html, report.xlsx, charts/ and the JSON summary.",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default="zh",
+    show_default=True,
+    help="Language of the charts (zh needs a CJK font; English otherwise, with a warning).",
+)
+@click.option("--svg/--no-svg", default=True, show_default=True, help="Charts as SVG too.")
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="PATH=VALUE",
+    help="Override a scenario value (repeatable), as for run.",
+)
+@WORKERS
+def report(
+    scenario: str,
+    draws: int,
+    seed: int,
+    out: str,
+    lang: str,
+    svg: bool,
+    overrides: Sequence[str],
+    workers: str,
+) -> None:
+    """Simulate SCENARIO and write a report a planner can hand on: a self-contained HTML page
+    (findings, tables, charts, every assumption), an Excel workbook, the charts as PNG/SVG and
+    the stamped JSON summary."""
+    try:
+        sc = load_scenario(scenario, overrides)
+        bar, callback = _progress_bar(draws, None)
+        with bar if bar is not None else contextlib.nullcontext():
+            result = simulate(
+                sc, draws=draws, seed=seed, workers=_workers(workers, draws), progress=callback
+            )
+        try:
+            files = write_report(result, out, lang=lang, svg=svg)
+        except OSError as exc:
+            raise BudgetsimError(f"--out {out}: cannot write the report: {exc}") from None
+        _console().print(
+            f"wrote {len(files)} files to {out}/: report.html, report.xlsx, "
+            f"{sum(f.parent.name == 'charts' for f in files)} chart files, summary.json"
+        )
     except BudgetsimError as exc:
         _fail(exc)
 

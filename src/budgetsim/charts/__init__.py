@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import matplotlib.pyplot as plt
+import matplotlib as mpl
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -111,14 +111,26 @@ def _stamp(result: SimulationResult, lang: Lang) -> str:
 def _axes(ax: Axes | None, size: tuple[float, float]) -> tuple[Figure, Axes, bool]:
     if ax is not None:
         return ax.get_figure(), ax, False  # type: ignore[return-value]
-    fig, new = plt.subplots(figsize=size, layout="constrained")
-    return fig, new, True
+    # a Figure of its own, not pyplot's: no global state, nothing to close, any backend
+    fig = Figure(figsize=size, layout="constrained")
+    return fig, fig.add_subplot(), True
 
 
 def _capped(result: SimulationResult) -> list[str]:
-    """Programmes that draw on a fund (their own envelope or a shared one), in scenario order."""
+    """Programmes that draw on a fund (their own envelope or a shared one), in scenario order.
+
+    Raises
+    ------
+    ValueError
+        When the scenario has none (every programme is uncapped: nothing can run out).
+    """
     members = {p for fund in result.funds for p in fund.members}
-    return [p for i, p in enumerate(result.programmes) if i in members]
+    capped = [p for i, p in enumerate(result.programmes) if i in members]
+    if not capped:
+        raise ValueError(
+            f"{result.scenario.id} has no programme with an envelope: nothing can run out"
+        )
+    return capped
 
 
 def exhaustion_heatmap(
@@ -291,7 +303,7 @@ def allocation_split(
     divisor, unit = money_scale(
         t.groupby("year")[["document", "recommended"]].sum(), allocation.unit
     )
-    colours: list[Any] = [plt.get_cmap("tab20")(i % 20) for i in range(len(funds))]
+    colours: list[Any] = [mpl.colormaps["tab20"](i % 20) for i in range(len(funds))]
     x = np.arange(len(years))
     with chart_style(lang_):
         fig, ax, _ = _axes(ax, (7.5, 4.0))
@@ -424,9 +436,8 @@ def riskfund_balance(
     divisor, unit = money_scale(balance, result.unit)
     years = result.years
     with chart_style(lang_):
-        fig, (top, bottom) = plt.subplots(
-            2, 1, figsize=(6.5, 5.0), height_ratios=(3, 1.4), sharex=True, layout="constrained"
-        )
+        fig = Figure(figsize=(6.5, 5.0), layout="constrained")
+        top, bottom = fig.subplots(2, 1, height_ratios=(3, 1.4), sharex=True)
         _paths(top, years, balance, 1.0, PALETTE[0])
         money_axis(top, "y", divisor)
         top.set_ylabel(f"[{unit_label(unit, lang_)}]")
