@@ -132,3 +132,24 @@ def test_month_reserve_target_and_comparison_charts_render(
 def test_charts_for_parts_a_scenario_lacks_say_so(result: budgetsim.SimulationResult) -> None:
     with pytest.raises(ValueError, match="has no policy target"):
         charts.target_paths(result)
+
+
+def test_monthly_payments_add_up_and_do_not_depend_on_chunks() -> None:
+    sc = budgetsim.load_scenario("jiangmen-2021")
+    one = budgetsim.simulate(sc, draws=120, seed=3, monthly=True)
+    other = budgetsim.simulate(sc, draws=120, seed=3, monthly=True, chunk_draws=7, workers=2)
+    by_month = one.dataset["paid_by_month"].values
+    assert np.array_equal(by_month, other.dataset["paid_by_month"].values)
+    assert (np.diff(by_month, axis=-1) >= 0).all()
+    np.testing.assert_allclose(by_month[..., -1], one.paid.values, rtol=1e-12, atol=1e-9)
+    assert "paid_by_month" not in budgetsim.simulate(sc, draws=5, seed=3).dataset
+
+
+@needs_cjk
+def test_fan_chart_has_a_panel_per_capped_programme(tmp_path: Path) -> None:
+    res = budgetsim.simulate(budgetsim.load_scenario("jiangmen-2021"), draws=100, monthly=True)
+    fig = charts.fan_chart(res, 2021)
+    _render(fig, tmp_path / "fan.png")
+    assert sum(ax.get_visible() for ax in fig.axes) == 9
+    with pytest.raises(ValueError, match="monthly=True"):
+        charts.fan_chart(budgetsim.simulate(budgetsim.load_scenario("jiangmen-2021"), draws=5))

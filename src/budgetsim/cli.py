@@ -238,7 +238,12 @@ def report(
         bar, callback = _progress_bar(draws, None)
         with bar if bar is not None else contextlib.nullcontext():
             result = simulate(
-                sc, draws=draws, seed=seed, workers=_workers(workers, draws), progress=callback
+                sc,
+                draws=draws,
+                seed=seed,
+                workers=_workers(workers, draws),
+                progress=callback,
+                monthly=True,  # for the fan chart
             )
         try:
             files = write_report(result, out, lang=lang, svg=svg)

@@ -27,7 +27,7 @@ from budgetsim.instruments import Inputs, entitlement, recovered_share
 from budgetsim.limits import apply_limit
 from budgetsim.population import Cohort, draw_cohorts
 from budgetsim.rationing import RATIONING, Claims
-from budgetsim.results import METRICS, OPTIONAL_METRICS, SimulationResult
+from budgetsim.results import METRICS, MONTHLY, OPTIONAL_METRICS, SimulationResult
 from budgetsim.riskfund import simulate_riskfund
 from budgetsim.scenario import Plan, Scenario, compile_scenario, scenario_hash
 from budgetsim.scenario.compile import ProgrammePlan
@@ -57,6 +57,7 @@ class _Chunk:
     entropy: int
     start: int
     stop: int
+    monthly: bool = False
 
 
 def _metrics(chunk: _Chunk) -> _ChunkResult:
@@ -69,6 +70,8 @@ def _metrics(chunk: _Chunk) -> _ChunkResult:
         name: np.zeros((n, n_prog, n_year), dtype=np.int64 if dtype().dtype.kind == "u" else dtype)
         for name, dtype in _metric_types(plan)
     }
+    if chunk.monthly:
+        out[MONTHLY] = np.zeros((n, n_prog, n_year, 12))
     cohorts = {
         pop.id: draw_cohorts(pop, chunk.entropy, draws, plan.years)
         for pop in plan.populations
@@ -223,6 +226,12 @@ def _pay(
     out["paid_any"][:, p, y] = seg.count(paid > 0)
     if recovery is not None:
         out["recovered"][:, p, y] = np.bincount(seg.row, paid * recovery, minlength=seg.draws)
+    if MONTHLY in out:  # paid to claims arriving in each month, accumulated over the months
+        # summed per draw and month (not as one running sum over the chunk), so the figures
+        # do not depend on which draws share a chunk
+        month = np.asarray(cohort.attributes["month"], dtype=np.int64)
+        by_month = np.bincount(seg.row * 12 + month - 1, paid, minlength=seg.draws * 12)
+        out[MONTHLY][:, p, y, :] = np.cumsum(by_month.reshape(seg.draws, 12), axis=1)
     if payout.month is not None:
         out["exhaustion_month"][:, p, y] = payout.month
     elif type(rule).capped:
@@ -252,6 +261,7 @@ def simulate(
     chunk_draws: int | None = None,
     workers: int = 1,
     progress: Progress | None = None,
+    monthly: bool = False,
 ) -> SimulationResult:
     """Run the Monte Carlo simulation of a scenario.
 
@@ -272,6 +282,10 @@ def simulate(
         Worker processes; 1 runs in this process.
     progress
         Called after each chunk with (draws done, draws in total).
+    monthly
+        Also record ``paid_by_month`` (draw, programme, year, month): what was paid to the
+        claims that arrived by the end of each month, in arrival order [unit]. Twelve more
+        numbers per draw, programme and year, so off by default; the fan chart needs it.
 
     Returns
     -------
@@ -301,9 +315,11 @@ def simulate(
     plan = compile_scenario(scenario)
     root = np.random.SeedSequence(seed)
     entropy = int(root.entropy)  # type: ignore[arg-type]
-    chunks = [_Chunk(plan, entropy, a, b) for a, b in _chunks(plan, draws, chunk_draws)]
+    chunks = [_Chunk(plan, entropy, a, b, monthly) for a, b in _chunks(plan, draws, chunk_draws)]
     n_prog, n_year = len(plan.programmes), len(plan.years)
     data = {name: np.empty((draws, n_prog, n_year), dtype=dt) for name, dt in _metric_types(plan)}
+    if monthly:
+        data[MONTHLY] = np.empty((draws, n_prog, n_year, 12))
     totals = np.empty((draws, len(plan.funds)))
     riskfunds: dict[str, dict[str, NDArray[Any]]] = {}
     targets: dict[str, dict[str, NDArray[Any]]] = {}

@@ -133,6 +133,8 @@ def _figures(result: SimulationResult, lang: str) -> dict[str, Figure]:
         figures["exhaustion"] = charts.exhaustion_heatmap(result, lang=lang)
         figures["fill_ratio"] = charts.fill_ratio(result, lang=lang)
         figures["exhaustion_month"] = charts.exhaustion_month_cdf(result, lang=lang)
+        if "paid_by_month" in result.dataset:  # simulate(..., monthly=True)
+            figures["fan"] = charts.fan_chart(result, lang=lang)
     p_first = result["exhausted"].isel(year=0).mean("draw").values
     members = {p for fund in result.funds for p in fund.members}
     for i, programme in enumerate(result.programmes):

@@ -52,6 +52,9 @@ DERIVED = ("available", "unspent", "exhausted", "lapsed", "carry_in", "cash")
 
 DIMS = ("draw", "programme", "year")
 
+#: Optional per-draw record of payments by arrival month (``simulate(..., monthly=True)``).
+MONTHLY = "paid_by_month"
+
 
 class SimulationResult:
     """The outcome of :func:`budgetsim.simulate`.
@@ -112,7 +115,10 @@ class SimulationResult:
             len(funds), len(years)
         )
         draws = data["demand"].shape[0]
-        variables: dict[str, Any] = {name: (DIMS, values) for name, values in data.items()}
+        variables: dict[str, Any] = {
+            name: ((*DIMS, "month") if name == MONTHLY else DIMS, values)
+            for name, values in data.items()
+        }
         variables["envelope"] = (("programme", "year"), envelope)
         variables["envelope_total"] = (("draw", "fund"), fund_totals)
         self.dataset = xr.Dataset(
@@ -122,6 +128,7 @@ class SimulationResult:
                 "programme": list(progs),
                 "year": years,
                 "fund": [fund.id for fund in funds],
+                **({"month": np.arange(1, 13)} if MONTHLY in data else {}),
                 "label": ("programme", [p.label for p in progs.values()]),
             },
             attrs={"unit": scenario.unit, "scenario": scenario.id},

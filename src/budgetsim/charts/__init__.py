@@ -52,6 +52,7 @@ __all__ = [
     "demand_distribution",
     "exhaustion_heatmap",
     "exhaustion_month_cdf",
+    "fan_chart",
     "fill_ratio",
     "riskfund_balance",
     "target_paths",
@@ -83,6 +84,8 @@ _TEXT: dict[str, dict[Lang, str]] = {
     "p_exhausted_diff": {"zh": "资金用尽概率之差", "en": "difference in P(exhausted)"},
     "paid_mean_diff": {"zh": "平均拨付之差", "en": "difference in mean paid"},
     "no_difference": {"zh": "各项目均无差异", "en": "no programme differs"},
+    "fan": {"zh": "年内累计拨付（按申请到达顺序）", "en": "Paid through the year (arrival order)"},
+    "available": {"zh": "可用资金", "en": "money available"},
     "balance": {"zh": "风险准备金余额", "en": "Reserve fund balance"},
     "p_depleted": {"zh": "年末前耗尽概率", "en": "P(depleted by year end)"},
     "stock": {"zh": "目标存量", "en": "Target stock"},
@@ -482,4 +485,50 @@ def target_paths(
         ax.legend(loc="lower right")
         if own:
             footer(fig, _stamp(result, lang_))
+    return fig
+
+
+def fan_chart(
+    result: SimulationResult,
+    year: int | None = None,
+    *,
+    programmes: list[str] | None = None,
+    lang: str = "zh",
+) -> Figure:
+    """Cumulative money paid through the months of ``year`` (claims in arrival order) against
+    the money available, one panel per capped programme: P5–P95 and P25–P75 bands over
+    draws, the median, and the median money available.
+
+    Needs ``simulate(..., monthly=True)`` (the per-month record is off by default).
+    """
+    lang_ = resolve_lang(lang)
+    if "paid_by_month" not in result.dataset:
+        raise ValueError("the fan chart needs monthly payments: simulate(..., monthly=True)")
+    year = result.years[0] if year is None else year
+    chosen = programmes or _capped(result)
+    cols = min(3, len(chosen))
+    rows = -(-len(chosen) // cols)
+    months = np.arange(1, 13)
+    fig = Figure(figsize=(3.4 * cols, 2.6 * rows + 0.4), layout="constrained")
+    with chart_style(lang_):
+        axes = fig.subplots(rows, cols, squeeze=False)
+        for k, programme in enumerate(chosen):
+            ax = axes.flat[k]
+            paid = result.dataset["paid_by_month"].sel(programme=programme, year=year).values
+            available = float(np.nanmedian(result["available"].sel(programme=programme, year=year)))
+            divisor, unit = money_scale(np.r_[paid.ravel(), available], result.unit)
+            q = np.quantile(paid, [0.05, 0.25, 0.5, 0.75, 0.95], axis=0)
+            ax.fill_between(months, q[0], q[4], color=PALETTE[0], alpha=0.15, linewidth=0)
+            ax.fill_between(months, q[1], q[3], color=PALETTE[0], alpha=0.3, linewidth=0)
+            ax.plot(months, q[2], color=PALETTE[0])
+            if np.isfinite(available):
+                ax.axhline(available, color=PALETTE[1], linestyle="--", linewidth=1)
+            ax.set_xticks([1, 4, 7, 10, 12])
+            money_axis(ax, "y", divisor)
+            ax.set_title(_label(result, programme, lang_), fontsize=9)
+            ax.set_ylabel(f"[{unit_label(unit, lang_)}]", fontsize=7)
+        for extra in axes.flat[len(chosen) :]:
+            extra.set_visible(False)
+        fig.suptitle(f"{year} — {_t('fan', lang_)}; -- {_t('available', lang_)}", fontsize=11)
+        footer(fig, _stamp(result, lang_))
     return fig
