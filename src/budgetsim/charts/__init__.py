@@ -205,32 +205,40 @@ def demand_distribution(
 
 
 def fill_ratio(result: SimulationResult, *, lang: str = "zh", ax: Axes | None = None) -> Figure:
-    """Fill ratio per capped programme over draws and years (box plots), with the share of
-    claimants paid nothing at all written beside each box."""
+    """Fill ratio (paid ÷ demand) per capped programme and year over draws (one box per
+    year, grouped by programme), with the share of claimants paid nothing at all over the
+    horizon written beside each programme."""
     lang_ = resolve_lang(lang)
     programmes = _capped(result)
+    years = result.years
     ds = result.dataset.sel(programme=programmes)
     paid, demand = ds["paid"].values, ds["demand"].values
     ratio = np.divide(paid, demand, out=np.full(paid.shape, np.nan), where=demand > 0)
     claimants = ds["claimants"].values.astype(float).sum(axis=(0, 2))
     nothing = 1 - ds["paid_any"].values.astype(float).sum(axis=(0, 2)) / np.maximum(claimants, 1)
-    data = [r[np.isfinite(r)] for r in np.moveaxis(ratio, 1, 0).reshape(len(programmes), -1)]
+    step = 0.8 / len(years)
     with chart_style(lang_):
-        fig, ax, own = _axes(ax, (7.0, 0.45 * len(programmes) + 1.4))
-        y = np.arange(len(programmes))
-        ax.boxplot(
-            data, positions=y, orientation="horizontal", widths=0.55, showfliers=False,
-            patch_artist=True, boxprops={"facecolor": PALETTE[5], "alpha": 0.6},
-            medianprops={"color": PALETTE[0]},
-        )  # fmt: skip
-        ax.set_yticks(y, [_label(result, p, lang_) for p in programmes])
-        ax.set_xlim(0, 1.18)
+        fig, ax, own = _axes(ax, (7.0, 0.55 * len(programmes) + 1.6))
+        for t, year in enumerate(years):
+            data = [r[np.isfinite(r)] for r in ratio[:, :, t].T]
+            y = np.arange(len(programmes)) + (t - (len(years) - 1) / 2) * step
+            colour = PALETTE[t % len(PALETTE)]
+            ax.boxplot(
+                data, positions=y, orientation="horizontal", widths=step * 0.85,
+                showfliers=False, patch_artist=True, manage_ticks=False,
+                boxprops={"facecolor": colour, "alpha": 0.5}, medianprops={"color": colour},
+                label=str(year),
+            )  # fmt: skip
+        ax.set_yticks(range(len(programmes)), [_label(result, p, lang_) for p in programmes])
+        ax.set_xlim(0, 1.4)  # room on the right for the shares paid nothing
+        ax.set_xticks(np.linspace(0, 1, 6))
         ax.grid(True, axis="x")
         ax.grid(False, axis="y")
         for i, share in enumerate(nothing):
-            ax.text(1.02, i, f"{share:.0%} {_t('turned_away', lang_)}", va="center", fontsize=7)
-        ax.xaxis.set_major_formatter(lambda v, _pos: f"{v:.0%}")
+            ax.text(1.04, i, f"{share:.0%} {_t('turned_away', lang_)}", va="center", fontsize=7)
+        ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         ax.set_title(_t("fill", lang_))
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
         if own:
             footer(fig, _stamp(result, lang_))
     return fig
