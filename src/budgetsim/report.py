@@ -17,7 +17,7 @@ import base64
 import html
 import io
 import math
-from collections.abc import Hashable, Iterator
+from collections.abc import Hashable
 from pathlib import Path
 from typing import Any
 
@@ -44,22 +44,18 @@ def provenance(result: SimulationResult) -> pd.DataFrame:
     """
     rows: list[dict[str, str]] = []
 
-    def walk(node: Any, path: str) -> Iterator[None]:
+    def walk(node: Any, path: str) -> None:
         if isinstance(node, dict):
-            if "source" in node or "assumption" in node:
-                source, assumption = node.get("source"), node.get("assumption")
-                if source or assumption:
-                    rows.append(
-                        {"path": path, "source": source or "", "assumption": assumption or ""}
-                    )
+            source, assumption = node.get("source"), node.get("assumption")
+            if source or assumption:
+                rows.append({"path": path, "source": source or "", "assumption": assumption or ""})
             for key, value in node.items():
-                yield from walk(value, f"{path}.{key}" if path else str(key))
+                walk(value, f"{path}.{key}" if path else str(key))
         elif isinstance(node, list | tuple):
             for i, value in enumerate(node):
-                yield from walk(value, f"{path}.{i}")
+                walk(value, f"{path}.{i}")
 
-    for _ in walk(result.scenario.model_dump(mode="json"), ""):
-        pass
+    walk(result.scenario.model_dump(mode="json"), "")
     return pd.DataFrame(rows, columns=["path", "source", "assumption"])
 
 

@@ -41,10 +41,10 @@ from scipy import sparse
 
 from budgetsim.engine import simulate
 from budgetsim.optimize._lp import LinearProgram, OptimizationError, SolverName, Status, solve
-from budgetsim.optimize.sizing import _fresh_seed
 from budgetsim.results import SimulationResult
 from budgetsim.scenario import Scenario, compile_scenario
 from budgetsim.scenario.model import Envelope, EnvelopeRange
+from budgetsim.streams import fresh_seed
 
 __all__ = ["AllocationResult", "Estimate", "FundBounds", "allocate", "allocate_from_demand"]
 
@@ -521,7 +521,7 @@ def allocate(
         reference=document,
         solver=solver,
     )
-    fresh = _fresh_seed(seed, 3)
+    fresh = fresh_seed(seed, 3)
     recommended_scenario = with_envelopes(
         scenario, dict(zip(ids, envelopes, strict=True)), "budgetsim optimize allocate"
     )

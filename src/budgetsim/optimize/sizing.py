@@ -36,6 +36,7 @@ from scipy import sparse, stats
 from budgetsim.engine import simulate
 from budgetsim.optimize._lp import LinearProgram, OptimizationError, SolverName, Status, solve
 from budgetsim.scenario import Scenario, compile_scenario
+from budgetsim.streams import fresh_seed
 
 __all__ = [
     "Certificate",
@@ -406,11 +407,6 @@ def _pool_demand(result_demand: Floats, members: list[list[int]]) -> Floats:
     return np.stack([result_demand[:, m, :].sum(axis=1) for m in members], axis=1)
 
 
-def _fresh_seed(seed: int, purpose: int) -> int:
-    """A seed for fresh draws, independent of the in-sample ones."""
-    return int(np.random.SeedSequence([seed, purpose]).generate_state(1, np.uint64)[0] >> 1)
-
-
 def size_budgets(
     scenario: Scenario,
     levels: Sequence[float] = (0.8, 0.95),
@@ -470,12 +466,12 @@ def size_budgets(
     sample = _Sample(scenario, members, draws, seed, workers, max_draws)
     tuning = _pool_demand(
         simulate(
-            scenario, max(validation_draws // 2, 1), _fresh_seed(seed, 1), workers=workers
+            scenario, max(validation_draws // 2, 1), fresh_seed(seed, 1), workers=workers
         ).demand.values,
         members,
     )
     final = _pool_demand(
-        simulate(scenario, validation_draws, _fresh_seed(seed, 2), workers=workers).demand.values,
+        simulate(scenario, validation_draws, fresh_seed(seed, 2), workers=workers).demand.values,
         members,
     )
     return [
@@ -512,7 +508,7 @@ class _Sample:
         k = self.demand.shape[0]
         if 2 * k > self.limit:
             return False
-        more = self._simulate(k, _fresh_seed(self.seed, 100 + k))
+        more = self._simulate(k, fresh_seed(self.seed, 100 + k))
         self.demand = np.concatenate([self.demand, more])
         return True
 
