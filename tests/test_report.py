@@ -55,9 +55,14 @@ def test_workbook_reads_back_with_formats_and_frozen_headers(report: Path) -> No
 
 def test_findings_and_appendix_come_from_the_numbers() -> None:
     res = budgetsim.simulate(budgetsim.load_scenario("jiangmen-2021"), draws=300, seed=1)
-    text = findings(res)
-    rd = next(s for s in text if s.startswith("研发费用加计扣除奖补"))
     p = float(res.exhausted.sel(programme="rd_reward", year=2021).mean())
+    fill = float(res.summary().loc[("rd_reward", 2021), "fill_ratio"])
+    zh = next(s for s in findings(res) if s.startswith("研发费用加计扣除奖补"))
+    assert zh.startswith(f"研发费用加计扣除奖补（2021年预算1,000万元）在{p:.0%}的模拟中申请超额")
+    assert f"仅能兑付符合条件申请金额的{fill:.0%}" in zh
+    en = findings(res, "en")
+    label = res.scenario.programmes["rd_reward"].label_en
+    rd = next(s for s in en if s.startswith(label))
     assert f"oversubscribed in {p:.0%} of draws" in rd
     appendix = provenance(res)
     assert (appendix["path"] == "programmes.rd_reward").any()
@@ -87,6 +92,8 @@ def test_the_html_opens_in_a_real_browser_with_every_chart(report: Path) -> None
     try:
         driver.get((report / "report.html").as_uri())
         assert driver.title.startswith("江门市科技创新")
+        headings = [h.text for h in driver.find_elements(By.TAG_NAME, "h2")]
+        assert headings[0] == "主要发现"
         images = driver.find_elements(By.CSS_SELECTOR, "img[data-chart]")
         charts = len(list((report / "charts").glob("*.png")))
         assert len(images) == charts

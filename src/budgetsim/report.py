@@ -65,13 +65,56 @@ def _money(value: float, unit: str) -> str:
     return f"{value:,.0f}{unit}"
 
 
-def findings(result: SimulationResult) -> list[str]:
-    """Headline findings in sentences, written from the numbers (Chinese labels, English text).
+#: Sentence templates of the findings, by language.
+_SENTENCES: dict[str, dict[str, str]] = {
+    "over": {
+        "en": "{label}{money} is oversubscribed in {p:.0%} of draws; it pays {fill:.0%} of what "
+        "eligible applicants are entitled to, and {full:.0%} of claimants are paid in full.",
+        "zh": "{label}{money}在{p:.0%}的模拟中申请超额：仅能兑付符合条件申请金额的{fill:.0%}，"
+        "{full:.0%}的申请者获得全额资助。",
+    },
+    "lasts": {
+        "en": "{label}{money} lasts in {q:.0%} of draws.",
+        "zh": "{label}{money}在{q:.0%}的模拟中资金充足。",
+    },
+    "short": {
+        "en": "{label}{money} runs out in {p:.0%} of draws; to pay every claim in 95 % of cases "
+        "it would need {bar}.",
+        "zh": "{label}{money}在{p:.0%}的模拟中资金用尽；要在95%的情形下足额兑付，需要{bar}。",
+    },
+    "money": {"en": " ({amount} in {year})", "zh": "（{year}年预算{amount}）"},
+    "policy": {
+        "en": "All programmes together in {year}: demand {mean} on average, {p80} at P80.",
+        "zh": "{year}年全部项目合计：平均需求{mean}，P80为{p80}。",
+    },
+    "reserve": {
+        "en": "{label} is depleted by the end of {year} in {p:.1%} of draws.",
+        "zh": "{label}在{year}年末前耗尽的概率为{p:.1%}。",
+    },
+    "target": {
+        "en": "{label}: the goal of {goal:,} by {year} is met in {p:.1%} of draws.",
+        "zh": "{label}：{year}年达到{goal:,}的目标的概率为{p:.1%}。",
+    },
+}
 
-    One sentence per capped programme and year where the money runs out in at least half of
-    the draws or lasts in at least 95 %, then the whole policy's P80, the risk reserve funds
-    and the targets.
+
+def findings(result: SimulationResult, lang: str = "zh") -> list[str]:
+    """Headline findings in sentences, written from the numbers, in Chinese or English.
+
+    One sentence per capped programme for the first year — oversubscribed (the money runs out
+    in at least half of the draws), lasting (in at least 95 %), or in between with the budget
+    that would pay every claim in 95 % of cases — then the whole policy per year, the risk
+    reserve funds and the targets.
     """
+    if lang not in ("zh", "en"):
+        raise ValueError(f"lang must be 'zh' or 'en', found {lang!r}")
+
+    def say(key: str, **values: Any) -> str:
+        return _SENTENCES[key][lang].format(**values)
+
+    def name(spec: Any) -> str:
+        return str(spec.label if lang == "zh" else (spec.label_en or spec.label))
+
     out = []
     per_year: dict[Hashable, dict[Hashable, Any]] = result.summary().to_dict("index")
     unit = result.unit
@@ -81,45 +124,42 @@ def findings(result: SimulationResult) -> list[str]:
         if i not in members:
             continue
         row = per_year[(programme, first)]
-        label = result.scenario.programmes[programme].label
+        label = name(result.scenario.programmes[programme])
         envelope = row["envelope"]
-        money = f" ({_money(envelope, unit)} in {first})" if math.isfinite(envelope) else ""
+        money = (
+            say("money", amount=_money(envelope, unit), year=first)
+            if math.isfinite(envelope)
+            else ""
+        )
         p = row["p_exhausted"]
         if p >= 0.5:
             out.append(
-                f"{label}{money} is oversubscribed in {p:.0%} of draws; it pays "
-                f"{row['fill_ratio']:.0%} of what eligible applicants are entitled to, and "
-                f"{row['coverage_full']:.0%} of claimants are paid in full."
-            )
+                say("over", label=label, money=money, p=p, fill=row["fill_ratio"],
+                    full=row["coverage_full"])
+            )  # fmt: skip
         elif p <= 0.05:
-            out.append(f"{label}{money} lasts in {1 - p:.0%} of draws.")
+            out.append(say("lasts", label=label, money=money, q=1 - p))
         else:
-            out.append(
-                f"{label}{money} runs out in {p:.0%} of draws; to pay every claim in 95 % of "
-                f"cases it would need {_money(row['budget_at_risk_p95'], unit)}."
-            )
+            bar = _money(row["budget_at_risk_p95"], unit)
+            out.append(say("short", label=label, money=money, p=p, bar=bar))
     policy: dict[Hashable, dict[Hashable, Any]] = result.policy_summary().to_dict("index")
     for year in result.years:
         row = policy[str(year)]
-        out.append(
-            f"All programmes together in {year}: demand {_money(row['demand_mean'], unit)} on "
-            f"average, {_money(row['demand_p80'], unit)} at P80."
-        )
+        mean, p80 = _money(row["demand_mean"], unit), _money(row["demand_p80"], unit)
+        out.append(say("policy", year=year, mean=mean, p80=p80))
     if result.riskfunds:
         reserve: dict[Hashable, dict[Hashable, Any]] = result.riskfund_summary().to_dict("index")
+        last_year = result.years[-1]
         for fund in result.riskfunds:
-            last = reserve[(fund, result.years[-1])]
+            p = reserve[(fund, last_year)]["p_depleted"]
             out.append(
-                f"{result.scenario.riskfunds[fund].label} is depleted by the end of "
-                f"{result.years[-1]} in {last['p_depleted']:.1%} of draws."
+                say("reserve", label=name(result.scenario.riskfunds[fund]), year=last_year, p=p)
             )
     for target, ds in result.targets.items():
         spec = result.scenario.targets[target]
         stock = ds["stock"].values[:, result.years.index(spec.goal_year)]
-        out.append(
-            f"{spec.label}: the goal of {spec.goal:,} by {spec.goal_year} is met in "
-            f"{float(np.mean(stock >= spec.goal)):.1%} of draws."
-        )
+        met = float(np.mean(stock >= spec.goal))
+        out.append(say("target", label=name(spec), goal=spec.goal, year=spec.goal_year, p=met))
     return out
 
 
@@ -185,12 +225,34 @@ def _table_html(frame: pd.DataFrame, money: list[str], share: list[str]) -> str:
     return shown.to_html(escape=True, border=0, index=False)
 
 
+_HEADINGS: dict[str, dict[str, str]] = {
+    "findings": {"zh": "主要发现", "en": "Findings"},
+    "table": {"zh": "分项目、分年度", "en": "Per programme and year"},
+    "policy": {
+        "zh": "全部项目合计（应预留的预算）",
+        "en": "All programmes together (the budget to set aside)",
+    },
+    "charts": {"zh": "图表", "en": "Charts"},
+    "appendix": {"zh": "附录：每个数字的来源", "en": "Appendix: where every number comes from"},
+    "appendix_note": {
+        "zh": "政策数字注明所依据的条款（source）；"
+        "文件未给出的数字为假设（assumption），并说明理由。",
+        "en": "Policy numbers cite their clause (source); numbers the document does not give are "
+        "assumptions, with their reasoning.",
+    },
+}
+
+
 def _html(
     result: SimulationResult,
     sentences: list[str],
     images: dict[str, bytes],
     appendix: pd.DataFrame,
+    lang: str,
 ) -> str:
+    def h(key: str) -> str:
+        return _HEADINGS[key][lang]
+
     sc = result.scenario
     header = sc.scenario
     stamp = result.stamp()
@@ -212,28 +274,27 @@ def _html(
     )
     parts = [
         "<!DOCTYPE html>",
-        '<html lang="zh-CN"><head><meta charset="utf-8">',
+        f'<html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">',
         f"<title>{html.escape(header.title)}</title><style>{_CSS}</style></head><body>",
         f"<h1>{html.escape(header.title)}</h1>",
         f'<p class="meta">{html.escape(header.source)} · {sc.id} · {result.draws:,} draws · seed '
         f"{result.seed} · scenario hash {stamp['scenario_hash']} · budgetsim {__version__} · "
         f"amounts in {html.escape(result.unit)}</p>",
-        "<h2>Findings</h2><ul>",
+        f"<h2>{h('findings')}</h2><ul>",
         *(f"<li>{html.escape(s)}</li>" for s in sentences),
         "</ul>",
-        "<h2>Per programme and year</h2>",
+        f"<h2>{h('table')}</h2>",
         table,
-        "<h2>All programmes together (the budget to set aside)</h2>",
+        f"<h2>{h('policy')}</h2>",
         policy,
-        "<h2>Charts</h2>",
+        f"<h2>{h('charts')}</h2>",
         *(
             f'<img alt="{html.escape(name)}" data-chart="{html.escape(name)}" '
             f'src="data:image/png;base64,{base64.b64encode(png).decode()}">'
             for name, png in images.items()
         ),
-        "<h2>Appendix: where every number comes from</h2>",
-        "<p>Policy numbers cite their clause (source); numbers the document does not give are "
-        "assumptions, with their reasoning.</p>",
+        f"<h2>{h('appendix')}</h2>",
+        f"<p>{h('appendix_note')}</p>",
         appendix.to_html(index=False, escape=True, border=0, classes="appendix"),
         "</body></html>",
     ]
@@ -299,7 +360,8 @@ def write_report(
     out
         Output folder; created if missing.
     lang
-        Language of the charts (``"zh"``, falling back to ``"en"`` without a CJK font).
+        Language of the findings, headings and charts (``"zh"`` or ``"en"``; the charts fall
+        back to English without a CJK font, the page's text does not need one).
     svg
         Whether to write each chart as SVG beside the PNG.
 
@@ -313,7 +375,7 @@ def write_report(
     chart_dir.mkdir(parents=True, exist_ok=True)
     lang_ = resolve_lang(lang)
     written = write_outputs(result, folder)
-    sentences = findings(result)
+    sentences = findings(result, lang)
     appendix = provenance(result)
     images = {}
     for name, fig in _figures(result, lang_).items():
@@ -326,7 +388,7 @@ def write_report(
             written.append(chart_dir / f"{name}.svg")
     page = folder / "report.html"
     tmp = page.with_name(f".{page.name}.tmp")
-    tmp.write_text(_html(result, sentences, images, appendix), encoding="utf-8")
+    tmp.write_text(_html(result, sentences, images, appendix, lang), encoding="utf-8")
     tmp.replace(page)
     written.append(page)
     book = folder / "report.xlsx"
