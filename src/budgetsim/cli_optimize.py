@@ -32,6 +32,7 @@ from budgetsim.optimize import (
     read_applicants,
     size_budgets,
 )
+from budgetsim.outputs import atomic
 from budgetsim.scenario import DEFAULT_SCENARIO, load_scenario
 
 __all__ = ["optimize"]
@@ -87,13 +88,12 @@ def _amount(option: str, value: str | None, unit: str) -> float | None:
 
 def _write(frame: pd.DataFrame, out: str) -> str:
     path = Path(out)
-    tmp = path.with_name(f".{path.name}.tmp")
     try:
-        if path.suffix.lower() == ".xlsx":
-            frame.to_excel(tmp, index=False, engine="openpyxl")
-        else:
-            frame.to_csv(tmp, index=False, encoding="utf-8-sig")
-        tmp.replace(path)
+        with atomic(path, "wb") as handle:
+            if path.suffix.lower() == ".xlsx":
+                frame.to_excel(handle, index=False, engine="openpyxl")
+            else:  # with a byte-order mark, so Excel reads the Chinese labels right
+                handle.write(frame.to_csv(index=False).encode("utf-8-sig"))
     except OSError as exc:
         raise BudgetsimError(f"--out {out}: cannot write: {exc}") from None
     return str(path)

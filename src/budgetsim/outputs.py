@@ -29,13 +29,15 @@ from typing import IO, Any, Literal
 
 from budgetsim.results import SimulationResult
 
-__all__ = ["DrawsFormat", "write_outputs"]
+__all__ = ["DrawsFormat", "atomic", "write_outputs"]
 
 DrawsFormat = Literal["auto", "parquet", "csv"]
 
 
 @contextlib.contextmanager
-def _atomic(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
+def atomic(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
+    """Open ``path`` for writing through a temporary file that replaces it only when the
+    block ends without error (and is removed if it does not)."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         encoding = None if "b" in mode else "utf-8"
@@ -150,7 +152,7 @@ def write_outputs(
     written = []
 
     path = folder / "summary.json"
-    with _atomic(path) as handle:
+    with atomic(path) as handle:
         json.dump(summary_document(result), handle, ensure_ascii=False, indent=2)
         handle.write("\n")
     written.append(path)
@@ -159,7 +161,7 @@ def write_outputs(
     for key in ("scenario_id", "scenario_hash", "seed", "draws", "budgetsim_version"):
         tidy[key] = stamp[key]
     path = folder / "summary.csv"
-    with _atomic(path) as handle:
+    with atomic(path) as handle:
         tidy.to_csv(handle, index=False)
     written.append(path)
 
@@ -168,11 +170,11 @@ def write_outputs(
     frame = result.draws_frame()
     if draws_format == "parquet":
         path = folder / "draws.parquet"
-        with _atomic(path, "wb") as handle:
+        with atomic(path, "wb") as handle:
             _write_parquet(frame, handle, stamp)
     else:
         path = folder / "draws.csv.gz"
-        with _atomic(path, "wb") as handle, gzip.GzipFile(fileobj=handle, mode="wb", mtime=0) as gz:
+        with atomic(path, "wb") as handle, gzip.GzipFile(fileobj=handle, mode="wb", mtime=0) as gz:
             gz.write(("# " + json.dumps(stamp, ensure_ascii=False) + "\n").encode("utf-8"))
             gz.write(frame.to_csv(index=False).encode("utf-8"))
     written.append(path)

@@ -19,7 +19,7 @@ import io
 import math
 from collections.abc import Hashable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, cast
 
 import numpy as np
 import pandas as pd
@@ -27,7 +27,7 @@ from matplotlib.figure import Figure
 
 from budgetsim import __version__, charts
 from budgetsim.charts._style import resolve_lang
-from budgetsim.outputs import write_outputs
+from budgetsim.outputs import atomic, write_outputs
 from budgetsim.results import SimulationResult
 
 __all__ = ["findings", "provenance", "write_report"]
@@ -328,8 +328,10 @@ def _workbook(
         "Assumptions": appendix,
         "Draws": pd.DataFrame(wide),
     }
-    tmp = path.with_name(f".{path.name}.tmp")
-    with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+    with (
+        atomic(path, "wb") as handle,
+        pd.ExcelWriter(cast(BinaryIO, handle), engine="openpyxl") as writer,
+    ):
         for name, frame in sheets.items():
             frame.to_excel(writer, sheet_name=name, index=False)
             sheet = writer.sheets[name]
@@ -345,7 +347,6 @@ def _workbook(
                 if fmt and name != "Draws":  # raw per-draw data stays unformatted (fast)
                     for cell in sheet[letter][1:]:
                         cell.number_format = fmt
-    tmp.replace(path)
 
 
 def write_report(
@@ -387,9 +388,8 @@ def write_report(
             fig.savefig(chart_dir / f"{name}.svg", format="svg")
             written.append(chart_dir / f"{name}.svg")
     page = folder / "report.html"
-    tmp = page.with_name(f".{page.name}.tmp")
-    tmp.write_text(_html(result, sentences, images, appendix, lang), encoding="utf-8")
-    tmp.replace(page)
+    with atomic(page) as handle:
+        handle.write(_html(result, sentences, images, appendix, lang))
     written.append(page)
     book = folder / "report.xlsx"
     _workbook(result, book, sentences, appendix)
