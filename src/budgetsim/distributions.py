@@ -50,6 +50,8 @@ class _Attribute(Provenance):
 
     #: Which standard variate :meth:`standard` produces ("uniform", "normal", "beta", "none").
     _standard: ClassVar[str] = "uniform"
+    #: The attribute's unit (``"万元"``, ``"%"``, ``"月"`` …), shown with its parameters.
+    unit: str | None = Field(default=None, max_length=16)
 
     def standard(self, rng: np.random.Generator, out: Floats) -> None:
         """Fill ``out`` (one draw's applicants) with standard variates from ``rng``."""

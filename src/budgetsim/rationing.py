@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 from pydantic import BeforeValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from budgetsim._model import Spec
+from budgetsim._model import Cited
 from budgetsim.segments import Segments
 
 __all__ = [
@@ -114,7 +114,7 @@ class Payout:
     month: NDArray[np.int64] | None = None
 
 
-class _Rule(Spec):
+class _Rule(Cited):
     #: Whether the rule pays from an envelope (False: demand is paid in full).
     capped: ClassVar[bool] = True
     #: Names of the fields that hold expressions over attributes.
@@ -123,8 +123,6 @@ class _Rule(Spec):
     draws_lots: ClassVar[bool] = False
     #: Whether the rule accepts applications by arrival month (see :meth:`admits`).
     reads_month: ClassVar[bool] = False
-    source: str | None = None
-    assumption: str | None = None
 
     def expressions(self) -> dict[str, str]:
         """The rule's expressions by field name."""

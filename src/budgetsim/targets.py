@@ -28,7 +28,7 @@ from numpy.typing import NDArray
 from pydantic import BeforeValidator, Field, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
 
-from budgetsim._model import Provenance, Spec, years_of
+from budgetsim._model import Cited, Provenance, years_of
 from budgetsim.streams import stream, stream_key
 
 __all__ = ["Target", "TargetEntries", "TargetPlan", "simulate_target", "summarise_target"]
@@ -40,14 +40,12 @@ def _names(value: Any) -> Any:
     return (value,) if isinstance(value, str) else value
 
 
-class TargetEntries(Spec):
+class TargetEntries(Cited):
     """Where a target's entries come from: the applicants of ``populations`` each year."""
 
     populations: Annotated[tuple[str, ...], BeforeValidator(_names)] = Field(min_length=1)
     eligible: str | None = None
     uplift: float = Field(default=0.0, ge=0)
-    source: str | None = None
-    assumption: str | None = None
 
 
 class Target(Provenance):

@@ -23,7 +23,16 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from budgetsim._model import Amount, PerYearAmount, Provenance, Spec, years_of
+from budgetsim._model import (
+    Amount,
+    Cited,
+    Grade,
+    PerYearAmount,
+    Plausible,
+    Provenance,
+    Spec,
+    years_of,
+)
 from budgetsim.distributions import ArrivalDist, AttributeDist
 from budgetsim.funds import EnvelopeDraw
 from budgetsim.instruments import Instrument
@@ -61,6 +70,9 @@ class Header(Spec):
     description: str | None = None
     unit: str = "万元"
     years: tuple[int, ...] = Field(min_length=1, max_length=50)
+    #: The plausible range of numbers of each grade that state none of their own, e.g.
+    #: ``plausible_default = { E = { factor = [0.5, 1.5] } }``.
+    plausible_default: dict[Grade, Plausible] = Field(default_factory=dict)
 
     @field_validator("unit")
     @classmethod
@@ -85,7 +97,7 @@ class Header(Spec):
         return years
 
 
-class Timing(Spec):
+class Timing(Cited):
     """When applications arrive within a year.
 
     ``uniform``: any time from January to December. ``window``: uniformly between the start of
@@ -95,8 +107,6 @@ class Timing(Spec):
     kind: Literal["uniform", "window"] = "uniform"
     start_month: int = Field(default=1, ge=1, le=12)
     end_month: int = Field(default=12, ge=1, le=12)
-    source: str | None = None
-    assumption: str | None = None
 
     @model_validator(mode="after")
     def _window(self) -> Timing:
@@ -262,7 +272,7 @@ class Envelope(Provenance):
         return total * self.weights(n_years)
 
 
-class Fund(Spec):
+class Fund(Cited):
     """A shared fund (资金池): several capped programmes drawing on one envelope.
 
     ``members`` lists the programmes in priority order. ``allocation = "priority"`` lets each
@@ -273,14 +283,13 @@ class Fund(Spec):
     label: str
     label_en: str | None = None
     source: str = Field(min_length=1, description="The clause that sets up the fund")
-    assumption: str | None = None
     members: tuple[str, ...] = Field(min_length=1)
     allocation: Literal["priority", "pro_rata"] = "priority"
     envelope: Envelope
     carry_over: bool = False
 
 
-class Limit(Spec):
+class Limit(Cited):
     """No double-dipping (从新、从优、不重复) among programmes that pay the same applicants.
 
     ``exclusive = true``: an applicant entitled under several of ``programmes`` keeps only the
@@ -289,8 +298,6 @@ class Limit(Spec):
     """
 
     label: str | None = None
-    source: str | None = None
-    assumption: str | None = None
     programmes: tuple[str, ...] = Field(min_length=2)
     exclusive: bool = False
     cap: Amount | None = None
@@ -327,13 +334,12 @@ class Payment(Provenance):
         return schedule
 
 
-class Programme(Spec):
+class Programme(Cited):
     """A subsidy programme: who may claim, what they are entitled to, and the money for it."""
 
     label: str
     label_en: str | None = None
     source: str = Field(min_length=1, description="The clause, e.g. 江科〔2021〕63号 五")
-    assumption: str | None = None
     population: str
     eligible: str | None = None
     instrument: Instrument
