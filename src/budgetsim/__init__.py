@@ -18,8 +18,9 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 from budgetsim.comparison import Comparison, compare
 from budgetsim.engine import simulate
 from budgetsim.errors import BudgetsimError, ScenarioError, SimulationError
+from budgetsim.parameters import parameters
 from budgetsim.results import SimulationResult
-from budgetsim.scenario import Scenario, bundled_scenarios, load_scenario
+from budgetsim.scenario import Scenario, bundled_scenarios, load_scenario, vary
 
 __all__ = [
     "BudgetsimError",
@@ -32,5 +33,7 @@ __all__ = [
     "bundled_scenarios",
     "compare",
     "load_scenario",
+    "parameters",
     "simulate",
+    "vary",
 ]

@@ -50,6 +50,9 @@ class _Attribute(Provenance):
 
     #: Which standard variate :meth:`standard` produces ("uniform", "normal", "beta", "none").
     _standard: ClassVar[str] = "uniform"
+    #: What the attribute is, as a reader calls it (Chinese, and English).
+    label: str | None = None
+    label_en: str | None = None
     #: The attribute's unit (``"万元"``, ``"%"``, ``"月"`` …), shown with its parameters.
     unit: str | None = Field(default=None, max_length=16)
 

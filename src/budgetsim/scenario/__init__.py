@@ -8,6 +8,7 @@ from budgetsim.scenario.load import (
     load_scenario,
     resolve,
     scenario_hash,
+    vary,
 )
 from budgetsim.scenario.model import Envelope, Population, Programme, Scenario
 
@@ -24,4 +25,5 @@ __all__ = [
     "load_scenario",
     "resolve",
     "scenario_hash",
+    "vary",
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -20,6 +21,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from budgetsim.errors import Problem, ScenarioError, did_you_mean
+from budgetsim.money import AmountError, parse_amount, parse_range
 from budgetsim.scenario.compile import compile_scenario
 from budgetsim.scenario.model import Header, Scenario
 
@@ -31,6 +33,7 @@ __all__ = [
     "parse_override",
     "resolve",
     "scenario_hash",
+    "vary",
 ]
 
 DEFAULT_SCENARIO = "jiangmen-2021"
@@ -124,11 +127,66 @@ def parse_override(text: str) -> tuple[str, Any]:
     return path.strip(), parsed
 
 
+_SCALE = re.compile(r"^\s*[×xX*]\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*$")
+
+
+def _relative(current: Any, value: Any, unit: str) -> Any:
+    """``value``, or ``current`` scaled when ``value`` is a factor such as ``"×1.2"``.
+
+    A factor scales a number, each number of a per-year list, an amount (``"5亿元"``, read in
+    the scenario's ``unit``) and both ends of a range (``"1000-1500万元"``).
+
+    Examples
+    --------
+    >>> _relative([900, 980, 1060], "×1.5", "万元")
+    [1350.0, 1470.0, 1590.0]
+    >>> _relative("5亿元", "*0.5", "万元")
+    25000.0
+    >>> _relative("1000-1500万元", "x2", "万元")
+    {'low': 2000.0, 'high': 3000.0}
+    """
+    match = _SCALE.match(value) if isinstance(value, str) else None
+    if match is None:
+        return value
+    factor = float(match.group(1))
+    if isinstance(current, bool):
+        raise ScenarioError([Problem("--set", "true/false cannot be scaled", found=value)])
+    if isinstance(current, int | float):
+        return current * factor
+    if isinstance(current, list) and all(
+        isinstance(v, int | float) and not isinstance(v, bool) for v in current
+    ):
+        return [v * factor for v in current]
+    if isinstance(current, str):
+        try:
+            return parse_amount(current, unit) * factor
+        except AmountError:
+            pass
+        try:
+            low, high = parse_range(current, unit)
+        except AmountError:
+            pass
+        else:
+            return {"low": low * factor, "high": high * factor}
+    if isinstance(current, dict) and {"low", "high"} <= set(current):  # a ranged total
+        return {**current, **{k: _relative(current[k], value, unit) for k in ("low", "high")}}
+    raise ScenarioError(
+        [
+            Problem(
+                "--set",
+                "only a number, a list of numbers or an amount can be scaled",
+                found=f"{_describe(current)} scaled by {value}",
+            )
+        ]
+    )
+
+
 def apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
     """Return a copy of ``raw`` with each dotted path set to its value.
 
     Every part of a path but the last must already exist; the last may be new (the model then
-    decides whether it is a known field).
+    decides whether it is a known field). A value such as ``"×1.2"`` scales what is there
+    (see :func:`_relative`).
     """
     data = copy.deepcopy(raw)
     problems = []
@@ -150,7 +208,8 @@ def apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any]) -> dict[s
                     )
                     break
                 if last:
-                    node[int(key)] = value
+                    unit = str(data.get("scenario", {}).get("unit"))
+                    node[int(key)] = _relative(node[int(key)], value, unit)
                 else:
                     node = node[int(key)]
                 continue
@@ -166,6 +225,8 @@ def apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any]) -> dict[s
                 )
                 break
             if last:
+                if key in node:
+                    value = _relative(node[key], value, str(data.get("scenario", {}).get("unit")))
                 node[key] = value
             elif key in node:
                 node = node[key]
@@ -335,7 +396,57 @@ def validate_data(raw: Any, file: str | None = None) -> Scenario:
     except ValidationError as exc:
         raise ScenarioError(_problems(exc, raw), file) from None
     compile_scenario(scenario, file)
+    scenario._raw, scenario._file = raw, file
     return scenario
+
+
+def vary(scenario: Scenario, changes: Mapping[str, Any] | Iterable[str]) -> Scenario:
+    """A new scenario with values changed by dotted path, validated like a loaded one.
+
+    Parameters
+    ----------
+    scenario
+        A loaded scenario; its file is not read again.
+    changes
+        ``{path: value}`` as ``--set`` takes them (or ``"path=value"`` strings). A value
+        ``"×1.2"`` (or ``"*1.2"``) scales what is there: a number, every year of a per-year
+        list, an amount or both ends of a range.
+
+    Returns
+    -------
+    Scenario
+        The varied scenario (its hash equals the original's when nothing changed).
+
+    Raises
+    ------
+    ScenarioError
+        With the ``--set`` messages: unknown paths with "did you mean", invalid values with
+        the field path.
+
+    Examples
+    --------
+    >>> sc = load_scenario("jiangmen-2021")
+    >>> more = vary(sc, {"populations.tsme_rd.arrivals.mean": "×1.2"})
+    >>> more.populations["tsme_rd"].arrivals.mean
+    (2160.0, 2520.0, 2880.0)
+    >>> scenario_hash(vary(sc, {"programmes.rd_reward.instrument.cap": 20})) == scenario_hash(sc)
+    True
+    """
+    if not isinstance(changes, Mapping):
+        changes = dict(parse_override(text) for text in changes)
+    raw = scenario._raw
+    if raw is None:
+        raw = scenario.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    name = scenario._file or scenario.id
+    try:
+        data = apply_overrides(raw, changes)
+        return validate_data(data, name)
+    except ScenarioError as exc:
+        marked = [
+            replace(p, hint=p.hint or ("set by vary" if p.path in changes else ""))
+            for p in exc.problems
+        ]
+        raise ScenarioError(marked, name) from None
 
 
 def split_variant(ref: str | Path) -> tuple[str | Path, str | None]:

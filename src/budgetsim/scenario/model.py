@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 from pydantic import (
     Discriminator,
     Field,
+    PrivateAttr,
     Tag,
     ValidationInfo,
     field_validator,
@@ -379,6 +380,25 @@ class Scenario(Spec):
     riskfunds: dict[Ident, RiskFund] = Field(default_factory=dict)
     targets: dict[Ident, Target] = Field(default_factory=dict)
     variants: dict[Ident, Variant] = Field(default_factory=dict)
+    #: The data the scenario was validated from (after variants and overrides), so that
+    #: :meth:`vary` changes it without reading the file again, and the file it came from.
+    _raw: dict[str, Any] | None = PrivateAttr(default=None)
+    _file: str | None = PrivateAttr(default=None)
+
+    def vary(self, changes: Any) -> Scenario:
+        """A new, validated scenario with values changed by dotted path; see
+        :func:`budgetsim.scenario.load.vary`."""
+        from budgetsim.scenario.load import vary
+
+        return vary(self, changes)
+
+    def __eq__(self, other: object) -> bool:
+        """Scenarios are equal when their content is (where they were read from is not)."""
+        if not isinstance(other, Scenario):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]
 
     @property
     def id(self) -> str:

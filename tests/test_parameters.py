@@ -1,0 +1,121 @@
+"""The parameter table: every number of a scenario once, with its kind, grade and range."""
+
+from __future__ import annotations
+
+import tomllib
+from typing import Any
+
+import pytest
+
+import budgetsim
+from budgetsim.errors import ScenarioError
+from budgetsim.parameters import parameter_list, unranged
+from budgetsim.scenario import bundled_scenarios, load_scenario, scenario_hash
+
+BUNDLED = [s.id for s in bundled_scenarios()]
+META = {"source", "assumption", "label", "label_en", "grade", "grades", "plausible"}
+
+
+def _numbers(node: Any, path: tuple[str, ...]) -> list[str]:
+    """Dotted paths of every number in raw TOML data (list elements by index)."""
+    found: list[str] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key not in META:
+                found += _numbers(value, (*path, str(key)))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            found += _numbers(value, (*path, str(i)))
+    elif isinstance(node, int | float) and not isinstance(node, bool):
+        found.append(".".join(path))
+    return found
+
+
+@pytest.mark.parametrize("scenario_id", BUNDLED)
+def test_every_number_listed_once(scenario_id: str) -> None:
+    path = next(s.path for s in bundled_scenarios() if s.id == scenario_id)
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    expected = sorted(
+        p
+        for section, body in raw.items()
+        if section not in ("scenario", "variants")
+        for p in _numbers(body, (section,))
+    )
+    rows = parameter_list(load_scenario(scenario_id))
+    paths = [r.path for r in rows]
+    assert len(paths) == len(set(paths))
+    covered = []
+    for r in rows:
+        if r.type in ("per_year", "list"):
+            covered += [f"{r.path}.{i}" for i in range(len(r.value))]
+        elif r.type == "number" and not isinstance(r.value, str):
+            covered.append(r.path)
+    numeric_in_rows = sorted(p for p in covered if p in set(expected))
+    assert numeric_in_rows == expected
+
+
+@pytest.mark.parametrize("scenario_id", BUNDLED)
+def test_every_estimate_has_a_range(scenario_id: str) -> None:
+    missing = [r.path for r in unranged(load_scenario(scenario_id), "E")]
+    assert missing == []
+
+
+@pytest.mark.parametrize("scenario_id", BUNDLED)
+def test_every_number_is_graded(scenario_id: str) -> None:
+    ungraded = [r.path for r in parameter_list(load_scenario(scenario_id)) if r.grade is None]
+    assert ungraded == []
+
+
+def test_table_columns_and_filters() -> None:
+    sc = load_scenario("jiangmen-2021")
+    table = budgetsim.parameters(sc)
+    row = table.loc["programmes.rd_reward.envelope.per_year"]
+    assert (row["value"], row["unit"], row["kind"]) == (1000.0, "万元", "lever")
+    assert set(budgetsim.parameters(sc, kind="assumption")["kind"]) == {"assumption"}
+    assert set(budgetsim.parameters(sc, grade="S")["grade"]) == {"S"}
+    only = budgetsim.parameters(sc, programme="rd_reward")
+    assert "populations.tsme_rd.arrivals.mean" in only.index
+    assert "populations.hte_certified.arrivals.mean" not in only.index
+    with pytest.raises(ScenarioError, match="did you mean 'rd_reward'"):
+        budgetsim.parameters(sc, programme="rd_rewad")
+
+
+def test_vary_round_trip_and_scaling() -> None:
+    sc = load_scenario("jiangmen-2021")
+    same = sc.vary({"programmes.rd_reward.instrument.cap": 20})
+    assert scenario_hash(same) == scenario_hash(sc)
+    assert same == sc
+    more = sc.vary(
+        {
+            "populations.tsme_rd.arrivals.mean": "×1.2",
+            "programmes.hte_cultivation.envelope.total": "*0.5",
+            "programmes.tech_introduction.envelope.total": "×2",
+        }
+    )
+    assert more.populations["tsme_rd"].arrivals.mean == pytest.approx((2160, 2520, 2880))
+    assert more.programmes["hte_cultivation"].envelope.total == 25000.0  # type: ignore[union-attr]
+    total = more.programmes["tech_introduction"].envelope.total  # type: ignore[union-attr]
+    assert (total.low, total.high) == (2000.0, 3000.0)  # type: ignore[union-attr]
+    again = more.vary({"populations.tsme_rd.arrivals.mean": [1800, 2100, 2400]})
+    assert again.populations["tsme_rd"] == sc.populations["tsme_rd"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "fragment"),
+    [
+        ({"programmes.rd_reward.instrument.capp": 30}, "unknown field"),
+        ({"programmes.rd_rewad.instrument.cap": 30}, "did you mean 'rd_reward'"),
+        ({"programmes.rd_reward.instrument.cap": "lots"}, "programmes.rd_reward.instrument.cap"),
+        ({"programmes.rd_reward.carry_over": "×2"}, "cannot be scaled"),
+        ({"programmes.rd_reward.label": "×2"}, "can be scaled"),
+    ],
+)
+def test_vary_errors_are_the_set_errors(changes: dict[str, Any], fragment: str) -> None:
+    sc = load_scenario("jiangmen-2021")
+    with pytest.raises(ScenarioError, match=fragment):
+        sc.vary(changes)
+
+
+def test_set_scales_too() -> None:
+    sc = load_scenario("jiangmen-2021", ["populations.tech_borrowers.arrivals.mean=×1.5"])
+    assert sc.populations["tech_borrowers"].arrivals.mean == (120.0, 120.0, 120.0)
