@@ -16,7 +16,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0+unknown"
 
 from budgetsim.comparison import Comparison, compare
-from budgetsim.engine import simulate
+from budgetsim.engine import simulate, simulate_many
 from budgetsim.errors import BudgetsimError, ScenarioError, SimulationError
 from budgetsim.parameters import parameters
 from budgetsim.results import SimulationResult
@@ -35,5 +35,6 @@ __all__ = [
     "load_scenario",
     "parameters",
     "simulate",
+    "simulate_many",
     "vary",
 ]

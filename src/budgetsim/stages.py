@@ -1,0 +1,418 @@
+"""The stages of a chunk of draws: sample, entitle, pay.
+
+A chunk of draws goes through three steps, each taking the previous one's output:
+
+1. **sample** (:func:`sample`): every population the plan needs, from its own random stream
+   per draw (:mod:`budgetsim.population`);
+2. **entitle** (:func:`entitle`): each programme's entitlements over its population's cohort
+   (instruments, eligibility, the no-double-dipping limits);
+3. **pay** (:func:`pay_year`): rationing against the money of each fund, year after year
+   (:func:`budgetsim.funds.fund_year`), recording the per-draw metrics.
+
+:func:`run_chunk` runs them for one or more plans over the same draws. A batch of plans (the
+variants of one scenario) shares what it can: a population whose specification is the same as
+in the first plan is sampled once, and an entitlement whose inputs are unchanged is computed
+once. Since every population has its own stream per draw, a variant that re-samples one
+population gets exactly the applicants a separate run would: each plan's results are
+bit-identical to those of :func:`budgetsim.simulate` on that plan alone.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from budgetsim._allocator import tuned_allocator
+from budgetsim.errors import SimulationError
+from budgetsim.funds import fund_year
+from budgetsim.instruments import Inputs, entitlement, recovered_share
+from budgetsim.limits import apply_limit
+from budgetsim.population import Cohort, draw_cohorts
+from budgetsim.rationing import RATIONING, Claims
+from budgetsim.results import METRICS, MONTHLY, OPTIONAL_METRICS
+from budgetsim.riskfund import simulate_riskfund
+from budgetsim.scenario import Plan
+from budgetsim.scenario.compile import ProgrammePlan
+from budgetsim.streams import stream, stream_key
+from budgetsim.targets import TargetPlan, simulate_target
+
+__all__ = ["ChunkResult", "ChunkTask", "Sample", "entitle", "metric_types", "run_chunk", "sample"]
+
+Floats = NDArray[np.float64]
+#: A programme-year's entitlements [unit] and the share of each payment expected back.
+Entitlement = tuple[Floats, Floats | None]
+
+
+@dataclass(frozen=True)
+class ChunkTask:
+    """One chunk of draws for one or more plans: what :func:`run_chunk` needs, picklable.
+
+    Attributes
+    ----------
+    plans
+        The compiled plans; the first is the reference the others share samples with.
+    entropy
+        The root entropy of the run's seed.
+    start, stop
+        Global draw indices ``start … stop − 1``.
+    monthly
+        Also record payments by arrival month.
+    """
+
+    plans: tuple[Plan, ...]
+    entropy: int
+    start: int
+    stop: int
+    monthly: bool = False
+
+    @property
+    def draws(self) -> range:
+        """The global draw indices of the chunk."""
+        return range(self.start, self.stop)
+
+
+@dataclass(frozen=True)
+class ChunkResult:
+    """One plan's per-draw outcomes over a chunk.
+
+    ``metrics`` are shaped (draws, programmes, years); ``fund_totals`` (draws, funds) holds each
+    fund's multi-year total; ``riskfunds`` and ``targets`` hold each one's arrays by name.
+    """
+
+    metrics: dict[str, NDArray[np.generic]]
+    fund_totals: Floats
+    riskfunds: dict[str, dict[str, NDArray[Any]]]
+    targets: dict[str, dict[str, NDArray[Any]]]
+
+
+@dataclass
+class Sample:
+    """The cohorts of every sampled population over a chunk: ``cohorts[pop][year]``.
+
+    A sample made for the first plan of a batch also keeps, by their inputs, the entitlements
+    and claims computed on it (``store``), so that the other plans of the batch reuse them.
+    """
+
+    cohorts: dict[str, list[Cohort]]
+    #: Population specifications, by id, as sampled.
+    specs: dict[str, Any]
+    #: Populations whose cohorts are the reference plan's (shared, not re-sampled).
+    shared: frozenset[str] = frozenset()
+    #: Entitlements and claims computed on shared cohorts, by programme inputs and year.
+    cache: dict[Any, Any] = field(default_factory=dict)
+    #: Whether what is computed on this sample is kept in ``cache`` for other plans.
+    store: bool = True
+
+
+def metric_types(plan: Plan) -> list[tuple[str, type[np.generic]]]:
+    """The per-draw metrics a plan records: :data:`METRICS` and the optional ones it needs."""
+    recovers = any(getattr(p.spec.instrument, "recovery", None) for p in plan.programmes)
+    optional = [("recovered", OPTIONAL_METRICS["recovered"])] if recovers else []
+    return [*METRICS.items(), *optional]
+
+
+# -- 1. sample -------------------------------------------------------------------------------
+
+
+def sample(plan: Plan, entropy: int, draws: range, reference: Sample | None = None) -> Sample:
+    """Sample every population ``plan`` needs over ``draws``.
+
+    With a ``reference`` sample (of another plan over the same draws and entropy), a
+    population whose specification is unchanged is taken from it, not drawn again.
+    """
+    cohorts: dict[str, list[Cohort]] = {}
+    specs: dict[str, Any] = {}
+    shared = set()
+    for pop in plan.populations:
+        if pop.id not in plan.sampled:
+            continue
+        specs[pop.id] = pop.spec
+        if reference is not None and reference.specs.get(pop.id) == pop.spec:
+            cohorts[pop.id] = reference.cohorts[pop.id]
+            shared.add(pop.id)
+        else:
+            cohorts[pop.id] = draw_cohorts(pop, entropy, draws, plan.years)
+    if reference is None:
+        return Sample(cohorts, specs, frozenset(cohorts))
+    return Sample(cohorts, specs, frozenset(shared), reference.cache, store=False)
+
+
+# -- 2. entitle ------------------------------------------------------------------------------
+
+
+def entitle(plan: Plan, smp: Sample, y: int) -> tuple[list[Entitlement], list[Any]]:
+    """Entitlements of every programme in year index ``y``, limits applied.
+
+    Returns the entitlements and, per programme, the key under which they (and the claims
+    built on them) are shared with other plans, or None. A programme whose population is
+    shared and whose instrument, eligibility and rationing are unchanged reuses them.
+    """
+    pairs: list[Entitlement] = []
+    keys: list[Any] = []
+    for prog in plan.programmes:
+        key = (prog.population, y, _inputs_key(prog)) if prog.population in smp.shared else None
+        cached = smp.cache.get(key) if key is not None else None
+        if cached is not None:
+            pairs.append(cached[0])
+        else:
+            pair = _entitlement(prog, smp.cohorts[prog.population][y])
+            pairs.append(pair)
+            if key is not None and smp.store:
+                smp.cache[key] = (pair, {})
+        keys.append(key)
+    if plan.limits:  # limits change entitlements in place: work on copies
+        members = sorted({p for limit in plan.limits for p in limit.members})
+        ents = [ent.copy() if p in members else ent for p, (ent, _) in enumerate(pairs)]
+        for limit in plan.limits:
+            apply_limit(ents, limit.members, limit.exclusive, limit.cap)
+        pairs = [(ent, rec) for ent, (_, rec) in zip(ents, pairs, strict=True)]
+        keys = [None if p in members else key for p, key in enumerate(keys)]
+    return pairs, keys
+
+
+def _inputs_key(prog: ProgrammePlan) -> str:
+    """What a programme's entitlements and claims depend on, besides its population's cohort."""
+    spec = prog.spec
+    return repr((prog.id, spec.eligible, spec.instrument, spec.rationing))
+
+
+def _entitlement(prog: ProgrammePlan, cohort: Cohort) -> Entitlement:
+    """Entitlements of one programme-year, 0 for ineligible applicants [unit], and the share
+    of each payment expected back (None: nothing is recovered)."""
+    spec, seg = prog.spec, cohort.segments
+    mask = None
+    if prog.eligible is not None:
+        mask = np.asarray(prog.eligible.evaluate(cohort.attributes, cohort.size), dtype=bool)
+    inputs = Inputs(cohort.attributes, prog.expressions, cohort.size, cohort.categories, seg, mask)
+    ent = entitlement(spec.instrument, inputs)
+    if type(spec.rationing).reads_month:
+        admitted = spec.rationing.admits(cohort.attributes["month"])
+        if admitted is not None:
+            mask = admitted if mask is None else mask & admitted
+    if not math.isfinite(float(np.add.reduce(ent))):  # one pass; NaN or inf poison the sum
+        bad = int((~np.isfinite(ent)).sum())
+        raise SimulationError(
+            f"programmes.{prog.id}.instrument: the entitlement is not a finite number for {bad} "
+            f"of {cohort.size} applicants in {cohort.year}; check the base expression and the "
+            "attributes it reads"
+        )
+    recovery = recovered_share(spec.instrument, inputs)
+    return (np.where(mask, ent, 0.0) if mask is not None else ent), recovery
+
+
+# -- 3. pay ----------------------------------------------------------------------------------
+
+
+def _claims(prog: ProgrammePlan, cohort: Cohort, ent: Floats, ctx: _Context) -> Claims:
+    """The claims of one programme-year, with the values its rationing rule reads."""
+    values = {}
+    if type(prog.spec.rationing).draws_lots:
+        values["lot"] = ctx.lots(prog, cohort)
+    for key, expr in prog.rationing.items():
+        value = np.asarray(expr.evaluate(cohort.attributes, cohort.size), dtype=np.float64)
+        if not np.isfinite(value).all():
+            raise SimulationError(
+                f"programmes.{prog.id}.rationing.{key}: {expr.text!r} is not a finite number "
+                f"for some applicants in {cohort.year}"
+            )
+        values[key] = value
+    return Claims(ent, cohort.segments, np.full(cohort.segments.draws, np.nan), values)
+
+
+@dataclass(frozen=True)
+class _Context:
+    """The chunk a plan is evaluated over, and where its per-draw metrics go."""
+
+    entropy: int
+    draws: range
+    out: dict[str, NDArray[np.generic]]
+
+    def lots(self, prog: ProgrammePlan, cohort: Cohort) -> Floats:
+        """A uniform lot per applicant, from the programme's own stream per draw and year."""
+        key = stream_key(f"lots:{prog.id}:{cohort.year}")
+        lots = np.empty(cohort.size)
+        offsets = cohort.segments.offsets.tolist()
+        for i, draw in enumerate(self.draws):
+            if offsets[i + 1] > offsets[i]:
+                stream(self.entropy, draw, key).random(out=lots[offsets[i] : offsets[i + 1]])
+        return lots
+
+
+def pay_year(
+    plan: Plan,
+    y: int,
+    smp: Sample,
+    entitled: tuple[list[Entitlement], list[Any]],
+    envelopes: Sequence[Floats],
+    carry: Floats,
+    ctx: _Context,
+) -> None:
+    """Ration year index ``y`` of every programme, fund by fund, recording its metrics.
+
+    ``entitled`` is what :func:`entitle` returned; ``envelopes`` holds each fund's envelope
+    per draw; ``carry`` (draws, funds) is updated in place by
+    :func:`budgetsim.funds.fund_year`.
+    """
+    programmes = plan.programmes
+    pairs, keys = entitled
+    cohorts = [smp.cohorts[prog.population][y] for prog in programmes]
+    claims = []
+    for prog, cohort, (ent, _), key in zip(programmes, cohorts, pairs, keys, strict=True):
+        # claims keep their running totals: a plan that shares them rations without redoing
+        # the per-draw sums
+        shared = smp.cache[key][1] if key is not None and key in smp.cache else None
+        claim = shared.get("claims") if shared is not None else None
+        if claim is None:
+            claim = _claims(prog, cohort, ent, ctx)
+            if shared is not None and smp.store:
+                shared["claims"] = claim
+        claims.append(claim)
+    for p, prog in enumerate(programmes):
+        if not type(prog.spec.rationing).capped:
+            _pay(prog, claims[p], cohorts[p], y, p, ctx.out, pairs[p][1])
+
+    def pay(p: int, open_to: Floats) -> Floats:
+        claim = claims[p].with_available(open_to)
+        return _pay(programmes[p], claim, cohorts[p], y, p, ctx.out, pairs[p][1])
+
+    for f, fund in enumerate(plan.funds):
+        demand = [claims[p].demand for p in fund.members]
+        _, carry[:, f] = fund_year(fund, envelopes[f], carry[:, f], demand, pay)
+
+
+def _pay(
+    prog: ProgrammePlan,
+    claims: Claims,
+    cohort: Cohort,
+    y: int,
+    p: int,
+    out: dict[str, NDArray[np.generic]],
+    recovery: Floats | None = None,
+) -> Floats:
+    """Ration one programme-year, record its per-draw metrics, return the total paid."""
+    seg, rule = cohort.segments, prog.spec.rationing
+    payout = RATIONING[rule.rule](rule, claims)
+    paid, ent = payout.paid, claims.entitlement
+    claimant = ent > 0
+    out["demand"][:, p, y] = claims.demand
+    out["paid"][:, p, y] = payout.total
+    out["claimants"][:, p, y] = seg.count(claimant)
+    out["paid_full"][:, p, y] = seg.count(claimant & (paid >= ent))
+    out["paid_any"][:, p, y] = seg.count(paid > 0)
+    if recovery is not None:
+        out["recovered"][:, p, y] = np.bincount(seg.row, paid * recovery, minlength=seg.draws)
+    if MONTHLY in out:  # paid to claims arriving in each month, accumulated over the months
+        # summed per draw and month (not as one running sum over the chunk), so the figures
+        # do not depend on which draws share a chunk
+        month = np.asarray(cohort.attributes["month"], dtype=np.int64)
+        by_month = np.bincount(seg.row * 12 + month - 1, paid, minlength=seg.draws * 12)
+        out[MONTHLY][:, p, y, :] = np.cumsum(by_month.reshape(seg.draws, 12), axis=1)
+    if payout.month is not None:
+        out["exhaustion_month"][:, p, y] = payout.month
+    elif type(rule).capped:
+        first = claims.boundary
+        out["exhaustion_month"][:, p, y] = np.where(first >= 0, cohort.month_of(first), 0)
+    return payout.total
+
+
+# -- the chunk -------------------------------------------------------------------------------
+
+
+def evaluate(
+    plan: Plan,
+    smp: Sample,
+    task: ChunkTask,
+    reference: tuple[Plan, ChunkResult] | None = None,
+) -> ChunkResult:
+    """Entitle and pay every year of ``plan`` on a sample, and run its reserve funds and
+    targets (reusing the reference plan's where their inputs are unchanged)."""
+    draws = task.draws
+    n, n_prog, n_year = len(draws), len(plan.programmes), len(plan.years)
+    out: dict[str, NDArray[np.generic]] = {
+        name: np.zeros((n, n_prog, n_year), dtype=np.int64 if dtype().dtype.kind == "u" else dtype)
+        for name, dtype in metric_types(plan)
+    }
+    if task.monthly:
+        out[MONTHLY] = np.zeros((n, n_prog, n_year, 12))
+    ctx = _Context(task.entropy, draws, out)
+    totals = np.empty((n, len(plan.funds)))
+    for f, fund in enumerate(plan.funds):
+        totals[:, f] = fund.totals(task.entropy, draws)
+    envelopes = [fund.envelopes(totals[:, f]) for f, fund in enumerate(plan.funds)]
+    carry = np.zeros((n, len(plan.funds)))
+    for y in range(n_year):
+        entitled = entitle(plan, smp, y)
+        pay_year(plan, y, smp, entitled, [e[:, y] for e in envelopes], carry, ctx)
+    ref_plan, ref_result = reference if reference is not None else (None, None)
+    riskfunds = {}
+    for rf in plan.riskfunds:
+        same = ref_plan is not None and any(r.spec == rf.spec for r in ref_plan.riskfunds)
+        if same and ref_result is not None and rf.id in ref_result.riskfunds:
+            riskfunds[rf.id] = ref_result.riskfunds[rf.id]
+        else:
+            riskfunds[rf.id] = simulate_riskfund(rf, task.entropy, draws)
+    targets = {}
+    for t in plan.targets:
+        pops = t.spec.entries.populations
+        same = (
+            ref_plan is not None
+            and ref_result is not None
+            and t.id in ref_result.targets
+            and any(r.spec == t.spec for r in ref_plan.targets)
+            and all(p in smp.shared for p in pops)
+        )
+        if same and ref_result is not None:
+            targets[t.id] = ref_result.targets[t.id]
+        else:
+            targets[t.id] = simulate_target(t, _entries(t, smp.cohorts), task.entropy, draws)
+    return ChunkResult(out, totals, riskfunds, targets)
+
+
+def _entries(target: TargetPlan, cohorts: dict[str, list[Cohort]]) -> NDArray[np.int64]:
+    """A target's entries per draw and year: its populations' (eligible) applicants."""
+    total: NDArray[np.int64] | None = None
+    for name in target.spec.entries.populations:
+        counts = []
+        for cohort in cohorts[name]:
+            if target.eligible is None:
+                counts.append(cohort.segments.counts)
+            else:
+                mask = target.eligible.evaluate(cohort.attributes, cohort.size).astype(bool)
+                counts.append(cohort.segments.count(mask))
+        stacked = np.stack(counts, axis=1)
+        total = stacked if total is None else total + stacked
+    assert total is not None
+    return total
+
+
+def run_chunk(task: ChunkTask) -> list[ChunkResult]:
+    """Run one chunk of draws for every plan of ``task``; the task of every executor.
+
+    The first plan's populations are sampled once; each other plan re-samples only the
+    populations whose specification differs, from the same per-draw streams, and reuses the
+    first plan's entitlements, reserve funds and targets where their inputs are unchanged.
+    Returns one :class:`ChunkResult` per plan, each bit-identical to running that plan alone.
+
+    Examples
+    --------
+    >>> import budgetsim
+    >>> from budgetsim.scenario import compile_scenario
+    >>> plan = compile_scenario(budgetsim.load_scenario("jiangmen-2021"))
+    >>> [res] = run_chunk(ChunkTask((plan,), entropy=1, start=0, stop=3))
+    >>> res.metrics["paid"].shape
+    (3, 14, 3)
+    """
+    with tuned_allocator():
+        first, *others = task.plans
+        base = sample(first, task.entropy, task.draws)
+        base_result = evaluate(first, base, task)
+        results = [base_result]
+        for plan in others:
+            smp = sample(plan, task.entropy, task.draws, base)
+            results.append(evaluate(plan, smp, task, (first, base_result)))
+        return results
