@@ -10,7 +10,6 @@ any chunk size. Counts use exact integer arithmetic.
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -71,12 +70,10 @@ class Segments:
         return np.repeat(per_draw, self.counts)
 
     def count(self, mask: NDArray[np.bool_]) -> NDArray[np.int64]:
-        """Per-draw number of True elements."""
-        bounds = self.offsets.tolist()
-        return np.array(
-            [np.count_nonzero(mask[a:b]) for a, b in itertools.pairwise(bounds)],
-            dtype=np.int64,
-        ).reshape(self.draws)
+        """Per-draw number of True elements (exact integer arithmetic, one pass)."""
+        running = np.zeros(mask.size + 1, dtype=np.int64)
+        np.cumsum(mask, out=running[1:])
+        return np.asarray(running[self.offsets[1:]] - running[self.offsets[:-1]])
 
     def last(self, values: NDArray[Any], empty: float = 0.0) -> NDArray[Any]:
         """The last element of each draw's segment (``empty`` for draws with none)."""

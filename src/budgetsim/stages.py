@@ -29,7 +29,7 @@ from numpy.typing import NDArray
 
 from budgetsim._allocator import tuned_allocator
 from budgetsim.errors import SimulationError
-from budgetsim.funds import fund_year
+from budgetsim.funds import FundPlan, fund_year
 from budgetsim.instruments import Inputs, entitlement, recovered_share
 from budgetsim.limits import apply_limit
 from budgetsim.population import Cohort, draw_cohorts
@@ -41,7 +41,16 @@ from budgetsim.scenario.compile import ProgrammePlan
 from budgetsim.streams import stream, stream_key
 from budgetsim.targets import TargetPlan, simulate_target
 
-__all__ = ["ChunkResult", "ChunkTask", "Sample", "entitle", "metric_types", "run_chunk", "sample"]
+__all__ = [
+    "ChunkResult",
+    "ChunkTask",
+    "Entitled",
+    "Sample",
+    "entitle",
+    "metric_types",
+    "run_chunk",
+    "sample",
+]
 
 Floats = NDArray[np.float64]
 #: A programme-year's entitlements [unit] and the share of each payment expected back.
@@ -145,15 +154,29 @@ def sample(plan: Plan, entropy: int, draws: range, reference: Sample | None = No
 # -- 2. entitle ------------------------------------------------------------------------------
 
 
-def entitle(plan: Plan, smp: Sample, y: int) -> tuple[list[Entitlement], list[Any]]:
+@dataclass(frozen=True)
+class Entitled:
+    """A year's entitlements of every programme, and what a later stage may share.
+
+    ``keys[p]`` names programme ``p``'s entitlements (and the claims built on them) in the
+    sample's cache, or is None; ``same[p]`` says they are exactly the first plan's of the
+    batch (taken from the cache, untouched by limits).
+    """
+
+    pairs: list[Entitlement]
+    keys: list[Any]
+    same: list[bool]
+
+
+def entitle(plan: Plan, smp: Sample, y: int) -> Entitled:
     """Entitlements of every programme in year index ``y``, limits applied.
 
-    Returns the entitlements and, per programme, the key under which they (and the claims
-    built on them) are shared with other plans, or None. A programme whose population is
-    shared and whose instrument, eligibility and rationing are unchanged reuses them.
+    A programme whose population is shared with the first plan of the batch and whose
+    instrument, eligibility and rationing are unchanged reuses that plan's entitlements.
     """
     pairs: list[Entitlement] = []
     keys: list[Any] = []
+    same: list[bool] = []
     for prog in plan.programmes:
         key = (prog.population, y, _inputs_key(prog)) if prog.population in smp.shared else None
         cached = smp.cache.get(key) if key is not None else None
@@ -164,7 +187,8 @@ def entitle(plan: Plan, smp: Sample, y: int) -> tuple[list[Entitlement], list[An
             pairs.append(pair)
             if key is not None and smp.store:
                 smp.cache[key] = (pair, {})
-        keys.append(key)
+        keys.append(key if key in smp.cache else None)
+        same.append(cached is not None and not smp.store)
     if plan.limits:  # limits change entitlements in place: work on copies
         members = sorted({p for limit in plan.limits for p in limit.members})
         ents = [ent.copy() if p in members else ent for p, (ent, _) in enumerate(pairs)]
@@ -172,7 +196,8 @@ def entitle(plan: Plan, smp: Sample, y: int) -> tuple[list[Entitlement], list[An
             apply_limit(ents, limit.members, limit.exclusive, limit.cap)
         pairs = [(ent, rec) for ent, (_, rec) in zip(ents, pairs, strict=True)]
         keys = [None if p in members else key for p, key in enumerate(keys)]
-    return pairs, keys
+        same = [False if p in members else s for p, s in enumerate(same)]
+    return Entitled(pairs, keys, same)
 
 
 def _inputs_key(prog: ProgrammePlan) -> str:
@@ -225,12 +250,29 @@ def _claims(prog: ProgrammePlan, cohort: Cohort, ent: Floats, ctx: _Context) -> 
 
 
 @dataclass(frozen=True)
+class _Reference:
+    """What a plan of a batch may copy from the first plan's evaluation of the same sample."""
+
+    result: ChunkResult
+    #: Programme index in the first plan, by id.
+    programmes: dict[str, int]
+    #: Fund index in the first plan, by the fund's content (:func:`_fund_key`).
+    funds: dict[Any, int]
+    #: The first plan's carry after each year, shape (draws, funds).
+    carries: list[Floats]
+
+
+@dataclass(frozen=True)
 class _Context:
-    """The chunk a plan is evaluated over, and where its per-draw metrics go."""
+    """The chunk a plan is evaluated over, where its per-draw metrics go, and what it may
+    copy from the first plan of its batch."""
 
     entropy: int
     draws: range
     out: dict[str, NDArray[np.generic]]
+    reference: _Reference | None = None
+    #: Per fund: still identical to the first plan's in every year so far.
+    same_fund: list[bool] = field(default_factory=list)
 
     def lots(self, prog: ProgrammePlan, cohort: Cohort) -> Floats:
         """A uniform lot per applicant, from the programme's own stream per draw and year."""
@@ -242,12 +284,26 @@ class _Context:
                 stream(self.entropy, draw, key).random(out=lots[offsets[i] : offsets[i + 1]])
         return lots
 
+    def copy(self, prog: ProgrammePlan, p: int, y: int) -> None:
+        """Take programme ``p``'s metrics of year ``y`` from the first plan's evaluation."""
+        assert self.reference is not None
+        q = self.reference.programmes[prog.id]
+        for name, values in self.out.items():
+            values[:, p, y] = self.reference.result.metrics[name][:, q, y]
+
+
+def _fund_key(fund: FundPlan, plan: Plan) -> Any:
+    """Everything a fund's payments depend on besides its members' claims."""
+    members = tuple(plan.programmes[p].id for p in fund.members)
+    amounts, weights = fund.amounts.tobytes(), fund.weights.tobytes()
+    return (fund.id, members, fund.allocation, fund.carry_over, amounts, weights, fund.draw)
+
 
 def pay_year(
     plan: Plan,
     y: int,
     smp: Sample,
-    entitled: tuple[list[Entitlement], list[Any]],
+    entitled: Entitled,
     envelopes: Sequence[Floats],
     carry: Floats,
     ctx: _Context,
@@ -256,32 +312,50 @@ def pay_year(
 
     ``entitled`` is what :func:`entitle` returned; ``envelopes`` holds each fund's envelope
     per draw; ``carry`` (draws, funds) is updated in place by
-    :func:`budgetsim.funds.fund_year`.
+    :func:`budgetsim.funds.fund_year`. A fund whose envelope, rules and members' claims are
+    the first plan's (in this year and every year before) is not rationed again: its
+    members' metrics and its carry are copied.
     """
     programmes = plan.programmes
-    pairs, keys = entitled
+    pairs, keys, same = entitled.pairs, entitled.keys, entitled.same
     cohorts = [smp.cohorts[prog.population][y] for prog in programmes]
-    claims = []
-    for prog, cohort, (ent, _), key in zip(programmes, cohorts, pairs, keys, strict=True):
-        # claims keep their running totals: a plan that shares them rations without redoing
-        # the per-draw sums
-        shared = smp.cache[key][1] if key is not None and key in smp.cache else None
-        claim = shared.get("claims") if shared is not None else None
-        if claim is None:
-            claim = _claims(prog, cohort, ent, ctx)
-            if shared is not None and smp.store:
-                shared["claims"] = claim
-        claims.append(claim)
+    ref = ctx.reference
+    claims: dict[int, Claims] = {}
+
+    def claim_of(p: int) -> Claims:
+        if p not in claims:
+            # claims keep their running totals: a plan that shares them rations without
+            # redoing the per-draw sums
+            key = keys[p]
+            shared = smp.cache[key][1] if key is not None and key in smp.cache else None
+            found = shared.get("claims") if shared is not None else None
+            if found is None:
+                found = _claims(programmes[p], cohorts[p], pairs[p][0], ctx)
+                if shared is not None and smp.store:
+                    shared["claims"] = found
+            claims[p] = found
+        return claims[p]
+
     for p, prog in enumerate(programmes):
         if not type(prog.spec.rationing).capped:
-            _pay(prog, claims[p], cohorts[p], y, p, ctx.out, pairs[p][1])
+            if ref is not None and same[p] and prog.id in ref.programmes:
+                ctx.copy(prog, p, y)
+            else:
+                _pay(prog, claim_of(p), cohorts[p], y, p, ctx.out, pairs[p][1])
 
     def pay(p: int, open_to: Floats) -> Floats:
-        claim = claims[p].with_available(open_to)
+        claim = claim_of(p).with_available(open_to)
         return _pay(programmes[p], claim, cohorts[p], y, p, ctx.out, pairs[p][1])
 
     for f, fund in enumerate(plan.funds):
-        demand = [claims[p].demand for p in fund.members]
+        if ref is not None and ctx.same_fund[f]:
+            ctx.same_fund[f] = all(same[p] for p in fund.members)
+        if ref is not None and ctx.same_fund[f]:
+            for p in fund.members:
+                ctx.copy(programmes[p], p, y)
+            carry[:, f] = ref.carries[y][:, ref.funds[_fund_key(fund, plan)]]
+            continue
+        demand = [claim_of(p).demand for p in fund.members]
         _, carry[:, f] = fund_year(fund, envelopes[f], carry[:, f], demand, pay)
 
 
@@ -339,16 +413,34 @@ def evaluate(
     }
     if task.monthly:
         out[MONTHLY] = np.zeros((n, n_prog, n_year, 12))
+    ref_plan, ref_result = reference if reference is not None else (None, None)
     ctx = _Context(task.entropy, draws, out)
+    if ref_plan is not None and ref_result is not None and "carries" in smp.cache:
+        funds = {_fund_key(fund, ref_plan): f for f, fund in enumerate(ref_plan.funds)}
+        ctx = _Context(
+            task.entropy,
+            draws,
+            out,
+            _Reference(
+                ref_result,
+                {prog.id: p for p, prog in enumerate(ref_plan.programmes)},
+                funds,
+                smp.cache["carries"],
+            ),
+            [_fund_key(fund, plan) in funds for fund in plan.funds],
+        )
     totals = np.empty((n, len(plan.funds)))
     for f, fund in enumerate(plan.funds):
         totals[:, f] = fund.totals(task.entropy, draws)
     envelopes = [fund.envelopes(totals[:, f]) for f, fund in enumerate(plan.funds)]
     carry = np.zeros((n, len(plan.funds)))
+    carries = []
     for y in range(n_year):
         entitled = entitle(plan, smp, y)
         pay_year(plan, y, smp, entitled, [e[:, y] for e in envelopes], carry, ctx)
-    ref_plan, ref_result = reference if reference is not None else (None, None)
+        carries.append(carry.copy())
+    if smp.store:
+        smp.cache["carries"] = carries
     riskfunds = {}
     for rf in plan.riskfunds:
         same = ref_plan is not None and any(r.spec == rf.spec for r in ref_plan.riskfunds)

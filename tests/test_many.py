@@ -1,0 +1,108 @@
+"""Many variants on one sample: simulate_many equals separate runs bit for bit; executors."""
+
+from __future__ import annotations
+
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+import pytest
+
+import budgetsim
+from budgetsim import _allocator
+from budgetsim.errors import BudgetsimError, SimulationError
+from budgetsim.parameters import parameter_list
+from budgetsim.scenario import bundled_scenarios, compile_scenario, load_scenario
+from budgetsim.stages import ChunkTask, run_chunk
+
+BUNDLED = [s.id for s in bundled_scenarios()]
+DRAWS = 24
+
+
+def assert_same(a: budgetsim.SimulationResult, b: budgetsim.SimulationResult) -> None:
+    assert a.scenario_hash == b.scenario_hash
+    for name in b.dataset.data_vars:
+        np.testing.assert_array_equal(a.dataset[name].values, b.dataset[name].values, name)
+    for group in ("riskfunds", "targets"):
+        left, right = getattr(a, group), getattr(b, group)
+        assert left.keys() == right.keys()
+        for key, ds in right.items():
+            for name in ds.data_vars:
+                np.testing.assert_array_equal(left[key][name].values, ds[name].values, name)
+
+
+def variants(sc: budgetsim.Scenario) -> list[dict[str, Any]]:
+    """A lever change, an assumption change, and both, chosen from the parameter table."""
+    rows = parameter_list(sc)
+    levers = [r for r in rows if r.kind == "lever" and r.type == "number"]
+    money = [r for r in levers if r.unit == sc.unit]
+    lever = (money or levers)[0].path
+    means = [r.path for r in rows if r.path.endswith("arrivals.mean")]
+    out: list[dict[str, Any]] = [{lever: "×0.7"}, {means[0]: "×1.3"}]
+    out.append({lever: "×1.2", means[-1]: "×0.8"})
+    return out
+
+
+@pytest.mark.parametrize("scenario_id", BUNDLED)
+def test_simulate_many_equals_separate_runs(scenario_id: str) -> None:
+    sc = load_scenario(scenario_id)
+    changes = variants(sc)
+    many = budgetsim.simulate_many(sc, changes, draws=DRAWS, seed=5, include_base=True)
+    alone = [budgetsim.simulate(sc, draws=DRAWS, seed=5)]
+    alone += [budgetsim.simulate(sc.vary(c), draws=DRAWS, seed=5) for c in changes]
+    for got, expected in zip(many, alone, strict=True):
+        assert_same(got, expected)
+
+
+@pytest.mark.parametrize(("chunk", "workers"), [(1, 1), (7, 1), (None, 1), (7, 2), (None, 2)])
+def test_simulate_many_whatever_the_chunks_and_workers(chunk: int | None, workers: int) -> None:
+    sc = load_scenario("jiangmen-2021")
+    changes = variants(sc)
+    many = budgetsim.simulate_many(
+        sc, changes, draws=DRAWS, seed=9, chunk_draws=chunk, workers=workers
+    )
+    for change, got in zip(changes, many, strict=True):
+        assert_same(got, budgetsim.simulate(sc.vary(change), draws=DRAWS, seed=9))
+
+
+def test_any_executor_gives_the_same_results() -> None:
+    sc = load_scenario("jiangmen-2021")
+    plan = compile_scenario(sc)
+    base = budgetsim.simulate(sc, draws=DRAWS, seed=2)
+    with ThreadPoolExecutor(2) as pool:
+        assert_same(budgetsim.simulate(plan, DRAWS, 2, chunk_draws=5, executor=pool), base)
+    with ProcessPoolExecutor(2) as pool:
+        assert_same(budgetsim.simulate(sc, DRAWS, 2, chunk_draws=5, executor=pool), base)
+
+
+def test_chunk_task_is_public_and_picklable() -> None:
+    import pickle
+
+    plan = compile_scenario(load_scenario("guangzhou-2024-mic"))
+    task = pickle.loads(pickle.dumps(ChunkTask((plan,), entropy=3, start=2, stop=6)))
+    [result] = run_chunk(task)
+    alone = budgetsim.simulate(plan, draws=6, seed=None)
+    assert result.metrics["paid"].shape == (4, *alone.paid.shape[1:])
+
+
+def test_the_allocator_setting_is_restored_after_an_error() -> None:
+    calls: list[str] = []
+    real_tune, real_restore = _allocator.tune_allocator, _allocator.restore_allocator
+    try:
+        _allocator.tune_allocator = lambda: calls.append("tune") or True  # type: ignore[func-returns-value]
+        _allocator.restore_allocator = lambda: calls.append("restore")  # type: ignore[func-returns-value]
+        sc = load_scenario(
+            "jiangmen-2021", ["populations.tsme_rd.derived.deduction.expr=log(0*rd_expense)"]
+        )
+        with pytest.raises(SimulationError):
+            budgetsim.simulate(sc, draws=4, seed=1)
+    finally:
+        _allocator.tune_allocator, _allocator.restore_allocator = real_tune, real_restore
+    assert calls == ["tune", "restore"]
+    assert _allocator._depth == 0
+
+
+def test_simulate_many_errors_name_the_variant_path() -> None:
+    sc = load_scenario("jiangmen-2021")
+    with pytest.raises(BudgetsimError, match="did you mean 'rd_reward'"):
+        budgetsim.simulate_many(sc, [{"programmes.rd_rewad.instrument.cap": 30}], draws=2)
