@@ -5,6 +5,7 @@ from __future__ import annotations
 import tomllib
 from typing import Any
 
+import pandas as pd
 import pytest
 
 import budgetsim
@@ -119,3 +120,54 @@ def test_vary_errors_are_the_set_errors(changes: dict[str, Any], fragment: str) 
 def test_set_scales_too() -> None:
     sc = load_scenario("jiangmen-2021", ["populations.tech_borrowers.arrivals.mean=×1.5"])
     assert sc.populations["tech_borrowers"].arrivals.mean == (120.0, 120.0, 120.0)
+
+
+def test_cli_params_prints_filters_and_writes(tmp_path: Any) -> None:
+    from click.testing import CliRunner
+
+    from budgetsim.cli import cli
+
+    runner = CliRunner()
+    result = runner.invoke(cli, ["params", "--programme", "loan_interest", "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    assert "populations.tech_borrowers" in result.output
+    assert "envelope.total" in result.output
+    assert "hte_certified" not in result.output
+    out = tmp_path / "params.csv"
+    result = runner.invoke(cli, ["params", "--kind", "assumption", "--grade", "E", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out, index_col="path")
+    assert set(table["kind"]) == {"assumption"}
+    assert set(table["grade"]) == {"E"}
+    xlsx = tmp_path / "params.xlsx"
+    assert runner.invoke(cli, ["params", "guangdong-2022", "-o", str(xlsx)]).exit_code == 0
+    assert len(pd.read_excel(xlsx)) == len(budgetsim.parameters(load_scenario("guangdong-2022")))
+    bad = runner.invoke(cli, ["params", "--programme", "rd_rewad"])
+    assert bad.exit_code == 1
+    assert "did you mean 'rd_reward'" in bad.output
+    assert "Traceback" not in bad.output
+
+
+def test_validate_lists_estimates_without_a_range(tmp_path: Any) -> None:
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from budgetsim.cli import cli
+
+    base = Path(__file__).parent / "bad_scenarios" / "_base.toml"
+    text = base.read_text(encoding="utf-8").replace('assumption = "test"', 'assumption = "E. test"')
+    path = tmp_path / "estimates.toml"
+    path.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["validate", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "state no plausible range" in result.output
+    assert "populations.firms.arrivals.mean" in result.output
+    ranged = text.replace(
+        "[scenario]\n", "[scenario]\nplausible_default = { E = { factor = [0.5, 1.5] } }\n", 1
+    )
+    path.write_text(ranged, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["validate", str(path)])
+    assert "populations.firms.arrivals.mean" not in result.output
+    row = budgetsim.parameters(load_scenario(path)).loc["populations.firms.arrivals.mean"]
+    assert (row["low"], row["high"], row["range_from"]) == (25.0, 75.0, "default")

@@ -1,5 +1,5 @@
-"""The ``budgetsim`` command line: ``run``, ``compare``, ``optimize``, ``report``, ``validate``,
-``list``.
+"""The ``budgetsim`` command line: ``run``, ``compare``, ``optimize``, ``params``, ``report``,
+``validate``, ``list``.
 
 A thin shell over the public Python API: it parses arguments, calls the same functions a
 notebook calls, prints tables and writes files. Every user error is one message and exit
@@ -23,11 +23,13 @@ from budgetsim._cli_common import console as _console
 from budgetsim._cli_common import fail as _fail
 from budgetsim._cli_common import workers as _workers
 from budgetsim.cli_optimize import optimize
+from budgetsim.cli_params import params
 from budgetsim.cli_tables import print_comparison, print_result
 from budgetsim.comparison import compare as compare_scenarios
 from budgetsim.engine import simulate
 from budgetsim.errors import BudgetsimError
 from budgetsim.outputs import write_outputs
+from budgetsim.parameters import unranged
 from budgetsim.report import write_report
 from budgetsim.scenario import DEFAULT_SCENARIO, bundled_scenarios, load_scenario
 
@@ -157,6 +159,17 @@ def validate(files: Sequence[str], overrides: Sequence[str]) -> None:
             f"[green]✓[/] {file}: scenario {sc.id!r} is valid — {len(sc.populations)} "
             f"populations, {len(sc.programmes)} programmes, years {years[0]}–{years[-1]}"
         )
+        missing = unranged(sc, "E")
+        if missing:
+            console.print(
+                f"  ! {len(missing)} estimate(s) (grade E) state no plausible range; give "
+                "plausible.FIELD = {factor = [a, b]} or {low = …, high = …} in its table, "
+                "or [scenario] plausible_default = {E = {factor = [a, b]}}:",
+                soft_wrap=True,
+                markup=False,
+            )
+            for row in missing:
+                console.print(f"    {row.path}", soft_wrap=True, markup=False)
     if failed:
         raise SystemExit(1)
 
@@ -272,6 +285,7 @@ def list_() -> None:
 
 
 cli.add_command(optimize)
+cli.add_command(params)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -617,14 +617,14 @@ def parameters(
     if isinstance(programme, str):
         programme = [programme]
     if programme is not None:
-        known = {str(p) for p in scenario.programmes}
+        known = [str(p) for p in scenario.programmes]
         for name in programme:
             if name not in known:
                 hint = did_you_mean(name, known)
                 raise ScenarioError(
                     [
                         Problem(
-                            "--programme",
+                            "programme",
                             "no such programme",
                             expected="one of " + ", ".join(known),
                             found=repr(name),

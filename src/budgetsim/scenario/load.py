@@ -22,6 +22,7 @@ from pydantic import ValidationError
 
 from budgetsim.errors import Problem, ScenarioError, did_you_mean
 from budgetsim.money import AmountError, parse_amount, parse_range
+from budgetsim.parameters import parameter_list
 from budgetsim.scenario.compile import compile_scenario
 from budgetsim.scenario.model import Header, Scenario
 
@@ -397,6 +398,7 @@ def validate_data(raw: Any, file: str | None = None) -> Scenario:
         raise ScenarioError(_problems(exc, raw), file) from None
     compile_scenario(scenario, file)
     scenario._raw, scenario._file = raw, file
+    parameter_list(scenario)  # plausible ranges name real numbers and hold their values
     return scenario
 
 

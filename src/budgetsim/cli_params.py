@@ -1,0 +1,202 @@
+"""``budgetsim params``: the table of a scenario's levers and assumptions."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import click
+import pandas as pd
+from rich.table import Table
+from rich.text import Text
+
+from budgetsim._cli_common import console as _console
+from budgetsim._cli_common import fail as _fail
+from budgetsim.errors import BudgetsimError
+from budgetsim.outputs import atomic
+from budgetsim.parameters import parameters
+from budgetsim.scenario import DEFAULT_SCENARIO, load_scenario
+
+__all__ = ["params"]
+
+#: Column headers and kind names, by language.
+_WORDS = {
+    "zh": {
+        "field": "参数",
+        "label": "名称",
+        "value": "取值",
+        "unit": "单位",
+        "kind": "类型",
+        "grade": "等级",
+        "range": "合理区间",
+        "lever": "政策杠杆",
+        "assumption": "假设",
+        "not varied": "不单独变动",
+        "count": "{n} 个参数：政策杠杆 {levers} 个，假设 {assumptions} 个；有合理区间 {ranged} 个",
+    },
+    "en": {
+        "field": "parameter",
+        "label": "name",
+        "value": "value",
+        "unit": "unit",
+        "kind": "kind",
+        "grade": "grade",
+        "range": "plausible range",
+        "lever": "lever",
+        "assumption": "assumption",
+        "not varied": "not varied alone",
+        "count": (
+            "{n} parameters: {levers} levers, {assumptions} assumptions; {ranged} with a range"
+        ),
+    },
+}
+
+
+def _number(value: Any) -> str:
+    if isinstance(value, bool | str):
+        return str(value).lower() if isinstance(value, bool) else value
+    if isinstance(value, tuple):
+        return "[" + ", ".join(_number(v) for v in value) + "]"
+    if _missing(value):
+        return ""
+    number = float(value)
+    if number == int(number) and abs(number) < 1e15:
+        return f"{int(number):,}"
+    return f"{number:,.6g}" if abs(number) >= 1 else f"{number:.4g}"
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _range(row: pd.Series, words: dict[str, str]) -> str:
+    if row["range_from"] == "not varied":
+        return words["not varied"]
+    if _missing(row["low"]):
+        return ""
+    text = f"{_number(row['low'])} – {_number(row['high'])}"
+    return text + (" *" if row["range_from"] == "default" else "")
+
+
+def _export(table: pd.DataFrame, out: Path) -> None:
+    flat = table.copy()
+    for column in ("value", "low", "high"):
+        flat[column] = [_number(v) if isinstance(v, tuple) else v for v in flat[column]]
+    if out.suffix.lower() in (".xlsx", ".xlsm"):
+        with atomic(out, "wb") as handle:
+            flat.to_excel(handle, sheet_name="parameters")
+    elif out.suffix.lower() == ".csv":
+        with atomic(out, "w") as handle:
+            flat.to_csv(handle)
+    else:
+        raise BudgetsimError(f"--out {out}: expected a .csv or .xlsx file")
+
+
+@click.command(short_help="List the levers and assumptions of a scenario, with ranges.")
+@click.argument("scenario", default=DEFAULT_SCENARIO, metavar="[SCENARIO]")
+@click.option(
+    "--grade",
+    "grades",
+    multiple=True,
+    type=click.Choice(["S", "D", "E"]),
+    help="Only numbers of this grade (repeatable): S sourced, D derived, E estimate.",
+)
+@click.option(
+    "--kind",
+    type=click.Choice(["lever", "assumption"]),
+    default=None,
+    help="Only policy levers (what the bureau decides) or assumptions (what the world does).",
+)
+@click.option(
+    "--programme",
+    "programmes",
+    multiple=True,
+    metavar="ID",
+    help="Only the numbers that can move this programme's results (repeatable).",
+)
+@click.option("--uncertain", is_flag=True, help="Only the numbers with a plausible range.")
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="PATH=VALUE",
+    help="List the scenario with these values changed.",
+)
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the whole table (with provenance) to a .csv or .xlsx file.",
+)
+def params(
+    scenario: str,
+    grades: Sequence[str],
+    kind: str | None,
+    programmes: Sequence[str],
+    uncertain: bool,
+    overrides: Sequence[str],
+    lang: Literal["zh", "en"],
+    out: Path | None,
+) -> None:
+    """Every number a run of SCENARIO depends on: its path (as --set takes it), value, unit,
+    whether it is a policy lever or an assumption, its grade and its plausible range.
+
+    A range marked * comes from the scenario's default rule for its grade.
+    """
+    try:
+        sc = load_scenario(scenario, overrides)
+        table = parameters(
+            sc,
+            lang=lang,
+            grade=list(grades) or None,
+            kind=kind,
+            programme=list(programmes) or None,
+            uncertain=True if uncertain else None,
+        )
+        _print(table, lang)
+        if out is not None:
+            _export(table, out)
+            _console().print(f"wrote {out}")
+    except BudgetsimError as exc:
+        _fail(exc)
+
+
+def _print(table: pd.DataFrame, lang: Literal["zh", "en"]) -> None:
+    words = _WORDS[lang]
+    console = _console()
+    grid = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    grid.add_column(words["field"], overflow="fold", ratio=3)
+    grid.add_column(words["value"], justify="right", overflow="fold", ratio=2)
+    grid.add_column(words["unit"], no_wrap=True)
+    grid.add_column(words["kind"], no_wrap=True)
+    grid.add_column(words["grade"], justify="center", no_wrap=True)
+    grid.add_column(words["range"], overflow="fold", ratio=2)
+    block = None
+    for path, row in table.iterrows():
+        parts = str(path).split(".")
+        head, field = ".".join(parts[:2]), ".".join(parts[2:])
+        if head != block:
+            block = head
+            label = str(row["label"]).split(" · ")[0]
+            grid.add_row(Text(f"{head}  {label}", style="bold"), "", "", "", "", "")
+        grid.add_row(
+            "  " + field,
+            _number(row["value"]),
+            str(row["unit"]),
+            words[str(row["kind"])],
+            "—" if _missing(row["grade"]) else str(row["grade"]),
+            _range(row, words),
+        )
+    console.print(grid)
+    console.print(
+        words["count"].format(
+            n=len(table),
+            levers=int((table["kind"] == "lever").sum()),
+            assumptions=int((table["kind"] == "assumption").sum()),
+            ranged=int(sum(not _missing(v) for v in table["low"])),
+        )
+    )
