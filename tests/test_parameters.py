@@ -171,3 +171,10 @@ def test_validate_lists_estimates_without_a_range(tmp_path: Any) -> None:
     assert "populations.firms.arrivals.mean" not in result.output
     row = budgetsim.parameters(load_scenario(path)).loc["populations.firms.arrivals.mean"]
     assert (row["low"], row["high"], row["range_from"]) == (25.0, 75.0, "default")
+
+
+def test_a_variant_may_leave_the_plausible_range() -> None:
+    stress = load_scenario("jiangmen-2021@stress")
+    row = budgetsim.parameters(stress).loc["riskfunds.credit_reserve.pd.alpha"]
+    assert row["value"] > row["high"]
+    assert load_scenario("jiangmen-2021").vary({"riskfunds.credit_reserve.pd.alpha": 50})

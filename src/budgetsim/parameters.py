@@ -139,6 +139,7 @@ FIELDS: dict[str, FieldInfo] = {
     "threshold": FieldInfo("门槛", "threshold", "fraction"),
     "grant": FieldInfo("资助金额", "grant", "money"),
     "equity_share": FieldInfo("股权比例", "equity share", "fraction"),
+    "equity_cap": FieldInfo("股权投资上限", "equity cap", "money"),
     "recovery": FieldInfo("退出回收比例", "recovery at exit", "fraction"),
     "count": FieldInfo("名额", "number of prizes", "count"),
     "up_to": FieldInfo("适用贷款上限", "applies to loans up to", "money"),
@@ -411,14 +412,25 @@ _PARTS = {
 _PER_YEAR_FIELDS = {"mean", "per_year", "replenish", "split"}
 
 
-def parameter_list(scenario: Any, lang: Lang = "zh") -> list[Parameter]:
+def parameter_list(scenario: Any, lang: Lang = "zh", *, check: bool = False) -> list[Parameter]:
     """Every parameter of a scenario, in file order (see :func:`parameters`).
+
+    Parameters
+    ----------
+    scenario
+        A loaded scenario.
+    lang
+        Language of the labels and units.
+    check
+        Also require every stated value to lie within its plausible range: true for a file
+        as written, false once a variant, ``--set`` or :func:`budgetsim.vary` has moved a
+        value (a stress case may lie outside the plausible range on purpose).
 
     Raises
     ------
     ScenarioError
-        When a ``plausible`` entry names no number of its block, or a stated value lies
-        outside its own plausible range.
+        When a ``plausible`` entry names no number of its block, or (with ``check``) a stated
+        value lies outside its own plausible range.
     """
     raw = _raw(scenario)
     header = raw.get("scenario", {})
@@ -452,7 +464,8 @@ def parameter_list(scenario: Any, lang: Lang = "zh") -> list[Parameter]:
                 reason = rule.reason
                 if rule.vary:
                     low, high = rule.ends(value)
-                    problems += _check_range(where, value, low, high)
+                    if check:
+                        problems += _check_range(where, value, low, high)
             elif (
                 grade in defaults
                 and kind_of_value in ("number", "per_year")

@@ -384,8 +384,11 @@ def _context(raw: Any) -> dict[str, Any]:
     return {"years": valid.years, "unit": valid.unit}
 
 
-def validate_data(raw: Any, file: str | None = None) -> Scenario:
+def validate_data(raw: Any, file: str | None = None, *, as_written: bool = True) -> Scenario:
     """Validate raw scenario data (as read from TOML) and check its cross-references.
+
+    ``as_written`` also checks that every stated value lies within its own plausible range;
+    values moved by a variant, ``--set`` or :func:`vary` may lie outside it.
 
     Raises
     ------
@@ -398,7 +401,7 @@ def validate_data(raw: Any, file: str | None = None) -> Scenario:
         raise ScenarioError(_problems(exc, raw), file) from None
     compile_scenario(scenario, file)
     scenario._raw, scenario._file = raw, file
-    parameter_list(scenario)  # plausible ranges name real numbers and hold their values
+    parameter_list(scenario, check=as_written)  # ranges name real numbers (and hold them)
     return scenario
 
 
@@ -442,7 +445,7 @@ def vary(scenario: Scenario, changes: Mapping[str, Any] | Iterable[str]) -> Scen
     name = scenario._file or scenario.id
     try:
         data = apply_overrides(raw, changes)
-        return validate_data(data, name)
+        return validate_data(data, name, as_written=False)
     except ScenarioError as exc:
         marked = [
             replace(p, hint=p.hint or ("set by vary" if p.path in changes else ""))
@@ -506,7 +509,7 @@ def _apply_variant(raw: dict[str, Any], variant: str, name: str) -> dict[str, An
 def _check_variant(raw: dict[str, Any], variant: str, name: str) -> None:
     """Raise, naming the variant, if applying it does not give a valid scenario."""
     try:
-        validate_data(_apply_variant(raw, variant, name), name)
+        validate_data(_apply_variant(raw, variant, name), name, as_written=False)
     except ScenarioError as exc:
         problems = [
             p
@@ -567,7 +570,7 @@ def load_scenario(
         except ScenarioError as exc:
             raise ScenarioError(exc.problems, name) from None
     try:
-        scenario = validate_data(raw, name)
+        scenario = validate_data(raw, name, as_written=variant is None and not overrides)
         if variant is None and not overrides:
             for other in scenario.variants:  # a documented variant must load too
                 _check_variant(raw, other, name)
