@@ -134,6 +134,9 @@ FIELDS: dict[str, FieldInfo] = {
     "envelope:high": FieldInfo("上限", "high end", "money"),
     "envelope:mode": FieldInfo("最可能值", "most likely", "money"),
     "instrument:low": FieldInfo("资助下限", "lowest award", "money"),
+    # a rate multiplies its base expression, whose unit the table cannot know (a share of an
+    # amount, or an amount per person)
+    "instrument:rate": FieldInfo("比例（乘以基数）", "rate (times the base)"),
     "instrument:high": FieldInfo("资助上限", "highest award", "money"),
     "lpr": FieldInfo("贷款市场报价利率", "loan prime rate", "percent"),
     "threshold": FieldInfo("门槛", "threshold", "fraction"),
