@@ -13,6 +13,9 @@ total from a distribution over the range.
 This module is the one place these rules live. The engine applies :func:`fund_year` while
 rationing; :func:`ledger` re-derives every fund's money from the stored demand and payments
 with exactly the same floating-point operations, once per result, so it need not be stored.
+The optimisers state the same rule over many draws at once: :func:`carry_matrix` (which years'
+envelopes pay a year's claims), :func:`cumulative`, and per pool :func:`pool_demand` and
+:func:`pool_carry_over`.
 """
 
 from __future__ import annotations
@@ -32,10 +35,14 @@ __all__ = [
     "EnvelopeDraw",
     "FundPlan",
     "Ledger",
+    "carry_matrix",
     "carry_out",
+    "cumulative",
     "fund_year",
     "ledger",
     "member_available",
+    "pool_carry_over",
+    "pool_demand",
 ]
 
 Floats = NDArray[np.float64]
@@ -307,3 +314,130 @@ def ledger(funds: Sequence[FundPlan], fund_totals: Floats, demand: Floats, paid:
     for values in (book.available, book.carry_in, book.unspent, book.lapsed, book.open_to):
         values.flags.writeable = False  # derived once and shared: no reader may change it
     return book
+
+
+def carry_matrix(carry_over: bool, years: int) -> Floats:
+    """Which years' envelopes pay a year's claims: row ``t`` has a 1 for each such year.
+
+    With carry-over (结转), every year up to ``t`` (lower-triangular ones); without, year ``t``
+    alone (the identity). A fund pays its claims year by year exactly when
+    ``carry_matrix(c, T) @ paid ≤ carry_matrix(c, T) @ envelopes``: with carry-over, what is
+    available in year t is the envelopes so far less what was paid before.
+
+    Parameters
+    ----------
+    carry_over
+        Whether unspent money moves to the next year.
+    years
+        Years of the horizon.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (years, years).
+
+    Examples
+    --------
+    >>> carry_matrix(True, 3)
+    array([[1., 0., 0.],
+           [1., 1., 0.],
+           [1., 1., 1.]])
+    >>> carry_matrix(False, 2)
+    array([[1., 0.],
+           [0., 1.]])
+    """
+    return np.tril(np.ones((years, years))) if carry_over else np.eye(years)
+
+
+def cumulative(
+    values: Floats, carry_over: bool | Sequence[bool] | NDArray[np.bool_], axis: int = -1
+) -> Floats:
+    """Money per year as :func:`carry_matrix` sees it: summed over the years so far where the
+    money carries over, as it is where it lapses.
+
+    Parameters
+    ----------
+    values
+        Money per year along ``axis`` [unit].
+    carry_over
+        One flag, or flags broadcast against ``values`` without its ``axis``: one per pool for
+        (draws, pools, years).
+    axis
+        The axis of the years.
+
+    Returns
+    -------
+    numpy.ndarray
+        The shape of ``values`` [unit].
+
+    Examples
+    --------
+    >>> d = np.array([[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]])
+    >>> cumulative(d, [True, False])
+    array([[1., 3., 6.],
+           [1., 2., 3.]])
+    >>> bool(np.array_equal(cumulative(d, True), d @ carry_matrix(True, 3).T))
+    True
+    """
+    by_year = np.moveaxis(np.asarray(values, dtype=np.float64), axis, -1)
+    flags = np.asarray(carry_over, dtype=bool)[..., None]
+    return np.moveaxis(np.where(flags, np.cumsum(by_year, axis=-1), by_year), -1, axis)
+
+
+def pool_demand(demand: Floats, members: Sequence[Sequence[int]]) -> Floats:
+    """Demand (or any money per programme) of each pool: the sum over its programmes [unit].
+
+    Parameters
+    ----------
+    demand
+        Per draw, programme and year [unit], shape (draws, programmes, years).
+    members
+        The programme indices of each pool.
+
+    Returns
+    -------
+    numpy.ndarray
+        Per draw, pool and year [unit], shape (draws, pools, years).
+
+    Examples
+    --------
+    >>> d = np.array([[[1.0, 2.0], [10.0, 20.0], [100.0, 200.0]]])
+    >>> pool_demand(d, [[0, 2], [1]])
+    array([[[101., 202.],
+            [ 10.,  20.]]])
+    """
+    return np.stack([demand[:, list(m), :].sum(axis=1) for m in members], axis=1)
+
+
+def pool_carry_over(
+    funds: Sequence[FundPlan], members: Sequence[Sequence[int]]
+) -> tuple[bool, ...]:
+    """Whether each pool's money carries over: when all its programmes draw on one fund and
+    that fund carries over.
+
+    A pool that spans several funds, or holds an uncapped programme, has no money of its own
+    that the scenario says carries over.
+
+    Parameters
+    ----------
+    funds
+        The scenario's funds.
+    members
+        The programme indices of each pool.
+
+    Examples
+    --------
+    >>> keeps = FundPlan("k", "k", (0, 1), "priority", True, np.ones(2), np.full(2, 0.5),
+    ...                  None, 0, True)
+    >>> lapses = FundPlan("l", "l", (2,), "priority", False, np.ones(2), np.full(2, 0.5),
+    ...                   None, 0, False)
+    >>> pool_carry_over([keeps, lapses], [[0, 1], [1], [2], [3], [0, 2]])
+    (True, True, False, False, False)
+    """
+    fund_of = {p: f for f, fund in enumerate(funds) for p in fund.members}
+    out = []
+    for pool in members:
+        owners = {fund_of.get(p) for p in pool}
+        f = owners.pop() if len(owners) == 1 else None
+        out.append(f is not None and funds[f].carry_over)
+    return tuple(out)
