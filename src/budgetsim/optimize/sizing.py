@@ -2,7 +2,9 @@
 
 Envelopes ``E[pool, year]`` cover the demand of one or more programmes. The requirement of draw
 ``k`` holds when every pool pays its claims (or a stated share ``fill`` of them) in every year:
-``E[p, t] ≥ fill·D[k, p, t]``, or with carry-over ``Σ_{s≤t} E[p, s] ≥ fill·Σ_{s≤t} D[k, p, s]``.
+``E[p, t] ≥ fill·D[k, p, t]``, or for a pool whose money carries over
+``Σ_{s≤t} E[p, s] ≥ fill·Σ_{s≤t} D[k, p, s]`` (:func:`budgetsim.funds.carry_matrix`). Each
+pool carries over as its fund does in the scenario unless the caller says otherwise.
 
 - One requirement row (one pool, one year, or one pool's horizon): the answer is an order
   statistic of the simulated demand — computed directly.
@@ -34,7 +36,7 @@ from numpy.typing import NDArray
 from scipy import sparse, stats
 
 from budgetsim.engine import simulate
-from budgetsim.funds import carry_matrix, cumulative, pool_demand
+from budgetsim.funds import carry_matrix, cumulative, pool_carry_over, pool_demand
 from budgetsim.optimize._lp import LinearProgram, OptimizationError, SolverName, Status, solve
 from budgetsim.scenario import Scenario, compile_scenario
 from budgetsim.streams import fresh_seed
@@ -104,9 +106,12 @@ class SizingResult:
     ----------
     budgets
         One row per pool and year: ``budget`` [unit], ``marginal`` (that row alone at the
-        level asked for: the run table's budget-at-risk), ``mean_demand`` [unit].
-    level, fill, carry_over
-        The requirement: probability, share of claims paid, whether money carries over.
+        level asked for: the run table's budget-at-risk), ``mean_demand`` [unit],
+        ``carry_over`` (the pool's).
+    level, fill
+        The requirement: probability, share of claims paid.
+    carry_over
+        Per pool, in the order of ``budgets``: whether its unspent money paid later years.
     in_sample_level
         Level imposed on the in-sample draws for the final answer (≥ ``level`` when tightened).
     certificate
@@ -125,7 +130,7 @@ class SizingResult:
     budgets: pd.DataFrame
     level: float
     fill: float
-    carry_over: bool
+    carry_over: tuple[bool, ...]
     in_sample_level: float
     certificate: Certificate
     rounds: tuple[SizingRound, ...]
@@ -427,13 +432,23 @@ def _pools(
     return names, members
 
 
+def _carry(
+    scenario: Scenario, members: list[list[int]], carry_over: bool | None
+) -> tuple[bool, ...]:
+    """Whether each pool's money carries over: ``carry_over`` for every pool, or when None as
+    the scenario says."""
+    if carry_over is not None:
+        return (carry_over,) * len(members)
+    return pool_carry_over(compile_scenario(scenario).funds, members)
+
+
 def size_budgets(
     scenario: Scenario,
     levels: Sequence[float] = (0.8, 0.95),
     *,
     programmes: Sequence[str] | None = None,
     pooling: Pooling = "policy",
-    carry_over: bool = False,
+    carry_over: bool | None = None,
     fill: float = 1.0,
     draws: int = 1_000,
     validation_draws: int = 10_000,
@@ -458,7 +473,12 @@ def size_budgets(
         ``"policy"``: one budget a year for all of them together; ``"programme"``: one per
         programme; ``"fund"``: one per fund (shared funds together, uncapped programmes alone).
     carry_over
-        Whether money unspent in one year pays claims of later years.
+        Whether money unspent in one year pays claims of later years, in every pool. None
+        (default): as the scenario says, pool by pool
+        (:func:`~budgetsim.funds.pool_carry_over`): a pool carries over when all its
+        programmes draw on one fund with ``carry_over = true`` (a fund, or a programme of one,
+        sized alone), and not when it spans several funds or holds an uncapped programme (so
+        ``pooling="policy"`` over several funds carries over only when asked).
     fill
         Share of each year's claims to pay (1 = every eligible claim in full) [fraction].
     draws
@@ -483,6 +503,7 @@ def size_budgets(
         Per level: budgets, certificate and the record of any tightening.
     """
     names, members = _pools(scenario, pooling, programmes)
+    carry = _carry(scenario, members, carry_over)
     sample = _Sample(scenario, members, draws, seed, workers, max_draws)
     tuning = pool_demand(
         simulate(
@@ -495,9 +516,7 @@ def size_budgets(
         members,
     )
     return [
-        _size_one(
-            scenario, names, sample, tuning, final, level, carry_over, fill, solver, max_rounds
-        )
+        _size_one(scenario, names, sample, tuning, final, level, carry, fill, solver, max_rounds)
         for level in levels
     ]
 
@@ -540,7 +559,7 @@ def _size_one(
     tuning: Floats,
     final: Floats,
     level: float,
-    carry_over: bool,
+    carry_over: tuple[bool, ...],
     fill: float,
     solver: SolverName,
     max_rounds: int,
@@ -582,6 +601,7 @@ def _size_one(
                     "budget": budgets[p, t],
                     "marginal": float(_order_statistic(req[:, p, t : t + 1], level)[0]),
                     "mean_demand": float(sample[:, p, t].mean()),
+                    "carry_over": carry_over[p],
                 }
             )
     return SizingResult(
