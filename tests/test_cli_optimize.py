@@ -76,6 +76,22 @@ def test_size_prints_budgets_with_their_certificate(tmp_path: Path) -> None:
     assert (frame["budget"] >= 0).all()
 
 
+def test_size_takes_each_funds_carry_over_from_the_scenario(tmp_path: Path) -> None:
+    out = tmp_path / "size.csv"
+    code, text = invoke(
+        "size", "jiangmen-2021", "--programme", "key_tech", "--programme", "rd_reward",
+        "--pool", "fund", "--level", "0.8", "--draws", "200", "--validation-draws", "400",
+        "--out", str(out),
+    )  # fmt: skip
+    assert code == 0, text
+    assert "Money carries over between years in key_tech; in the other pools it lapses" in text
+    frame = pd.read_csv(out)
+    assert frame.groupby("pool")["carry_over"].all().to_dict() == {
+        "key_tech": True,
+        "rd_reward": False,
+    }
+
+
 def test_allocate_prints_the_split_and_the_out_of_sample_gain(tmp_path: Path) -> None:
     out = tmp_path / "split.csv"
     code, text = invoke(

@@ -11,6 +11,7 @@ from scipy import stats
 
 import budgetsim
 import budgetsim.stats
+from budgetsim.funds import FundPlan, ledger
 from budgetsim.limits import apply_limit
 from tests.conftest import toy
 
@@ -49,7 +50,7 @@ def test_fund_conserves_money_in_every_draw(allocation: str, carry_over: bool) -
     res = budgetsim.simulate(sc, draws=500, seed=3)
     funds = res.fund_summary()
     assert list(funds.index.get_level_values("fund").unique()) == ["pool"]
-    _, available = res._fund_flow(res.dataset["fund"].values.tolist().index("pool"))
+    available = res.ledger.available[:, res.dataset["fund"].values.tolist().index("pool"), :]
     paid = res.paid.values.sum(axis=1)  # both programmes are members
     assert (paid <= available + 1e-9).all()
     # available(t) = envelope + carry-in, carry-in = unspent of t-1 (or 0 when it lapses)
@@ -59,6 +60,104 @@ def test_fund_conserves_money_in_every_draw(allocation: str, carry_over: bool) -
     np.testing.assert_allclose(available[:, 0], 60.0)
     # the members' payments add up to what the fund reports
     np.testing.assert_allclose(funds["paid_mean"].values, paid.mean(axis=0), rtol=1e-12)
+
+
+def _by_hand(
+    fund: FundPlan, totals: np.ndarray, demand: np.ndarray, paid: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The fund arithmetic as ``funds.py`` states it, one draw at a time in Python floats:
+    money open to each member and in the fund (what ``fund_flow`` returned before the ledger
+    replaced it), and the money carried in."""
+    envelopes = fund.envelopes(totals)
+    n, _, years = paid.shape
+    members = np.empty((n, len(fund.members), years))
+    available, carried = np.empty((n, years)), np.empty((n, years))
+    for k in range(n):
+        carry = 0.0
+        for t in range(years):
+            money = float(envelopes[k, t]) + carry
+            need = [float(demand[k, p, t]) for p in fund.members]
+            total = need[0]
+            for extra in need[1:]:
+                total = total + extra
+            spent = 0.0
+            for i, p in enumerate(fund.members):
+                left = money - spent
+                if fund.allocation == "pro_rata":
+                    left = min(need[i] * (money / total if total > money else 1.0), left)
+                members[k, i, t] = left
+                spent = spent + float(paid[k, p, t])
+            available[k, t], carried[k, t] = money, carry
+            carry = max(money - spent, 0.0) if fund.carry_over else 0.0
+    return members, available, carried
+
+
+@pytest.fixture(scope="module")
+def jiangmen() -> budgetsim.SimulationResult:
+    """Two shared funds, ranged and carry-over envelopes, ranked and pro-rata members."""
+    return budgetsim.simulate(budgetsim.load_scenario("jiangmen-2021"), draws=300, seed=21)
+
+
+def test_ledger_repeats_the_funds_arithmetic_to_the_bit(
+    jiangmen: budgetsim.SimulationResult,
+) -> None:
+    res = jiangmen
+    ds = res.dataset
+    assert sum(f.shared for f in res.funds) == 2
+    assert any(f.carry_over for f in res.funds)
+    assert any(not f.carry_over for f in res.funds)
+    book = res.ledger
+    capped = set()
+    for f, fund in enumerate(res.funds):
+        members, available, carried = _by_hand(
+            fund, ds["envelope_total"].values[:, f], ds["demand"].values, ds["paid"].values
+        )
+        np.testing.assert_array_equal(book.available[:, f, :], available)
+        np.testing.assert_array_equal(book.carry_in[:, f, :], carried)
+        np.testing.assert_array_equal(book.open_to[:, list(fund.members), :], members)
+        capped.update(fund.members)
+    uncapped = [p for p in range(len(res.programmes)) if p not in capped]
+    assert uncapped
+    assert np.isnan(book.open_to[:, uncapped, :]).all()
+    # the results read it, and derive it once
+    np.testing.assert_array_equal(res.available.values, book.open_to)
+    assert res.ledger is book
+
+
+def test_ledger_conserves_every_funds_money(jiangmen: budgetsim.SimulationResult) -> None:
+    res = jiangmen
+    book, totals, paid = res.ledger, res.dataset["envelope_total"].values, res.paid.values
+    for f, fund in enumerate(res.funds):
+        spent = paid[:, list(fund.members), :].sum(axis=(1, 2))
+        # the envelopes = paid over the horizon + lapsed before its end + unspent at its end
+        end = book.unspent[:, f, -1]
+        np.testing.assert_allclose(
+            totals[:, f], spent + book.lapsed[:, f, :-1].sum(axis=1) + end, rtol=1e-12
+        )
+        np.testing.assert_array_equal(book.lapsed[:, f, -1], end)  # at the end, all of it lapses
+        # each year's unspent money either moves on or lapses
+        moved = book.carry_in[:, f, 1:]
+        assert fund.carry_over or not moved.any()
+        np.testing.assert_allclose(
+            book.unspent[:, f, :-1], moved + book.lapsed[:, f, :-1], rtol=0, atol=1e-9
+        )
+
+
+def test_ledger_of_a_fund_that_lapses_and_one_that_carries_over() -> None:
+    # the same payments (4, 12, 10) from 10 a year: with carry-over 6 moves on, then 4
+    paid = np.array([[[4.0, 12.0, 10.0], [4.0, 8.0, 10.0]]])
+    keeps = FundPlan("k", "k", (0,), "priority", True, np.full(3, 10.0), np.full(3, 1 / 3), None,
+                     0, False)  # fmt: skip
+    lapses = FundPlan("l", "l", (1,), "priority", False, np.full(3, 10.0), np.full(3, 1 / 3),
+                      None, 0, False)  # fmt: skip
+    book = ledger([keeps, lapses], np.array([[30.0, 30.0]]), paid, paid)
+    np.testing.assert_array_equal(book.available[0], [[10, 16, 14], [10, 10, 10]])
+    np.testing.assert_array_equal(book.carry_in[0], [[0, 6, 4], [0, 0, 0]])
+    np.testing.assert_array_equal(book.unspent[0], [[6, 4, 4], [6, 2, 0]])
+    np.testing.assert_array_equal(book.lapsed[0], [[0, 0, 4], [6, 2, 0]])
+    np.testing.assert_array_equal(book.open_to[0], book.available[0])
+    with pytest.raises(ValueError, match="read-only"):
+        book.available[0, 0, 0] = 1.0
 
 
 def test_priority_fund_pays_the_first_member_first() -> None:

@@ -7,8 +7,10 @@ import numpy as np
 import pytest
 from scipy import stats
 
+import budgetsim
 from budgetsim.optimize import OptimizationError, size_budget
-from budgetsim.optimize.sizing import certify, holds, size_from_demand
+from budgetsim.optimize.sizing import Pooling, _carry, _pools, certify, holds, size_from_demand
+from budgetsim.scenario import compile_scenario
 from tests.conftest import toy
 
 Z = 5.0
@@ -130,3 +132,72 @@ def test_a_time_limit_keeps_a_feasible_split() -> None:
     assert holds(budgets, d, carry_over=False).mean() >= 0.95
     exact, _ = size_from_demand(d[:200], 0.95)
     assert holds(exact, d[:200], carry_over=False).mean() >= 0.95
+
+
+def test_a_fund_that_carries_over_is_sized_on_its_cumulative_demand() -> None:
+    # Regression: pooling="fund" sized a fund whose money carries over (结转) as if it lapsed
+    # each year. Poisson(50) applicants a year, a grant of 1 each, one envelope that carries
+    # over: money set aside in any year pays claims of that year or later, so the rows are
+    # cumulative, and as demand is never negative only the horizon's row binds. The least
+    # total is then the in-sample order statistic of the horizon's demand, Poisson(150).
+    sc = toy(programmes__grant__carry_over=True)
+    draws, level = 2_000, 0.9
+    res = size_budget(sc, level, pooling="fund", draws=draws, validation_draws=4_000, seed=4)
+    assert res.draws == draws  # the in-sample draws are simulate(sc, draws, seed=4)
+    demand = budgetsim.simulate(sc, draws, 4).demand.values
+    horizon = np.sort(demand.sum(axis=(1, 2)))
+    expected = horizon[int(np.ceil(res.in_sample_level * draws - 1e-9)) - 1]
+    assert res.total == pytest.approx(expected, abs=1e-6), (
+        f"budgets {res.budgets['budget'].tolist()} add up to {res.total}; the cumulative "
+        f"requirement needs {expected}"
+    )
+    assert res.carry_over == (True,)
+    assert res.budgets["carry_over"].all()
+    budgets = res.budgets["budget"].to_numpy()[None, :]
+    assert holds(budgets, demand, carry_over=True).mean() >= res.in_sample_level
+    assert holds(budgets, demand, carry_over=False).mean() < level  # not year by year
+    # known answer: the rank of an empirical quantile moves by ± Z·sqrt(K p (1 − p)) draws
+    p = res.in_sample_level
+    slack = Z * np.sqrt(p * (1 - p) / draws)
+    assert stats.poisson.ppf(p - slack, 150) <= res.total <= stats.poisson.ppf(p + slack, 150)
+
+
+def test_each_pool_carries_over_as_its_fund_does_unless_asked() -> None:
+    sc = budgetsim.load_scenario("jiangmen-2021")
+    funds = {f.id: f.carry_over for f in compile_scenario(sc).funds}
+    assert set(funds.values()) == {True, False}
+    ids = list(sc.programmes)
+    fund_of = {ids[p]: f.id for f in compile_scenario(sc).funds for p in f.members}
+
+    def carry(
+        pooling: Pooling, asked: bool | None = None, only: list[str] | None = None
+    ) -> dict[str, bool]:
+        names, members = _pools(sc, pooling, only)
+        return dict(zip(names, _carry(sc, members, asked), strict=True))
+
+    assert carry("fund") == {n: funds.get(n, False) for n in carry("fund")}
+    assert carry("programme") == {p: p in fund_of and funds[fund_of[p]] for p in ids}
+    assert carry("policy") == {"all": False}  # several funds in one pool
+    assert carry("policy", only=["key_tech"]) == {"key_tech": True}  # one that carries over
+    for asked in (True, False):
+        assert set(carry("fund", asked).values()) == {asked}
+    # the result says what was used, pool by pool
+    res = size_budget(sc, 0.8, pooling="fund", draws=20, validation_draws=20, max_rounds=1)
+    assert dict(zip(res.budgets["pool"].unique(), res.carry_over, strict=True)) == carry("fund")
+    pools = res.budgets.drop_duplicates("pool")
+    assert pools["carry_over"].tolist() == list(res.carry_over)
+
+
+def test_pools_that_carry_over_and_pools_that_lapse_together() -> None:
+    # every draw must hold: the pool that carries over needs its largest horizon demand in
+    # all, the one that lapses its largest demand of each year
+    rng = np.random.default_rng(7)
+    d = rng.gamma(4.0, 10.0, size=(30, 2, 3)).round(1)
+    budgets, how = size_from_demand(d, 1.0, carry_over=[True, False])
+    assert how.method == "milp"
+    assert budgets[0].sum() == pytest.approx(d[:, 0, :].sum(axis=1).max(), abs=1e-6)
+    np.testing.assert_allclose(budgets[1], d[:, 1, :].max(axis=0), atol=1e-6)
+    assert holds(budgets, d, carry_over=[True, False]).all()
+    assert not holds(budgets, d, carry_over=False).all()
+    with pytest.raises(OptimizationError, match="one per pool"):
+        holds(budgets, d, carry_over=[True, False, True])

@@ -319,9 +319,23 @@ def print_sizing(results: Sequence[SizingResult], scenario_id: str) -> None:
                 if how.method == "milp"
                 else ""
             )
-            + (". Money carries over between years." if res.carry_over else "."),
+            + _carried(res),
             soft_wrap=True,
         )
+
+
+def _carried(res: SizingResult) -> str:
+    """Which pools' unspent money paid later years, as the end of a sentence."""
+    pools = list(dict.fromkeys(res.budgets["pool"]))
+    carried = [p for p, c in zip(pools, res.carry_over, strict=True) if c]
+    if not carried:
+        return "."
+    if len(carried) == len(pools):
+        return ". Money carries over between years."
+    return (
+        f". Money carries over between years in {', '.join(carried)}; "
+        "in the other pools it lapses at the end of each year."
+    )
 
 
 @optimize.command(name="size", short_help="Size budgets that hold in (1 − α) of draws.")
@@ -345,9 +359,11 @@ def print_sizing(results: Sequence[SizingResult], scenario_id: str) -> None:
 )
 @click.option(
     "--carry-over/--no-carry-over",
-    default=False,
-    show_default=True,
-    help="Whether money unspent in one year pays claims of later years.",
+    default=None,
+    help="Whether money unspent in one year pays claims of later years, in every pool. "
+    "Default: as the scenario says, pool by pool: a pool carries over when its programmes "
+    "draw on one fund with carry_over = true, and not when it spans several funds or holds "
+    "an uncapped programme (so --pool policy carries over only when asked).",
 )
 @click.option(
     "--fill",
@@ -367,7 +383,7 @@ def size_cmd(
     levels: Sequence[float],
     programmes: Sequence[str],
     pool: str,
-    carry_over: bool,
+    carry_over: bool | None,
     fill: float,
     draws: int,
     validation_draws: int,

@@ -10,9 +10,12 @@ for funds that carry unspent money over (结转), 0 for those whose money lapses
 envelope stated as a range (三年安排1000-1500万元) is an uncertain input: each draw takes its
 total from a distribution over the range.
 
-The engine applies :func:`fund_year` while rationing; results re-derive every ``available`` from
-the stored demand and payments with exactly the same floating-point operations, so it need not
-be stored.
+This module is the one place these rules live. The engine applies :func:`fund_year` while
+rationing; :func:`ledger` re-derives every fund's money from the stored demand and payments
+with exactly the same floating-point operations, once per result, so it need not be stored.
+The optimisers state the same rule over many draws at once: :func:`carry_matrix` (which years'
+envelopes pay a year's claims), :func:`cumulative`, and per pool :func:`pool_demand` and
+:func:`pool_carry_over`.
 """
 
 from __future__ import annotations
@@ -31,10 +34,15 @@ __all__ = [
     "BLOCK",
     "EnvelopeDraw",
     "FundPlan",
+    "Ledger",
+    "carry_matrix",
     "carry_out",
-    "fund_flow",
+    "cumulative",
     "fund_year",
+    "ledger",
     "member_available",
+    "pool_carry_over",
+    "pool_demand",
 ]
 
 Floats = NDArray[np.float64]
@@ -219,50 +227,217 @@ def fund_year(
     return available, carry_out(available, paid, fund.carry_over)
 
 
-def fund_flow(
-    fund: FundPlan, totals: Floats, demand: Floats, paid: Floats
-) -> tuple[Floats, Floats]:
-    """Re-derive one fund's money from stored results, exactly as the engine computed it.
+@dataclass(frozen=True)
+class Ledger:
+    """Every fund's money, year by year, as the engine moved it (see :func:`ledger`).
+
+    Attributes
+    ----------
+    available
+        Money in each fund, ``envelope + carry_in`` [unit], shape (draws, funds, years).
+    carry_in
+        Money carried in from the year before [unit], same shape: 0 in the first year and
+        wherever the money lapses.
+    unspent
+        ``available`` less what the fund's members paid [unit], same shape.
+    lapsed
+        Unspent money that does not move on to a later year of the horizon [unit], same shape:
+        all of it where the money lapses (结余) and, as the horizon ends, in the last year; 0 in
+        the other years of a fund that carries over. Over the horizon, the envelopes = what was
+        paid + what lapsed, the last year's lapsed being what is unspent at the end.
+    open_to
+        Money open to each capped programme [unit], shape (draws, programmes, years): all of
+        its fund's money for a fund's only member, its share (:func:`member_available`) for a
+        member of a shared fund; NaN for an uncapped programme.
+    """
+
+    available: Floats
+    carry_in: Floats
+    unspent: Floats
+    lapsed: Floats
+    open_to: Floats
+
+
+def ledger(funds: Sequence[FundPlan], fund_totals: Floats, demand: Floats, paid: Floats) -> Ledger:
+    """Re-derive every fund's money from stored results, exactly as the engine computed it.
+
+    The engine applies :func:`fund_year` while rationing and keeps only demand and payments;
+    this applies it again to them, year by year with the same floating-point operations, so
+    every amount equals the engine's to the bit.
 
     Parameters
     ----------
-    fund
-        The fund.
-    totals
-        The fund's multi-year total in each draw [unit], shape (draws,).
+    funds
+        The funds, in the order of ``fund_totals``' columns.
+    fund_totals
+        Each fund's multi-year total per draw [unit], shape (draws, funds).
     demand, paid
         Per draw, programme and year [unit], shape (draws, programmes, years).
 
     Returns
     -------
-    member_available
-        Money open to each member [unit], shape (draws, members, years).
-    fund_available
-        Money in the fund [unit], shape (draws, years).
+    Ledger
 
     Examples
     --------
+    A fund of 10 a year that carries over; its only member pays 4, 12 and 10.
+
     >>> fund = FundPlan("f", "f", (0,), "priority", True, np.array([10.0, 10.0, 10.0]),
     ...                 np.full(3, 1 / 3), None, 0, False)
     >>> paid = np.array([[[4.0, 12.0, 10.0]]])
-    >>> fund_flow(fund, np.array([30.0]), paid, paid)[1]
-    array([[10., 16., 14.]])
+    >>> book = ledger([fund], np.array([[30.0]]), paid, paid)
+    >>> book.available[0, 0], book.carry_in[0, 0], book.lapsed[0, 0]
+    (array([10., 16., 14.]), array([0., 6., 4.]), array([0., 0., 4.]))
     """
     n, _, n_year = paid.shape
-    envelopes = fund.envelopes(totals)
-    available = np.empty((n, n_year))
-    # a programme's own fund leaves all of its money open to it: one array serves both
-    alone = len(fund.members) == 1
-    members = available[:, None, :] if alone else np.empty((n, len(fund.members), n_year))
-    carry = np.zeros(n)
-    position = {p: k for k, p in enumerate(fund.members)}
-    for y in range(n_year):
+    shape = (n, len(funds), n_year)
+    available, carry_in, spent = np.empty(shape), np.zeros(shape), np.zeros(shape)
+    open_to = np.full(paid.shape, np.nan)
+    for f, fund in enumerate(funds):
+        envelopes = fund.envelopes(fund_totals[:, f])
+        for y in range(n_year):
 
-        def pay(p: int, open_to: Floats, y: int = y) -> Floats:
-            if not alone:
-                members[:, position[p], y] = open_to
-            return np.asarray(paid[:, p, y])
+            def pay(p: int, money: Floats, f: int = f, y: int = y) -> Floats:
+                open_to[:, p, y] = money
+                spent[:, f, y] += paid[:, p, y]  # 0 + first + second …, as fund_year adds
+                return np.asarray(paid[:, p, y])
 
-        demands = [demand[:, p, y] for p in fund.members]
-        available[:, y], carry = fund_year(fund, envelopes[:, y], carry, demands, pay)
-    return members, available
+            demands = [demand[:, p, y] for p in fund.members]
+            money, carry = fund_year(fund, envelopes[:, y], carry_in[:, f, y], demands, pay)
+            available[:, f, y] = money
+            if y + 1 < n_year:
+                carry_in[:, f, y + 1] = carry
+    unspent = available - spent
+    last = np.arange(n_year) == n_year - 1
+    moves_on = np.array([fund.carry_over & ~last for fund in funds]).reshape(len(funds), n_year)
+    book = Ledger(available, carry_in, unspent, np.where(moves_on, 0.0, unspent), open_to)
+    for values in (book.available, book.carry_in, book.unspent, book.lapsed, book.open_to):
+        values.flags.writeable = False  # derived once and shared: no reader may change it
+    return book
+
+
+def carry_matrix(carry_over: bool, years: int) -> Floats:
+    """Which years' envelopes pay a year's claims: row ``t`` has a 1 for each such year.
+
+    With carry-over (结转), every year up to ``t`` (lower-triangular ones); without, year ``t``
+    alone (the identity). A fund pays its claims year by year exactly when
+    ``carry_matrix(c, T) @ paid ≤ carry_matrix(c, T) @ envelopes``: with carry-over, what is
+    available in year t is the envelopes so far less what was paid before.
+
+    Parameters
+    ----------
+    carry_over
+        Whether unspent money moves to the next year.
+    years
+        Years of the horizon.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (years, years).
+
+    Examples
+    --------
+    >>> carry_matrix(True, 3)
+    array([[1., 0., 0.],
+           [1., 1., 0.],
+           [1., 1., 1.]])
+    >>> carry_matrix(False, 2)
+    array([[1., 0.],
+           [0., 1.]])
+    """
+    return np.tril(np.ones((years, years))) if carry_over else np.eye(years)
+
+
+def cumulative(
+    values: Floats, carry_over: bool | Sequence[bool] | NDArray[np.bool_], axis: int = -1
+) -> Floats:
+    """Money per year as :func:`carry_matrix` sees it: summed over the years so far where the
+    money carries over, as it is where it lapses.
+
+    Parameters
+    ----------
+    values
+        Money per year along ``axis`` [unit].
+    carry_over
+        One flag, or flags broadcast against ``values`` without its ``axis``: one per pool for
+        (draws, pools, years).
+    axis
+        The axis of the years.
+
+    Returns
+    -------
+    numpy.ndarray
+        The shape of ``values`` [unit].
+
+    Examples
+    --------
+    >>> d = np.array([[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]])
+    >>> cumulative(d, [True, False])
+    array([[1., 3., 6.],
+           [1., 2., 3.]])
+    >>> bool(np.array_equal(cumulative(d, True), d @ carry_matrix(True, 3).T))
+    True
+    """
+    by_year = np.moveaxis(np.asarray(values, dtype=np.float64), axis, -1)
+    flags = np.asarray(carry_over, dtype=bool)[..., None]
+    return np.moveaxis(np.where(flags, np.cumsum(by_year, axis=-1), by_year), -1, axis)
+
+
+def pool_demand(demand: Floats, members: Sequence[Sequence[int]]) -> Floats:
+    """Demand (or any money per programme) of each pool: the sum over its programmes [unit].
+
+    Parameters
+    ----------
+    demand
+        Per draw, programme and year [unit], shape (draws, programmes, years).
+    members
+        The programme indices of each pool.
+
+    Returns
+    -------
+    numpy.ndarray
+        Per draw, pool and year [unit], shape (draws, pools, years).
+
+    Examples
+    --------
+    >>> d = np.array([[[1.0, 2.0], [10.0, 20.0], [100.0, 200.0]]])
+    >>> pool_demand(d, [[0, 2], [1]])
+    array([[[101., 202.],
+            [ 10.,  20.]]])
+    """
+    return np.stack([demand[:, list(m), :].sum(axis=1) for m in members], axis=1)
+
+
+def pool_carry_over(
+    funds: Sequence[FundPlan], members: Sequence[Sequence[int]]
+) -> tuple[bool, ...]:
+    """Whether each pool's money carries over: when all its programmes draw on one fund and
+    that fund carries over.
+
+    A pool that spans several funds, or holds an uncapped programme, has no money of its own
+    that the scenario says carries over.
+
+    Parameters
+    ----------
+    funds
+        The scenario's funds.
+    members
+        The programme indices of each pool.
+
+    Examples
+    --------
+    >>> keeps = FundPlan("k", "k", (0, 1), "priority", True, np.ones(2), np.full(2, 0.5),
+    ...                  None, 0, True)
+    >>> lapses = FundPlan("l", "l", (2,), "priority", False, np.ones(2), np.full(2, 0.5),
+    ...                   None, 0, False)
+    >>> pool_carry_over([keeps, lapses], [[0, 1], [1], [2], [3], [0, 2]])
+    (True, True, False, False, False)
+    """
+    fund_of = {p: f for f, fund in enumerate(funds) for p in fund.members}
+    out = []
+    for pool in members:
+        owners = {fund_of.get(p) for p in pool}
+        f = owners.pop() if len(owners) == 1 else None
+        out.append(f is not None and funds[f].carry_over)
+    return tuple(out)

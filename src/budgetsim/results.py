@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,7 @@ import xarray as xr
 from numpy.typing import NDArray
 
 from budgetsim import __version__
-from budgetsim.funds import FundPlan, fund_flow
+from budgetsim.funds import FundPlan, Ledger, ledger
 from budgetsim.riskfund import PER_DRAW, summarise
 from budgetsim.scenario import Scenario
 from budgetsim.stats import cash as _cash
@@ -109,11 +110,6 @@ class SimulationResult:
         years = list(scenario.years)
         #: Index of the fund each capped programme draws on (its own envelope or a shared fund).
         self._fund_of: dict[int, int] = {p: f for f, fund in enumerate(funds) for p in fund.members}
-        last = np.arange(len(years)) == len(years) - 1
-        #: Per fund, the years whose unspent money moves to the next year rather than lapsing.
-        self._keeps = np.array([fund.carry_over & ~last for fund in funds]).reshape(
-            len(funds), len(years)
-        )
         draws = data["demand"].shape[0]
         variables: dict[str, Any] = {
             name: ((*DIMS, "month") if name == MONTHLY else DIMS, values)
@@ -167,10 +163,7 @@ class SimulationResult:
         if name not in DERIVED:
             known = ", ".join([*map(str, ds.data_vars), *DERIVED])
             raise KeyError(f"no variable {name!r}; variables: {known}")
-        with_carry = name == "carry_in"
-        values = np.stack(
-            [self._arrays(p, with_carry)[name] for p in range(len(self.programmes))], axis=1
-        )
+        values = np.stack([self._arrays(p)[name] for p in range(len(self.programmes))], axis=1)
         return xr.DataArray(values, coords=ds["paid"].coords, dims=DIMS, name=name)
 
     @property
@@ -188,23 +181,18 @@ class SimulationResult:
         """Envelope plus carry-in per draw, programme and year [unit]; NaN when uncapped."""
         return self["available"]
 
-    def _fund_flow(self, f: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """Money open to each member of fund ``f`` and in the fund, per draw and year."""
+    @cached_property
+    def ledger(self) -> Ledger:
+        """Every fund's money per draw and year: available, carried in, unspent, lapsed, and
+        what was open to each programme (:func:`budgetsim.funds.ledger`, derived once)."""
         ds = self.dataset
-        return fund_flow(
-            self.funds[f],
-            ds["envelope_total"].values[:, f],
-            ds["demand"].values,
-            ds["paid"].values,
+        return ledger(
+            self.funds, ds["envelope_total"].values, ds["demand"].values, ds["paid"].values
         )
 
     def _available(self, p: int) -> NDArray[np.float64]:
         """Money open to programme ``p`` per draw and year [unit]; NaN when uncapped."""
-        f = self._fund_of.get(p)
-        if f is None:
-            return np.full((self.draws, len(self.years)), np.nan)
-        members, _ = self._fund_flow(f)
-        return members[:, self.funds[f].members.index(p), :]
+        return self.ledger.open_to[:, p, :]
 
     @property
     def exhausted(self) -> xr.DataArray:
@@ -237,7 +225,7 @@ class SimulationResult:
         return self.scenario.unit
 
     # -- summaries -------------------------------------------------------------------------
-    def _arrays(self, p: int, with_carry: bool = False) -> dict[str, NDArray[Any]]:
+    def _arrays(self, p: int) -> dict[str, NDArray[Any]]:
         """Per-draw arrays (draw × year) of programme ``p``, stored and derived.
 
         Summaries work one programme at a time, so their temporaries stay a fraction of the
@@ -253,11 +241,9 @@ class SimulationResult:
         if f is None or self.funds[f].shared:  # uncapped, or a share of a fund's money
             d["unspent"] = d["lapsed"] = d["carry_in"] = nan
             return d
-        d["unspent"] = d["available"] - d["paid"]
-        d["lapsed"] = np.where(self._keeps[f], 0.0, d["unspent"])
-        if with_carry:
-            totals = ds["envelope_total"].values[:, f]
-            d["carry_in"] = d["available"] - self.funds[f].envelopes(totals)
+        book = self.ledger
+        d["unspent"], d["lapsed"] = book.unspent[:, f, :], book.lapsed[:, f, :]
+        d["carry_in"] = book.carry_in[:, f, :]
         return d
 
     def summary(self) -> pd.DataFrame:
@@ -304,10 +290,9 @@ class SimulationResult:
         for f, fund in enumerate(self.funds):
             if not fund.shared:
                 continue
-            _, available = self._fund_flow(f)
             years = []
-            for y in range(available.shape[1]):  # one year at a time: temporaries stay small
-                years.append(self._fund_year_stats(f, available[:, y], y))
+            for y in range(len(self.years)):  # one year at a time: temporaries stay small
+                years.append(self._fund_year_stats(f, y))
             rows.append({k: np.array([s[k] for s in years], dtype=np.float64) for k in years[0]})
             ids.append(fund.id)
         if not rows:
@@ -367,9 +352,7 @@ class SimulationResult:
         frame["cash_mean"] = [*cash.mean(axis=0), cash.sum(axis=1).mean()]
         return frame
 
-    def _fund_year_stats(
-        self, f: int, available: NDArray[np.float64], y: int
-    ) -> dict[str, NDArray[np.float64]]:
+    def _fund_year_stats(self, f: int, y: int) -> dict[str, NDArray[np.float64]]:
         """Statistics of one shared fund in year ``y``: its members' demand and payments
         together against the fund's money."""
         ds, fund = self.dataset, self.funds[f]
@@ -385,10 +368,10 @@ class SimulationResult:
                 d[name] += ds[name].values[:, p, y]
             month = ds["exhaustion_month"].values[:, p, y]
             first = np.where((month > 0) & ((first == 0) | (month < first)), month, first)
-        d["available"] = available
-        d["unspent"] = available - d["paid"]
-        d["lapsed"] = np.zeros(self.draws) if self._keeps[f, y] else d["unspent"]
-        d["exhausted"] = d["demand"] > available
+        book = self.ledger
+        d["available"] = book.available[:, f, y]
+        d["unspent"], d["lapsed"] = book.unspent[:, f, y], book.lapsed[:, f, y]
+        d["exhausted"] = d["demand"] > d["available"]
         d["month"] = _median_month(first[:, None])[0]
         return _stats(d, fund.amounts[y])
 

@@ -40,6 +40,7 @@ from numpy.typing import NDArray
 from scipy import sparse
 
 from budgetsim.engine import simulate
+from budgetsim.funds import carry_matrix, pool_demand
 from budgetsim.optimize._lp import LinearProgram, OptimizationError, SolverName, Status, solve
 from budgetsim.results import SimulationResult
 from budgetsim.scenario import Scenario, compile_scenario
@@ -172,9 +173,7 @@ def allocate_from_demand(
     ref = np.zeros((f_n, t_n)) if reference is None else np.asarray(reference, dtype=float)
     # columns: E (n_e), moves up and down from the reference (n_e each), paid (n_p)
     # availability rows, one per draw, fund and year: Σ p − Σ E ≤ 0 over the years that count
-    lower_tri = np.tril(np.ones((t_n, t_n)))
-    per_fund = [lower_tri if c else np.eye(t_n) for c in carry_over]
-    years_block = sparse.block_diag(per_fund, format="csr")  # (F·T, F·T)
+    years_block = sparse.block_diag([carry_matrix(c, t_n) for c in carry_over], format="csr")
     a_p = sparse.kron(sparse.eye(k), years_block, format="csr")  # (K·F·T, K·F·T)
     a_e = -sparse.kron(np.ones((k, 1)), years_block, format="csr")
     no_moves = sparse.csr_array((n_p, 2 * n_e))
@@ -240,17 +239,19 @@ def _marginal_values(
 ) -> Floats:
     """Objective gained per extra unit of money in each fund-year, read off the solution.
 
-    One more unit in year t of a fund pays one more unit in every draw where a claim of that
-    year — or, with carry-over, of any later year — is still unpaid, at that claim's value.
-    Computed from the primal solution rather than the solver's duals, which are not unique
-    where an envelope sits at its bound (CBC then reports 0).
+    One more unit in year s of a fund pays one more unit in every draw where a claim of a year
+    that money can pay (:func:`~budgetsim.funds.carry_matrix`: that year, or with carry-over
+    any later one) is still unpaid, at the best such claim's value. Computed from the primal
+    solution rather than the solver's duals, which are not unique where an envelope sits at
+    its bound (CBC then reports 0).
     """
     short = paid < demand - 1e-9 * np.maximum(1.0, demand)
     gain = np.where(short, coef, 0.0)
+    best = np.empty_like(gain)
     for f, carry in enumerate(carry_over):
-        if carry:  # the best unpaid claim of this year or a later one
-            gain[:, f, :] = np.maximum.accumulate(gain[:, f, ::-1], axis=1)[:, ::-1]
-    return np.asarray(gain.sum(axis=0))
+        pays = carry_matrix(carry, gain.shape[2]).T > 0  # [s, t]: year s's money pays year t
+        best[:, f, :] = np.where(pays, gain[:, f, None, :], -np.inf).max(axis=2)
+    return np.asarray(best.sum(axis=0))
 
 
 def _check_bounds(bounds: Sequence[FundBounds], total: float) -> None:
@@ -427,10 +428,13 @@ def with_envelopes(scenario: Scenario, envelopes: Mapping[str, Floats], note: st
 def _objective_per_draw(
     result: SimulationResult, members: Sequence[Sequence[int]], w: Floats, objective: str
 ) -> Floats:
-    paid, demand = result.paid.values, result.demand.values
+    paid, demand = (
+        pool_demand(result.paid.values, members),
+        pool_demand(result.demand.values, members),
+    )
     out = np.zeros(result.draws)
-    for f, m in enumerate(members):
-        p, d = paid[:, list(m), :].sum(axis=1), demand[:, list(m), :].sum(axis=1)
+    for f in range(len(members)):
+        p, d = paid[:, f, :], demand[:, f, :]
         if objective == "paid":
             out += w[f] * p.sum(axis=1)
         else:
@@ -510,7 +514,7 @@ def allocate(
         ]
     )
     sample = simulate(scenario, draws, seed, workers=workers)
-    d = np.stack([sample.demand.values[:, list(m), :].sum(axis=1) for m in members], axis=1)
+    d = pool_demand(sample.demand.values, members)
     envelopes, marginal, lam, value, status, (build, solve_s, used) = allocate_from_demand(
         d,
         fund_bounds,

@@ -2,7 +2,9 @@
 
 Envelopes ``E[pool, year]`` cover the demand of one or more programmes. The requirement of draw
 ``k`` holds when every pool pays its claims (or a stated share ``fill`` of them) in every year:
-``E[p, t] ≥ fill·D[k, p, t]``, or with carry-over ``Σ_{s≤t} E[p, s] ≥ fill·Σ_{s≤t} D[k, p, s]``.
+``E[p, t] ≥ fill·D[k, p, t]``, or for a pool whose money carries over
+``Σ_{s≤t} E[p, s] ≥ fill·Σ_{s≤t} D[k, p, s]`` (:func:`budgetsim.funds.carry_matrix`). Each
+pool carries over as its fund does in the scenario unless the caller says otherwise.
 
 - One requirement row (one pool, one year, or one pool's horizon): the answer is an order
   statistic of the simulated demand — computed directly.
@@ -34,6 +36,7 @@ from numpy.typing import NDArray
 from scipy import sparse, stats
 
 from budgetsim.engine import simulate
+from budgetsim.funds import carry_matrix, cumulative, pool_carry_over, pool_demand
 from budgetsim.optimize._lp import LinearProgram, OptimizationError, SolverName, Status, solve
 from budgetsim.scenario import Scenario, compile_scenario
 from budgetsim.streams import fresh_seed
@@ -49,6 +52,7 @@ __all__ = [
 ]
 
 Floats = NDArray[np.float64]
+Flags = NDArray[np.bool_]
 Pooling = Literal["policy", "programme", "fund"]
 
 
@@ -102,9 +106,12 @@ class SizingResult:
     ----------
     budgets
         One row per pool and year: ``budget`` [unit], ``marginal`` (that row alone at the
-        level asked for: the run table's budget-at-risk), ``mean_demand`` [unit].
-    level, fill, carry_over
-        The requirement: probability, share of claims paid, whether money carries over.
+        level asked for: the run table's budget-at-risk), ``mean_demand`` [unit],
+        ``carry_over`` (the pool's).
+    level, fill
+        The requirement: probability, share of claims paid.
+    carry_over
+        Per pool, in the order of ``budgets``: whether its unspent money paid later years.
     in_sample_level
         Level imposed on the in-sample draws for the final answer (≥ ``level`` when tightened).
     certificate
@@ -123,7 +130,7 @@ class SizingResult:
     budgets: pd.DataFrame
     level: float
     fill: float
-    carry_over: bool
+    carry_over: tuple[bool, ...]
     in_sample_level: float
     certificate: Certificate
     rounds: tuple[SizingRound, ...]
@@ -156,19 +163,39 @@ class SizingSolve:
     solve_seconds: float
 
 
-def _requirements(demand: Floats, carry_over: bool, fill: float) -> Floats:
+def _flags(carry_over: bool | Sequence[bool], pools: int) -> Flags:
+    """One carry-over flag per pool, from one flag for all or one per pool."""
+    flags = np.asarray(carry_over, dtype=bool)
+    if flags.ndim == 0:
+        return np.full(pools, bool(flags))
+    if flags.shape != (pools,):
+        raise OptimizationError(
+            f"carry_over needs one flag, or one per pool ({pools}); found {flags.size}"
+        )
+    return flags
+
+
+def _requirements(demand: Floats, carry: Flags, fill: float) -> Floats:
     """Per-draw requirement of each row, shape (draws, pools·years)."""
-    d = fill * (np.cumsum(demand, axis=2) if carry_over else demand)
+    d = fill * cumulative(demand, carry)
     return d.reshape(d.shape[0], -1)
 
 
-def _levels(budgets: Floats, carry_over: bool) -> Floats:
+def _levels(budgets: Floats, carry: Flags) -> Floats:
     """What each row's budget covers: the year's envelope, or the cumulative one."""
-    return (np.cumsum(budgets, axis=1) if carry_over else budgets).ravel()
+    return cumulative(budgets, carry).ravel()
+
+
+def _cost_rows(carry: Flags, years: int) -> NDArray[np.bool_]:
+    """The rows whose levels add up to the cost, shape (pools, years): every row of a pool
+    whose money lapses; only the last (cumulative) row of one whose money carries over."""
+    rows = np.ones((carry.size, years), bool)
+    rows[carry, :-1] = False
+    return rows
 
 
 def holds(
-    budgets: Floats, demand: Floats, *, carry_over: bool, fill: float = 1.0
+    budgets: Floats, demand: Floats, *, carry_over: bool | Sequence[bool], fill: float = 1.0
 ) -> NDArray[np.bool_]:
     """Whether the budgets pay every requirement, per draw.
 
@@ -179,7 +206,7 @@ def holds(
     demand
         Demand per draw, pool and year [unit], shape (draws, pools, years).
     carry_over
-        Whether unspent money moves to the next year.
+        Whether unspent money moves to the next year: one flag for every pool, or one per pool.
     fill
         Share of each year's claims that must be paid [fraction].
 
@@ -192,9 +219,13 @@ def holds(
     [True, False]
     >>> holds(np.array([[8.0, 1.0]]), d, carry_over=True).tolist()
     [False, True]
+    >>> holds(np.array([[6.0, 6.0], [8.0, 1.0]]), np.concatenate([d, d], axis=1),
+    ...       carry_over=[False, True]).tolist()
+    [False, False]
     """
-    need = _requirements(demand, carry_over, fill)
-    have = _levels(budgets, carry_over)
+    carry = _flags(carry_over, budgets.shape[0])
+    need = _requirements(demand, carry, fill)
+    have = _levels(budgets, carry)
     tol = 1e-9 * np.maximum(1.0, np.abs(have))
     return np.asarray(np.all(need <= have + tol, axis=1))
 
@@ -205,23 +236,22 @@ def _order_statistic(values: Floats, level: float) -> Floats:
     return np.asarray(np.sort(values, axis=0)[k - 1], dtype=np.float64)
 
 
-def _union_bound(need: Floats, level: float, shape: tuple[int, int], carry: bool) -> Floats:
+def _union_bound(need: Floats, level: float, shape: tuple[int, int], carry: Flags) -> Floats:
     """A split that holds in at least ``level`` of the draws: each of the R rows at level
     1 − (1 − level)/R, so at most (1 − level)·K draws fail in all."""
     rows = need.shape[1]
     return _budgets(_order_statistic(need, 1 - (1 - level) / rows).reshape(shape), carry)
 
 
-def _budgets(levels: Floats, carry: bool) -> Floats:
-    """Envelopes per pool and year that reach each row's level, shape (pools, years)."""
+def _budgets(levels: Floats, carry: Flags) -> Floats:
+    """Envelopes per pool and year that reach each row's level, shape (pools, years): the
+    level itself, or with carry-over what the cumulative level (made non-decreasing) adds."""
     levels = np.maximum(levels, 0.0)
-    if not carry:
-        return levels
-    cumulative = np.maximum.accumulate(levels, axis=1)
-    return np.diff(cumulative, axis=1, prepend=0.0)
+    added = np.diff(np.maximum.accumulate(levels, axis=1), axis=1, prepend=0.0)
+    return np.where(carry[:, None], added, levels)
 
 
-def _greedy(need: Floats, level: float, shape: tuple[int, int], carry: bool) -> Floats:
+def _greedy(need: Floats, level: float, shape: tuple[int, int], carry: Flags) -> Floats:
     """A feasible split: drop, one at a time, the draw whose removal lowers the cost most,
     until only ⌈level·K⌉ draws are kept, then cover every kept draw.
 
@@ -229,10 +259,7 @@ def _greedy(need: Floats, level: float, shape: tuple[int, int], carry: bool) -> 
     cumulative row with it (a pool's cumulative requirement only grows).
     """
     k = need.shape[0]
-    weight = np.ones(shape)
-    if carry:
-        weight[:, :-1] = 0.0
-    counted = np.flatnonzero(weight.ravel() > 0)
+    counted = np.flatnonzero(_cost_rows(carry, shape[1]).ravel())
     vals = need[:, counted].copy()
     kept = np.ones(k, bool)
     columns = np.arange(counted.size)
@@ -253,7 +280,7 @@ def size_from_demand(
     demand: Floats,
     level: float,
     *,
-    carry_over: bool = False,
+    carry_over: bool | Sequence[bool] = False,
     fill: float = 1.0,
     solver: SolverName = "cbc",
     time_limit: float | None = 30.0,
@@ -293,27 +320,24 @@ def size_from_demand(
     if not 0 < level <= 1:
         raise OptimizationError(f"the level must be in (0, 1], found {level}")
     k, pools, years = demand.shape
-    need = _requirements(demand, carry_over, fill)
+    carry = _flags(carry_over, pools)
+    need = _requirements(demand, carry, fill)
     lower = _order_statistic(need, level)
     if need.shape[1] == 1:
         return lower.reshape(pools, years), SizingSolve("quantile", 0, Status.OPTIMAL, solver, 0, 0)
     rows = pools * years
-    # R: which envelopes each row's level sums (identity, or cumulative within a pool)
-    blocks = np.tril(np.ones((years, years))) if carry_over else np.eye(years)
-    r_matrix = sparse.csr_array(sparse.kron(sparse.eye(pools), blocks))
+    # R: which envelopes each row's level sums (the year's, or within a pool the years so far)
+    r_matrix = sparse.csr_array(sparse.block_diag([carry_matrix(c, years) for c in carry]))
     incumbent = min(
-        _union_bound(need, level, (pools, years), carry_over),
-        _greedy(need, level, (pools, years), carry_over),
+        _union_bound(need, level, (pools, years), carry),
+        _greedy(need, level, (pools, years), carry),
         key=lambda b: float(b.sum()),
     )
     cost_ub = float(incumbent.sum())
     # a split that pays draw k costs at least Σ max(d_k, lower) over the rows that make the
     # cost (every row; with carry-over, each pool's last cumulative row): above a known
     # feasible cost, draw k cannot be among those paid
-    counted = np.ones((pools, years), bool)
-    if carry_over:
-        counted[:, :-1] = False
-    counted_rows = counted.ravel()
+    counted_rows = _cost_rows(carry, years).ravel()
     least = np.maximum(need[:, counted_rows], lower[counted_rows]).sum(axis=1)
     tol = 1e-9 * max(1.0, cost_ub)
     free = np.all(need <= lower + tol, axis=1)
@@ -355,7 +379,12 @@ def size_from_demand(
 
 
 def certify(
-    budgets: Floats, demand: Floats, level: float, *, carry_over: bool, fill: float = 1.0
+    budgets: Floats,
+    demand: Floats,
+    level: float,
+    *,
+    carry_over: bool | Sequence[bool],
+    fill: float = 1.0,
 ) -> Certificate:
     """How often the budgets hold on (fresh) draws, with an exact 95 % binomial interval.
 
@@ -403,8 +432,14 @@ def _pools(
     return names, members
 
 
-def _pool_demand(result_demand: Floats, members: list[list[int]]) -> Floats:
-    return np.stack([result_demand[:, m, :].sum(axis=1) for m in members], axis=1)
+def _carry(
+    scenario: Scenario, members: list[list[int]], carry_over: bool | None
+) -> tuple[bool, ...]:
+    """Whether each pool's money carries over: ``carry_over`` for every pool, or when None as
+    the scenario says."""
+    if carry_over is not None:
+        return (carry_over,) * len(members)
+    return pool_carry_over(compile_scenario(scenario).funds, members)
 
 
 def size_budgets(
@@ -413,7 +448,7 @@ def size_budgets(
     *,
     programmes: Sequence[str] | None = None,
     pooling: Pooling = "policy",
-    carry_over: bool = False,
+    carry_over: bool | None = None,
     fill: float = 1.0,
     draws: int = 1_000,
     validation_draws: int = 10_000,
@@ -438,7 +473,12 @@ def size_budgets(
         ``"policy"``: one budget a year for all of them together; ``"programme"``: one per
         programme; ``"fund"``: one per fund (shared funds together, uncapped programmes alone).
     carry_over
-        Whether money unspent in one year pays claims of later years.
+        Whether money unspent in one year pays claims of later years, in every pool. None
+        (default): as the scenario says, pool by pool
+        (:func:`~budgetsim.funds.pool_carry_over`): a pool carries over when all its
+        programmes draw on one fund with ``carry_over = true`` (a fund, or a programme of one,
+        sized alone), and not when it spans several funds or holds an uncapped programme (so
+        ``pooling="policy"`` over several funds carries over only when asked).
     fill
         Share of each year's claims to pay (1 = every eligible claim in full) [fraction].
     draws
@@ -463,21 +503,20 @@ def size_budgets(
         Per level: budgets, certificate and the record of any tightening.
     """
     names, members = _pools(scenario, pooling, programmes)
+    carry = _carry(scenario, members, carry_over)
     sample = _Sample(scenario, members, draws, seed, workers, max_draws)
-    tuning = _pool_demand(
+    tuning = pool_demand(
         simulate(
             scenario, max(validation_draws // 2, 1), fresh_seed(seed, 1), workers=workers
         ).demand.values,
         members,
     )
-    final = _pool_demand(
+    final = pool_demand(
         simulate(scenario, validation_draws, fresh_seed(seed, 2), workers=workers).demand.values,
         members,
     )
     return [
-        _size_one(
-            scenario, names, sample, tuning, final, level, carry_over, fill, solver, max_rounds
-        )
+        _size_one(scenario, names, sample, tuning, final, level, carry, fill, solver, max_rounds)
         for level in levels
     ]
 
@@ -501,7 +540,7 @@ class _Sample:
 
     def _simulate(self, draws: int, seed: int) -> Floats:
         res = simulate(self.scenario, draws, seed, workers=self.workers)
-        return _pool_demand(res.demand.values, self.members)
+        return pool_demand(res.demand.values, self.members)
 
     def grow(self) -> bool:
         """Double the draws; False when that would pass the limit."""
@@ -520,7 +559,7 @@ def _size_one(
     tuning: Floats,
     final: Floats,
     level: float,
-    carry_over: bool,
+    carry_over: tuple[bool, ...],
     fill: float,
     solver: SolverName,
     max_rounds: int,
@@ -551,7 +590,7 @@ def _size_one(
         elif not draws.grow():
             break
     certificate = certify(budgets, final, level, carry_over=carry_over, fill=fill)
-    req = _requirements(sample, False, fill).reshape(sample.shape)
+    req = fill * sample
     rows = []
     for p, name in enumerate(names):
         for t, year in enumerate(scenario.years):
@@ -562,6 +601,7 @@ def _size_one(
                     "budget": budgets[p, t],
                     "marginal": float(_order_statistic(req[:, p, t : t + 1], level)[0]),
                     "mean_demand": float(sample[:, p, t].mean()),
+                    "carry_over": carry_over[p],
                 }
             )
     return SizingResult(
