@@ -4,6 +4,7 @@ as it says) and the statistics every module shares (standard errors and interval
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import budgetsim
@@ -164,6 +165,15 @@ def test_values_are_formatted_by_kind() -> None:
         assert format_value("fill_ratio", missing) == "—"
 
 
+def test_tidy_marks_every_money_column_with_the_unit(jiangmen: budgetsim.SimulationResult) -> None:
+    tidy = jiangmen.tidy()
+    units = tidy.groupby("metric")["unit"].first()
+    assert (
+        units["cash_mean"] == units["payable_after_mean"] == units["budget_at_risk_p80"] == "万元"
+    )
+    assert units["p_exhausted"] == units["claimants_mean"] == ""
+
+
 def test_the_glossary_holds_the_registry_table() -> None:
     text = GLOSSARY.read_text(encoding="utf-8")
     start, end = "<!-- metrics:start -->\n", "<!-- metrics:end -->"
@@ -174,6 +184,13 @@ def test_the_glossary_holds_the_registry_table() -> None:
         "docs/glossary.md is out of date: paste in the output of the command given in its "
         "'Result columns' section"
     )
+
+
+def test_the_notebook_view_labels_with_the_registry(jiangmen: budgetsim.SimulationResult) -> None:
+    page = jiangmen._repr_html_()
+    for name in metrics.OVERVIEW:
+        assert f"<th>{name}</th>" in page
+    assert "12月" in page or "6月" in page  # months formatted as months, not amounts
 
 
 # -- statistics in one place ----------------------------------------------------------------------
@@ -202,3 +219,26 @@ def test_one_draw_has_no_standard_error_anywhere() -> None:
     one = budgetsim.simulate(sc, draws=1, seed=1).summary()
     for column in ("demand_mean_se", "paid_mean_se", "p_exhausted_se"):
         assert one[column].isna().all(), column
+    same = budgetsim.compare(sc, sc, draws=1).summary()
+    assert same["paid_mean_diff_low"].isna().all()
+    two = budgetsim.compare(sc, sc, draws=2).summary()
+    assert (two["paid_mean_diff_low"] == 0).all()  # a no-change variant: exactly zero
+
+
+def test_comparison_intervals_come_from_the_shared_standard_error() -> None:
+    sc = budgetsim.load_scenario("jiangmen-2021")
+    more = budgetsim.load_scenario(
+        "jiangmen-2021", ["programmes.loan_interest.envelope.total=4500"]
+    )
+    comparison = budgetsim.compare(sc, more, draws=50)
+    table = comparison.summary().loc[("loan_interest", 2021)]
+    diff = (
+        (comparison.variant.paid - comparison.base.paid)
+        .sel(programme="loan_interest", year=2021)
+        .values
+    )
+    half = Z95 * diff.std(ddof=1) / np.sqrt(diff.size)
+    assert table["paid_mean_diff_high"] - table["paid_mean_diff"] == pytest.approx(half)
+    outcomes = comparison.outcomes()
+    assert isinstance(outcomes, pd.DataFrame)
+    assert set(outcomes["metric"]) <= set(REGISTRY)
