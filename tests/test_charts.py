@@ -54,7 +54,7 @@ def test_every_chart_renders_without_missing_glyphs(
     heat = figures["heat"].axes[0]
     capped = 9  # programmes drawing on a fund in jiangmen-2021
     assert len(heat.texts) == capped * 3
-    assert heat.get_title() == ("资金用尽概率" if lang == "zh" else "P(envelope exhausted)")
+    assert heat.get_title() == ("P(资金用尽)" if lang == "zh" else "P(exhausted)")  # the registry's
     assert len(figures["curve"].axes[0].lines) == 3  # fill, P(exhausted), the envelope
     assert figures["demand"].axes[0].get_ylabel().endswith("[万元]" if lang == "zh" else "yuan]")
 
@@ -81,7 +81,7 @@ def test_without_a_cjk_font_labels_fall_back_to_english_with_one_warning(
     _style._warn_once.cache_clear()
     with pytest.warns(charts.ChartFontWarning, match="English labels"):
         fig = charts.exhaustion_heatmap(result, lang="zh")
-    assert fig.axes[0].get_title() == "P(envelope exhausted)"
+    assert fig.axes[0].get_title() == "P(exhausted)"
     with warnings.catch_warnings():
         warnings.simplefilter("error", charts.ChartFontWarning)  # once only
         charts.fill_ratio(result, lang="zh")

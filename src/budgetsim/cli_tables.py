@@ -11,27 +11,71 @@ from rich.console import Console
 from rich.table import Table
 
 from budgetsim import __version__
-from budgetsim._cli_common import money as _money
-from budgetsim._cli_common import share as _share
 from budgetsim.comparison import Comparison
+from budgetsim.metrics import How, Kind, Lang, format_value, label, metric, unit_label
 from budgetsim.results import SimulationResult
+from budgetsim.stats import interval
 
 __all__ = ["print_comparison", "print_result"]
 
+#: Language of the metric headers and values (labels and formats come from
+#: :mod:`budgetsim.metrics`); the titles and the legend are English.
+LANG: Lang = "en"
 
-def _count(value: float) -> str:
-    """Expected numbers of applicants: whole numbers, but keep rare events visible."""
-    return f"{value:,.0f}" if value >= 10 or value == 0 else f"{value:.2g}"
+
+def _head(name: str, unit: str | None = None) -> str:
+    """The short header of metric ``name``; in a table titled with its money ``unit``, a
+    count says what it counts."""
+    head = label(name, LANG, short=True)
+    if unit is None or metric(name).kind is not Kind.COUNT:
+        return head
+    return f"{head} ({unit_label(name, unit, LANG)})"
 
 
-def _month(value: float) -> str:
-    return "—" if value is None or math.isnan(value) else f"{int(value)}月"
+def _show(row: pd.Series, name: str) -> str:
+    """Metric ``name`` of a summary row as the tables show it (``—`` when the row lacks it);
+    a probability with ± the half-width of its 95 % interval (from its standard error)."""
+    value = float(row.get(name, math.nan))
+    shown = format_value(name, value, LANG)
+    m = metric(name)
+    if m.aggregate.how is not How.PROBABILITY or m.se is None:
+        return shown
+    _, high = interval(value, row[m.se])
+    half = float(high) - value
+    return shown if math.isnan(half) else f"{shown} ±{format_value(name, half, LANG)}"
+
+
+def _span(years: list[int]) -> str:
+    """The horizon as a row label: ``2021–23``."""
+    return f"{years[0]}–{str(years[-1])[-2:]}" if len(years) > 1 else str(years[0])
+
+
+#: Columns of the run's money table and of its cover table.
+MONEY = (
+    "envelope",
+    "available_mean",
+    "demand_mean",
+    "demand_p50",
+    "demand_p95",
+    "paid_mean",
+    "paid_p50",
+    "paid_p95",
+    "budget_at_risk_p80",
+    "budget_at_risk_p95",
+)
+COVER = (
+    "p_exhausted",
+    "exhaustion_month_p50",
+    "claimants_mean",
+    "coverage_full",
+    "coverage_any",
+    "fill_ratio",
+)
 
 
 def _tables(result: SimulationResult) -> tuple[Table, Table]:
     per_year, totals = result.summary(), result.totals()
-    years = result.years
-    span = f"{years[0]}–{str(years[-1])[-2:]}" if len(years) > 1 else str(years[0])
+    span = _span(result.years)
     unit = result.unit
     money = Table(
         title=f"Money [{unit}] — demand is what eligible claimants are entitled to",
@@ -40,71 +84,30 @@ def _tables(result: SimulationResult) -> tuple[Table, Table]:
     )
     cover = Table(title="Will it last, and who is covered?", title_justify="left")
     cash = any(p.payment is not None for p in result.scenario.programmes.values())
-    for table in (money, cover):
+    money_columns = (*MONEY, *(("cash_mean",) if cash else ()))
+    for table, names in ((money, money_columns), (cover, COVER)):
         table.add_column("programme", no_wrap=True)
         table.add_column("year", no_wrap=True)
-    for name in (
-        "envelope",
-        "available",
-        "demand mean",
-        "P50",
-        "P95",
-        "paid mean",
-        "P50",
-        "P95",
-        "BaR P80",
-        "BaR P95",
-        *(("cash paid",) if cash else ()),
-    ):
-        money.add_column(name, justify="right", no_wrap=True)
-    for name in (
-        "P(exhausted)",
-        "month (P50)",
-        "claimants",
-        "paid in full",
-        "paid any",
-        "fill ratio",
-    ):
-        cover.add_column(name, justify="right", no_wrap=True)
+        for name in names:
+            table.add_column(_head(name), justify="right", no_wrap=True)
 
-    def add(label: str, year: str, row: pd.Series, month: str, end: bool) -> None:
-        money.add_row(
-            label,
-            year,
-            _money(row["envelope"]),
-            _money(row["available_mean"]),
-            _money(row["demand_mean"]),
-            _money(row["demand_p50"]),
-            _money(row["demand_p95"]),
-            _money(row["paid_mean"]),
-            _money(row["paid_p50"]),
-            _money(row["paid_p95"]),
-            _money(row["budget_at_risk_p80"]),
-            _money(row["budget_at_risk_p95"]),
-            *((_money(row["cash_mean"]),) if cash else ()),
-            end_section=end,
-        )
-        p_exh = row["p_exhausted"]
-        se = row["p_exhausted_se"]
+    def add(programme: str, year: str, row: pd.Series, end: bool) -> None:
+        money.add_row(programme, year, *(_show(row, c) for c in money_columns), end_section=end)
+        capped = not math.isnan(row["available_mean"])
         cover.add_row(
-            label,
+            programme,
             year,
-            "—" if math.isnan(row["available_mean"]) else f"{p_exh:.1%} ±{1.96 * se:.1%}",
-            month,
-            _count(row["claimants_mean"]),
-            _share(row["coverage_full"]),
-            _share(row["coverage_any"]),
-            _share(row["fill_ratio"]),
+            _show(row, "p_exhausted") if capped else "—",
+            *(_show(row, c) for c in COVER[1:]),
             end_section=end,
         )
 
     for pid in result.programmes:
         rows = per_year.xs(pid, level="programme")
         for i, (year, row) in enumerate(rows.iterrows()):
-            label = str(row["label"]) if i == 0 else ""
-            add(label, str(year), row, _month(row["exhaustion_month_p50"]), False)
+            add(str(row["label"]) if i == 0 else "", str(year), row, False)
         total: pd.Series = totals.loc[pid]  # type: ignore[assignment]  # one row
-        add("", span, total, "—", True)
+        add("", span, total, True)  # no exhaustion month over the horizon: "—"
     return money, cover
 
 
@@ -133,6 +136,19 @@ LEGEND = "\n".join(
 )
 
 
+#: Columns of the shared funds' table.
+FUND = (
+    "envelope",
+    "available_mean",
+    "demand_mean",
+    "demand_p95",
+    "paid_mean",
+    "lapsed_mean",
+    "p_exhausted",
+    "budget_at_risk_p95",
+)
+
+
 def _fund_table(result: SimulationResult) -> Table | None:
     """Shared funds (资金池): the fund's money against its members' demand together."""
     funds = result.fund_summary()
@@ -141,24 +157,10 @@ def _fund_table(result: SimulationResult) -> Table | None:
     table = Table(
         title=f"Shared funds [{result.unit}] — members draw on one envelope", title_justify="left"
     )
-    for name in (
-        "fund",
-        "year",
-        "members",
-        "envelope",
-        "available",
-        "demand mean",
-        "P95",
-        "paid mean",
-        "lapsed mean",
-        "P(exhausted)",
-        "BaR P95",
-    ):
-        table.add_column(
-            name,
-            justify="left" if name in ("fund", "year", "members") else "right",
-            no_wrap=name != "members",
-        )
+    for name in ("fund", "year", "members"):
+        table.add_column(name, no_wrap=name != "members")
+    for name in FUND:
+        table.add_column(_head(name), justify="right", no_wrap=True)
     for fund in result.funds:
         if not fund.shared:
             continue
@@ -169,14 +171,7 @@ def _fund_table(result: SimulationResult) -> Table | None:
                 str(row["label"]) if i == 0 else "",
                 str(year),
                 f"{members} ({fund.allocation})" if i == 0 else "",
-                _money(row["envelope"]),
-                _money(row["available_mean"]),
-                _money(row["demand_mean"]),
-                _money(row["demand_p95"]),
-                _money(row["paid_mean"]),
-                _money(row["lapsed_mean"]),
-                f"{row['p_exhausted']:.1%} ±{1.96 * row['p_exhausted_se']:.1%}",
-                _money(row["budget_at_risk_p95"]),
+                *(_show(row, c) for c in FUND),
                 end_section=i == len(rows) - 1,
             )
     return table
@@ -191,17 +186,34 @@ def _recovery_table(result: SimulationResult) -> Table | None:
         title=f"Equity outlays and expected recovery [{result.unit}], whole horizon",
         title_justify="left",
     )
-    for name in ("programme", "paid mean", "recovered mean", "net cost mean"):
-        table.add_column(name, justify="left" if name == "programme" else "right", no_wrap=True)
+    table.add_column("programme", no_wrap=True)
+    for name in (_head("paid_mean"), _head("recovered_mean"), "net cost mean"):
+        table.add_column(name, justify="right", no_wrap=True)
     for _, row in totals.iterrows():
         if row["recovered_mean"] > 0:
+            net = row["paid_mean"] - row["recovered_mean"]  # money, shown as paid is
             table.add_row(
                 str(row["label"]),
-                _money(row["paid_mean"]),
-                _money(row["recovered_mean"]),
-                _money(row["paid_mean"] - row["recovered_mean"]),
+                _show(row, "paid_mean"),
+                _show(row, "recovered_mean"),
+                format_value("paid_mean", net, LANG),
             )
     return table
+
+
+#: Columns of the risk reserve funds' table.
+RISKFUND = (
+    "volume_mean",
+    "leverage",
+    "claims_due_mean",
+    "claims_paid_mean",
+    "unpaid_mean",
+    "balance_end_p5",
+    "balance_end_p50",
+    "balance_end_p95",
+    "p_depleted",
+    "depletion_month_p50",
+)
 
 
 def _riskfund_table(result: SimulationResult) -> Table | None:
@@ -213,42 +225,24 @@ def _riskfund_table(result: SimulationResult) -> Table | None:
         title=f"Credit risk reserve funds [{result.unit}] — claims are paid while money lasts",
         title_justify="left",
     )
-    for name in (
-        "fund",
-        "year",
-        "loan volume",
-        "leverage",
-        "claims due",
-        "claims paid",
-        "unpaid",
-        "balance P5",
-        "P50",
-        "P95",
-        "P(depleted by year end)",
-        "month (P50)",
-    ):
-        table.add_column(
-            name, justify="left" if name in ("fund", "year") else "right", no_wrap=True
-        )
+    for name in ("fund", "year"):
+        table.add_column(name, no_wrap=True)
+    for name in RISKFUND:
+        table.add_column(_head(name), justify="right", no_wrap=True)
     for rid in result.riskfunds:
         fund_rows = rows.xs(rid, level="riskfund")
         for i, (year, row) in enumerate(fund_rows.iterrows()):
             table.add_row(
                 str(row["label"]) if i == 0 else "",
                 str(year),
-                _money(row["volume_mean"]),
-                f"{row['leverage']:.1f}×",
-                _money(row["claims_due_mean"]),
-                _money(row["claims_paid_mean"]),
-                _money(row["unpaid_mean"]),
-                _money(row["balance_end_p5"]),
-                _money(row["balance_end_p50"]),
-                _money(row["balance_end_p95"]),
-                f"{row['p_depleted']:.1%} ±{1.96 * row['p_depleted_se']:.1%}",
-                _month(row["depletion_month_p50"]),
+                *(_show(row, c) for c in RISKFUND),
                 end_section=i == len(fund_rows) - 1,
             )
     return table
+
+
+#: Columns of the targets' table (then the goal and the chance of meeting it, in its year).
+TARGET = ("entries_mean", "exits_mean", "stock_p5", "stock_p50", "stock_p95")
 
 
 def _target_table(result: SimulationResult) -> Table | None:
@@ -257,20 +251,10 @@ def _target_table(result: SimulationResult) -> Table | None:
     if rows.empty:
         return None
     table = Table(title="Policy targets — stock at the end of each year", title_justify="left")
-    for name in (
-        "target",
-        "year",
-        "entries",
-        "exits",
-        "stock P5",
-        "P50",
-        "P95",
-        "goal",
-        "P(stock ≥ goal)",
-    ):
-        table.add_column(
-            name, justify="left" if name in ("target", "year") else "right", no_wrap=True
-        )
+    for name in ("target", "year"):
+        table.add_column(name, no_wrap=True)
+    for name in (*TARGET, "goal", "p_at_goal"):
+        table.add_column(_head(name), justify="right", no_wrap=True)
     for tid, spec in result.scenario.targets.items():
         target_rows = rows.xs(tid, level="target")
         for i, (year, row) in enumerate(target_rows.iterrows()):
@@ -278,16 +262,25 @@ def _target_table(result: SimulationResult) -> Table | None:
             table.add_row(
                 str(row["label"]) if i == 0 else "",
                 str(year),
-                _count(row["entries_mean"]),
-                _count(row["exits_mean"]),
-                f"{row['stock_p5']:,.0f}",
-                f"{row['stock_p50']:,.0f}",
-                f"{row['stock_p95']:,.0f}",
+                *(_show(row, c) for c in TARGET),
                 f"≥ {spec.goal:,}" if at_goal else "",
-                f"{row['p_at_goal']:.1%} ±{1.96 * row['p_at_goal_se']:.1%}" if at_goal else "",
+                _show(row, "p_at_goal") if at_goal else "",
                 end_section=i == len(target_rows) - 1,
             )
     return table
+
+
+#: Columns of the table of all programmes together (after the envelopes of the capped ones).
+POLICY = (
+    "demand_mean",
+    "demand_p50",
+    "demand_p80",
+    "demand_p95",
+    "paid_mean",
+    "paid_p80",
+    "paid_p95",
+    "cash_mean",
+)
 
 
 def _policy_table(result: SimulationResult) -> Table:
@@ -296,38 +289,15 @@ def _policy_table(result: SimulationResult) -> Table:
         title=f"All programmes together [{result.unit}] — quantiles of the yearly sum",
         title_justify="left",
     )
-    for name in (
-        "year",
-        "envelopes",
-        "demand mean",
-        "P50",
-        "P80",
-        "P95",
-        "paid mean",
-        "P80",
-        "P95",
-        "cash paid",
-    ):
-        table.add_column(name, justify="left" if name == "year" else "right", no_wrap=True)
+    table.add_column("year", no_wrap=True)
+    for name in ("envelope", *POLICY):
+        table.add_column(_head(name), justify="right", no_wrap=True)
     years = result.years
-    span = f"{years[0]}–{str(years[-1])[-2:]}" if len(years) > 1 else str(years[0])
     for year, row in result.policy_summary().iterrows():
         table.add_row(
-            span if year == "total" else str(year),
-            _money(row["envelope"]) if row["envelope"] > 0 else "—",
-            *(
-                _money(row[c])
-                for c in (
-                    "demand_mean",
-                    "demand_p50",
-                    "demand_p80",
-                    "demand_p95",
-                    "paid_mean",
-                    "paid_p80",
-                    "paid_p95",
-                    "cash_mean",
-                )
-            ),
+            _span(years) if year == "total" else str(year),
+            _show(row, "envelope") if row["envelope"] > 0 else "—",
+            *(_show(row, c) for c in POLICY),
             end_section=year == str(years[-1]),
         )
     return table
@@ -355,11 +325,18 @@ def print_result(result: SimulationResult, console: Console) -> None:
     console.print(LEGEND, style="dim")
 
 
-def _diff(row: pd.Series, label: str, percent: bool = False) -> str:
-    mean, low, high = (float(row[f"{label}_diff{end}"]) for end in ("", "_low", "_high"))
-    if percent:
-        return f"{mean:+.1%} [{low:+.1%}, {high:+.1%}]"
-    return f"{mean:+,.0f} [{low:+,.0f}, {high:+,.0f}]"
+def _difference(name: str, mean: float, low: float, high: float) -> str:
+    """A difference of metric ``name`` with its 95 % interval: ``+12 [+3, +21]``."""
+    mean_, low_, high_ = (format_value(name, v, LANG, signed=True) for v in (mean, low, high))
+    return f"{mean_} [{low_}, {high_}]"
+
+
+def _diff(row: pd.Series, name: str) -> str:
+    return _difference(name, *(float(row[f"{name}_diff{end}"]) for end in ("", "_low", "_high")))
+
+
+#: The differences ``compare`` prints, of the metrics it compares.
+COMPARE_SHOWN = ("demand_mean", "paid_mean", "p_exhausted", "paid_full_mean")
 
 
 def print_comparison(comparison: Comparison, console: Console) -> None:
@@ -371,25 +348,22 @@ def print_comparison(comparison: Comparison, console: Console) -> None:
         f"variant {variant.scenario_hash}"
     )
     table = Table(title=f"Differences [{base.unit}], mean and 95 % interval", title_justify="left")
-    for name in ("programme", "year", "demand", "paid", "P(exhausted)", "paid in full (firms)"):
-        table.add_column(
-            name, justify="left" if name in ("programme", "year") else "right", no_wrap=True
-        )
+    for name in ("programme", "year"):
+        table.add_column(name, no_wrap=True)
+    for name in COMPARE_SHOWN:
+        table.add_column(_head(name, base.unit), justify="right", no_wrap=True)
     per_year, totals = comparison.summary(), comparison.totals()
     years = base.years
     for pid in comparison.programmes:
-        label = str(base.dataset["label"].sel(programme=pid).values)
+        name = str(base.dataset["label"].sel(programme=pid).values)
         rows = [(str(y), row) for y, row in per_year.xs(pid, level="programme").iterrows()]
         total: pd.Series = totals.loc[pid]  # type: ignore[assignment]  # one row
-        rows.append((f"{years[0]}–{str(years[-1])[-2:]}", total))
+        rows.append((_span(years), total))
         for i, (year, row) in enumerate(rows):
             table.add_row(
-                label if i == 0 else "",
+                name if i == 0 else "",
                 year,
-                _diff(row, "demand_mean"),
-                _diff(row, "paid_mean"),
-                _diff(row, "p_exhausted", percent=True),
-                _diff(row, "paid_full_mean"),
+                *(_diff(row, c) for c in COMPARE_SHOWN),
                 end_section=i == len(rows) - 1,
             )
     console.print(table)
@@ -406,21 +380,14 @@ def print_comparison(comparison: Comparison, console: Console) -> None:
                 no_wrap=True,
             )
         for _, row in outcomes.iterrows():
-            share = row["metric"].startswith("p_")
-            show = _share if share else _money
-            low, high = row["diff_low"], row["diff_high"]
-            interval = (
-                f"{row['diff']:+.1%} [{low:+.1%}, {high:+.1%}]"
-                if share
-                else f"{row['diff']:+,.0f} [{low:+,.0f}, {high:+,.0f}]"
-            )
+            measure = str(row["metric"])
             extra.add_row(
                 str(row["name"]),
                 str(row["year"]),
-                str(row["metric"]),
-                show(row["base"]),
-                show(row["variant"]),
-                interval,
+                label(measure, LANG),
+                format_value(measure, row["base"], LANG),
+                format_value(measure, row["variant"], LANG),
+                _difference(measure, row["diff"], row["diff_low"], row["diff_high"]),
             )
         console.print(extra)
     for name, ids in (("base", comparison.only_in_base), ("variant", comparison.only_in_variant)):

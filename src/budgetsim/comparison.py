@@ -16,21 +16,23 @@ from numpy.typing import NDArray
 
 from budgetsim.engine import simulate
 from budgetsim.errors import BudgetsimError
+from budgetsim.metrics import How, metric
 from budgetsim.results import SimulationResult
 from budgetsim.scenario import Scenario
+from budgetsim.stats import interval, standard_error
 
 __all__ = ["COMPARED", "Comparison", "compare"]
 
-#: Per-draw variables compared, with the name of their mean in the comparison table.
-COMPARED = {
-    "demand": "demand_mean",
-    "paid": "paid_mean",
-    "unspent": "unspent_mean",
-    "exhausted": "p_exhausted",
-    "claimants": "claimants_mean",
-    "paid_full": "paid_full_mean",
-}
-Z95 = 1.959963984540054
+#: Metrics compared: means over draws (a probability is the mean of a yes/no), each of the
+#: per-draw variable its registry entry aggregates (:mod:`budgetsim.metrics`).
+COMPARED = (
+    "demand_mean",
+    "paid_mean",
+    "unspent_mean",
+    "p_exhausted",
+    "claimants_mean",
+    "paid_full_mean",
+)
 
 
 @dataclass(frozen=True)
@@ -53,27 +55,30 @@ class Comparison:
     only_in_base: tuple[str, ...]
     only_in_variant: tuple[str, ...]
 
-    def _paired(self, name: str, horizon: bool) -> tuple[NDArray[Any], NDArray[Any]]:
+    def _paired(self, label: str, horizon: bool) -> tuple[NDArray[Any], NDArray[Any]]:
+        """Per-draw values of the variable behind metric ``label`` in both runs; over the
+        horizon, summed (a probability: whether it happened in any year)."""
+        aggregate = metric(label).aggregate
+        name = str(aggregate.of)
         a = self.base[name].sel(programme=list(self.programmes)).values.astype(np.float64)
         b = self.variant[name].sel(programme=list(self.programmes)).values.astype(np.float64)
         if horizon:
-            reduce = np.any if name == "exhausted" else np.sum
+            reduce = np.any if aggregate.how is How.PROBABILITY else np.sum
             a, b = reduce(a, axis=2).astype(np.float64), reduce(b, axis=2).astype(np.float64)
         return np.nan_to_num(a), np.nan_to_num(b)
 
     def _table(self, horizon: bool) -> pd.DataFrame:
         columns: dict[str, NDArray[np.float64]] = {}
-        n = self.base.draws
-        for name, label in COMPARED.items():
-            a, b = self._paired(name, horizon)
+        for label in COMPARED:
+            a, b = self._paired(label, horizon)
             diff = b - a
-            half = Z95 * diff.std(axis=0, ddof=1) / np.sqrt(n) if n > 1 else np.nan * diff[0]
             mean = diff.mean(axis=0)
+            low, high = interval(mean, standard_error(diff))
             columns[f"{label}_base"] = a.mean(axis=0).ravel()
             columns[f"{label}_variant"] = b.mean(axis=0).ravel()
             columns[f"{label}_diff"] = mean.ravel()
-            columns[f"{label}_diff_low"] = (mean - half).ravel()
-            columns[f"{label}_diff_high"] = (mean + half).ravel()
+            columns[f"{label}_diff_low"] = low.ravel()
+            columns[f"{label}_diff_high"] = high.ravel()
         if horizon:
             index = pd.Index(list(self.programmes), name="programme")
         else:
@@ -101,7 +106,6 @@ class Comparison:
         year end) and the year-end balance, P(stock ≥ goal) and the stock; base, variant and
         the paired difference with its 95 % interval (same draws, same random streams)."""
         rows = []
-        n = self.base.draws
         pairs: list[tuple[str, str, str, NDArray[Any], NDArray[Any]]] = []
         months = 12 * np.arange(1, len(self.base.years) + 1)
 
@@ -129,22 +133,23 @@ class Comparison:
             after = self.variant.targets[tid]["stock"].values
             pairs.append((tid, "target", "p_at_goal", before >= goal, after >= goal))
             pairs.append((tid, "target", "stock", before, after))
-        for name, kind, metric, x, y in pairs:
+        for name, kind, measure, x, y in pairs:
             x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
             diff = y - x
-            half = Z95 * diff.std(axis=0, ddof=1) / np.sqrt(n) if n > 1 else np.nan * diff[0]
+            mean = diff.mean(axis=0)
+            low, high = interval(mean, standard_error(diff))
             for k, year in enumerate(self.base.years):
                 rows.append(
                     {
                         "name": name,
                         "kind": kind,
-                        "metric": metric,
+                        "metric": measure,
                         "year": year,
                         "base": x[:, k].mean(),
                         "variant": y[:, k].mean(),
-                        "diff": diff[:, k].mean(),
-                        "diff_low": diff[:, k].mean() - half[k],
-                        "diff_high": diff[:, k].mean() + half[k],
+                        "diff": mean[k],
+                        "diff_low": low[k],
+                        "diff_high": high[k],
                     }
                 )
         return pd.DataFrame(rows)

@@ -27,6 +27,7 @@ from matplotlib.figure import Figure
 
 from budgetsim import __version__, charts
 from budgetsim.charts._style import resolve_lang
+from budgetsim.metrics import OVERVIEW, REGISTRY, How, Kind, Lang, as_lang, format_value, label
 from budgetsim.outputs import atomic, write_outputs
 from budgetsim.results import SimulationResult
 
@@ -106,11 +107,10 @@ def findings(result: SimulationResult, lang: str = "zh") -> list[str]:
     that would pay every claim in 95 % of cases — then the whole policy per year, the risk
     reserve funds and the targets.
     """
-    if lang not in ("zh", "en"):
-        raise ValueError(f"lang must be 'zh' or 'en', found {lang!r}")
+    lang_ = as_lang(lang)
 
     def say(key: str, **values: Any) -> str:
-        return _SENTENCES[key][lang].format(**values)
+        return _SENTENCES[key][lang_].format(**values)
 
     def name(spec: Any) -> str:
         return str(spec.label if lang == "zh" else (spec.label_en or spec.label))
@@ -216,12 +216,21 @@ def _png(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def _table_html(frame: pd.DataFrame, money: list[str], share: list[str]) -> str:
+#: Headers of the report's columns that are not metrics.
+_KEYS: dict[str, dict[Lang, str]] = {
+    "label": {"zh": "项目", "en": "programme"},
+    "year": {"zh": "年度", "en": "year"},
+}
+
+
+def _table_html(frame: pd.DataFrame, lang: Lang) -> str:
+    """A table with the metrics' labels as headers and their values formatted as the metric
+    says (amounts with thousands separators, shares as %)."""
     shown = frame.copy()
-    for column in money:
-        shown[column] = shown[column].map(lambda v: "—" if pd.isna(v) else f"{v:,.0f}")
-    for column in share:
-        shown[column] = shown[column].map(lambda v: "—" if pd.isna(v) else f"{v:.1%}")
+    for column in shown.columns:
+        if column in REGISTRY:
+            shown[column] = [format_value(column, v, lang) for v in shown[column]]
+    shown.columns = [label(c, lang) if c in REGISTRY else _KEYS[c][lang] for c in shown.columns]
     return shown.to_html(escape=True, border=0, index=False)
 
 
@@ -248,7 +257,7 @@ def _html(
     sentences: list[str],
     images: dict[str, bytes],
     appendix: pd.DataFrame,
-    lang: str,
+    lang: Lang,
 ) -> str:
     def h(key: str) -> str:
         return _HEADINGS[key][lang]
@@ -257,21 +266,8 @@ def _html(
     header = sc.scenario
     stamp = result.stamp()
     summary = result.summary().reset_index()
-    columns = [
-        "label", "year", "envelope", "demand_mean", "demand_p95", "paid_mean",
-        "p_exhausted", "fill_ratio", "coverage_full", "budget_at_risk_p80", "budget_at_risk_p95",
-    ]  # fmt: skip
-    table = _table_html(
-        summary[columns],
-        ["envelope", "demand_mean", "demand_p95", "paid_mean", "budget_at_risk_p80",
-         "budget_at_risk_p95"],
-        ["p_exhausted", "fill_ratio", "coverage_full"],
-    )  # fmt: skip
-    policy = _table_html(
-        result.policy_summary().reset_index(),
-        [c for c in result.policy_summary().columns if c != "label"],
-        [],
-    )
+    table = _table_html(summary[["label", "year", *OVERVIEW]], lang)
+    policy = _table_html(result.policy_summary().reset_index(), lang)
     parts = [
         "<!DOCTYPE html>",
         f'<html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">',
@@ -307,10 +303,6 @@ def _workbook(
     from openpyxl.utils import get_column_letter
 
     summary = result.summary().reset_index()
-    money_cols = {c for c in summary.columns if c.split("_")[0] in ("envelope", "available",
-                  "demand", "paid", "cash", "unspent", "lapsed", "budget")} - {
-        "demand_mean_se", "paid_mean_se"}  # fmt: skip
-    share_cols = {"p_exhausted", "p_exhausted_se", "coverage_full", "coverage_any", "fill_ratio"}
     paid = result.paid.values
     demand = result.demand.values
     wide = {"draw": np.arange(result.draws)}
@@ -340,13 +332,23 @@ def _workbook(
                 letter = get_column_letter(k)
                 width = max(len(str(v)) for v in [column, *frame[column].head(200).tolist()])
                 sheet.column_dimensions[letter].width = min(60, max(8, width + 2))
-                fmt = (
-                    "#,##0" if column in money_cols or column.endswith(("demand", "paid"))
-                    else "0.0%" if column in share_cols else None
-                )  # fmt: skip
+                fmt = _number_format(column)
                 if fmt and name != "Draws":  # raw per-draw data stays unformatted (fast)
                     for cell in sheet[letter][1:]:
                         cell.number_format = fmt
+
+
+def _number_format(column: str) -> str | None:
+    """The workbook's number format of a column: amounts whole with thousands separators
+    (their standard errors as they are), shares as %; None for the rest."""
+    m = REGISTRY.get(column)
+    if m is None:
+        return None
+    if m.kind is Kind.SHARE:
+        return "0.0%"
+    if m.kind is Kind.MONEY and m.aggregate.how is not How.STANDARD_ERROR:
+        return "#,##0"
+    return None
 
 
 def write_report(
@@ -374,7 +376,7 @@ def write_report(
     folder = Path(out)
     chart_dir = folder / "charts"
     chart_dir.mkdir(parents=True, exist_ok=True)
-    lang_ = resolve_lang(lang)
+    lang_ = resolve_lang(lang)  # the charts': English without a CJK font
     written = write_outputs(result, folder)
     sentences = findings(result, lang)
     appendix = provenance(result)
@@ -389,7 +391,7 @@ def write_report(
             written.append(chart_dir / f"{name}.svg")
     page = folder / "report.html"
     with atomic(page) as handle:
-        handle.write(_html(result, sentences, images, appendix, lang))
+        handle.write(_html(result, sentences, images, appendix, as_lang(lang)))
     written.append(page)
     book = folder / "report.xlsx"
     _workbook(result, book, sentences, appendix)

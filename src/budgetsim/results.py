@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 
 from budgetsim import __version__
 from budgetsim.funds import FundPlan, Ledger, ledger
+from budgetsim.metrics import HEADLINE, OVERVIEW, format_value, is_money
 from budgetsim.riskfund import PER_DRAW, summarise
 from budgetsim.scenario import Scenario
 from budgetsim.stats import cash as _cash
@@ -460,7 +461,7 @@ class SimulationResult:
         )
         wide = pd.concat([per_year, total])
         long = wide.reset_index().melt(id_vars=["programme", "year"], var_name="metric")
-        long["unit"] = np.where(_is_money(long["metric"]), self.unit, "")
+        long["unit"] = [self.unit if is_money(m) else "" for m in long["metric"]]
         return long.dropna(subset=["value"]).reset_index(drop=True)
 
     def draws_frame(self) -> pd.DataFrame:
@@ -493,37 +494,12 @@ class SimulationResult:
         )
 
     def __repr__(self) -> str:
-        cols = [
-            "envelope",
-            "demand_mean",
-            "paid_mean",
-            "p_exhausted",
-            "coverage_full",
-            "fill_ratio",
-        ]
-        table = self.summary()[cols].to_string(float_format=lambda x: f"{x:,.2f}")
+        table = self.summary()[list(HEADLINE)].to_string(float_format=lambda x: f"{x:,.2f}")
         return f"<SimulationResult {self._headline()}>\n{table}"
 
     def _repr_html_(self) -> str:
-        cols = [
-            "label",
-            "envelope",
-            "demand_mean",
-            "demand_p95",
-            "paid_mean",
-            "p_exhausted",
-            "exhaustion_month_p50",
-            "coverage_full",
-            "coverage_any",
-            "fill_ratio",
-            "budget_at_risk_p80",
-            "budget_at_risk_p95",
-        ]
-        percent = {"p_exhausted", "coverage_full", "coverage_any", "fill_ratio"}
-        frame = self.summary()[cols]
-        formatters: dict[str, Any] = {
-            c: _percent if c in percent else _amount for c in cols if c != "label"
-        }
+        frame = self.summary()[["label", *OVERVIEW]]
+        formatters: dict[str, Any] = {c: _formatter(c) for c in OVERVIEW}
         body = frame.to_html(formatters=formatters, na_rep="—")
         title = html.escape(self.scenario.scenario.title)
         return (
@@ -532,14 +508,6 @@ class SimulationResult:
         )
 
 
-def _percent(x: float) -> str:
-    return "—" if pd.isna(x) else f"{x:.1%}"
-
-
-def _amount(x: float) -> str:
-    return "—" if pd.isna(x) else f"{x:,.0f}"
-
-
-def _is_money(metric: pd.Series) -> NDArray[np.bool_]:
-    prefixes = ("envelope", "available", "demand", "paid_", "unspent", "lapsed", "budget_at_risk")
-    return np.asarray(metric.str.startswith(prefixes) & ~metric.str.startswith("paid_full"))
+def _formatter(name: str) -> Any:
+    """How the notebook view shows metric ``name`` (see :func:`budgetsim.metrics.format_value`)."""
+    return lambda x: format_value(name, x)

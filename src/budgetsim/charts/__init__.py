@@ -37,11 +37,12 @@ from budgetsim.charts._style import (
     money_axis,
     money_scale,
     resolve_lang,
-    unit_label,
 )
 from budgetsim.comparison import Comparison
+from budgetsim.metrics import is_share, label, money_unit
 from budgetsim.optimize.allocation import AllocationResult
 from budgetsim.results import SimulationResult
+from budgetsim.stats import quantile
 
 __all__ = [
     "ChartFontWarning",
@@ -60,43 +61,36 @@ __all__ = [
 
 Floats = NDArray[np.float64]
 
+#: Chart text that names no metric (metric labels come from :mod:`budgetsim.metrics`).
 _TEXT: dict[str, dict[Lang, str]] = {
-    "exhaustion": {"zh": "资金用尽概率", "en": "P(envelope exhausted)"},
     "year": {"zh": "年度", "en": "year"},
     "demand": {"zh": "需求分布与预算", "en": "Demand against the envelope"},
     "amount": {"zh": "金额", "en": "amount"},
-    "envelope": {"zh": "预算", "en": "envelope"},
-    "p80": {"zh": "P80 需求", "en": "P80 demand"},
-    "p95": {"zh": "P95 需求", "en": "P95 demand"},
-    "fill": {"zh": "兑付比例（已付 ÷ 需求）", "en": "Fill ratio (paid ÷ demand)"},
     "turned_away": {"zh": "未获任何资助", "en": "paid nothing"},
     "curve": {"zh": "预算—覆盖曲线", "en": "Budget–coverage curve"},
-    "expected_fill": {"zh": "期望兑付比例", "en": "expected fill ratio"},
-    "p_short": {"zh": "资金用尽概率", "en": "P(exhausted)"},
     "split": {"zh": "预算分配：文件 vs 优化建议", "en": "Split: the document vs recommended"},
     "document": {"zh": "文件", "en": "document"},
     "recommended": {"zh": "建议", "en": "recommended"},
     "draws": {"zh": "次模拟", "en": "draws"},
-    "month_cdf": {"zh": "资金用尽月份（累计概率）", "en": "Month the money runs out (cumulative)"},
+    "cumulative": {"zh": "{metric}（累计概率）", "en": "{metric} (cumulative)"},
     "month": {"zh": "月份", "en": "month"},
     "p_by_month": {"zh": "截至该月用尽的概率", "en": "P(exhausted by the month)"},
     "difference": {"zh": "方案差异（变体 − 基准）", "en": "Variant − baseline"},
-    "p_exhausted_diff": {"zh": "资金用尽概率之差", "en": "difference in P(exhausted)"},
-    "paid_mean_diff": {"zh": "平均拨付之差", "en": "difference in mean paid"},
+    "difference_in": {"zh": "{metric}之差", "en": "difference in {metric}"},
     "no_difference": {"zh": "各项目均无差异", "en": "no programme differs"},
     "fan": {"zh": "年内累计拨付（按申请到达顺序）", "en": "Paid through the year (arrival order)"},
-    "available": {"zh": "可用资金", "en": "money available"},
-    "balance": {"zh": "风险准备金余额", "en": "Reserve fund balance"},
-    "p_depleted": {"zh": "年末前耗尽概率", "en": "P(depleted by year end)"},
-    "stock": {"zh": "目标存量", "en": "Target stock"},
-    "goal": {"zh": "目标", "en": "goal"},
-    "p_goal": {"zh": "达标概率", "en": "P(goal met)"},
     "seed": {"zh": "随机种子", "en": "seed"},
 }
 
 
 def _t(key: str, lang: Lang) -> str:
     return _TEXT[key][lang]
+
+
+def _title(name: str, lang: Lang) -> str:
+    """The label of metric ``name`` as a title: an English one starts with a capital."""
+    text = label(name, lang)
+    return text[:1].upper() + text[1:]
 
 
 def _label(result: SimulationResult, programme: str, lang: Lang) -> str:
@@ -164,7 +158,7 @@ def exhaustion_heatmap(
                 j, i, f"{v:.0%}", ha="center", va="center", fontsize=8,
                 color="white" if v > 0.6 else "#222222",
             )  # fmt: skip
-        ax.set_title(_t("exhaustion", lang_))
+        ax.set_title(_title("p_exhausted", lang_))
         ax.set_xlabel(_t("year", lang_))
         if own:
             footer(fig, _stamp(result, lang_))
@@ -186,17 +180,19 @@ def demand_distribution(
         for body in parts["bodies"]:  # type: ignore[attr-defined]
             body.set_facecolor(PALETTE[5])
             body.set_alpha(0.55)
-        p80, p95 = np.quantile(demand, [0.8, 0.95], axis=0, method="inverted_cdf")
-        ax.scatter(x, p80, marker="_", s=300, color=PALETTE[4], label=_t("p80", lang_), zorder=3)
-        ax.scatter(x, p95, marker="_", s=300, color=PALETTE[1], label=_t("p95", lang_), zorder=3)
+        for name, q, colour in (("demand_p80", 0.8, PALETTE[4]), ("demand_p95", 0.95, PALETTE[1])):
+            ax.scatter(
+                x, quantile(demand, q), marker="_", s=300, color=colour,
+                label=label(name, lang_), zorder=3,
+            )  # fmt: skip
         if np.isfinite(envelope).any():
             ax.scatter(
-                x, envelope, marker="D", s=28, color=PALETTE[0], label=_t("envelope", lang_),
+                x, envelope, marker="D", s=28, color=PALETTE[0], label=label("envelope", lang_),
                 zorder=4,
             )  # fmt: skip
         ax.set_xticks(x, [str(y) for y in result.years])
         money_axis(ax, "y", divisor)
-        ax.set_ylabel(f"{_t('amount', lang_)} [{unit_label(unit, lang_)}]")
+        ax.set_ylabel(f"{_t('amount', lang_)} [{money_unit(unit, lang_)}]")
         ax.set_title(f"{_label(result, programme, lang_)} — {_t('demand', lang_)}")
         ax.legend(loc="upper left")
         if own:
@@ -237,7 +233,7 @@ def fill_ratio(result: SimulationResult, *, lang: str = "zh", ax: Axes | None = 
         for i, share in enumerate(nothing):
             ax.text(1.04, i, f"{share:.0%} {_t('turned_away', lang_)}", va="center", fontsize=7)
         ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-        ax.set_title(_t("fill", lang_))
+        ax.set_title(_title("fill_ratio", lang_))
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
         if own:
             footer(fig, _stamp(result, lang_))
@@ -278,22 +274,22 @@ def budget_coverage_curve(
     year = result.years[0] if year is None else year
     demand = result.demand.sel(programme=programme, year=year).values
     envelope = float(result.dataset["envelope"].sel(programme=programme, year=year))
-    top = float(np.quantile(demand, 0.995)) * 1.1 or 1.0
+    top = float(quantile(demand, 0.995)) * 1.1 or 1.0
     grid = np.linspace(0.0, top, 200)
     fill, short = coverage_curve(demand, grid)
     divisor, unit = money_scale(grid, result.unit)
     with chart_style(lang_):
         fig, ax, own = _axes(ax, (6.5, 3.6))
-        ax.plot(grid, fill, color=PALETTE[0], label=_t("expected_fill", lang_))
-        ax.plot(grid, short, color=PALETTE[1], linestyle="--", label=_t("p_short", lang_))
+        ax.plot(grid, fill, color=PALETTE[0], label=label("fill_ratio", lang_, short=True))
+        ax.plot(grid, short, color=PALETTE[1], linestyle="--", label=label("p_exhausted", lang_))
         if np.isfinite(envelope):
             ax.axvline(envelope, color="#555555", linewidth=0.8)
             ax.annotate(
-                f" {_t('envelope', lang_)}", (envelope, 0.04), fontsize=7, ha="left",
+                f" {label('envelope', lang_)}", (envelope, 0.04), fontsize=7, ha="left",
                 xycoords=("data", "axes fraction"), rotation=90,
             )  # fmt: skip
         money_axis(ax, "x", divisor)
-        ax.set_xlabel(f"{_t('envelope', lang_)} [{unit_label(unit, lang_)}]")
+        ax.set_xlabel(f"{label('envelope', lang_)} [{money_unit(unit, lang_)}]")
         ax.set_ylim(0, 1.05)
         ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:.0%}")
         ax.set_title(f"{_label(result, programme, lang_)} {year} — {_t('curve', lang_)}")
@@ -332,7 +328,7 @@ def allocation_split(
                 ax.text(x[i] + offset, top, _t(column, lang_), ha="center", va="bottom", fontsize=7)
         ax.set_xticks(x, [str(y) for y in years])
         money_axis(ax, "y", divisor)
-        ax.set_ylabel(f"{_t('amount', lang_)} [{unit_label(unit, lang_)}]")
+        ax.set_ylabel(f"{_t('amount', lang_)} [{money_unit(unit, lang_)}]")
         ax.set_title(_t("split", lang_))
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return fig
@@ -366,7 +362,8 @@ def exhaustion_month_cdf(
         ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:.0%}")
         ax.set_xlabel(_t("month", lang_))
         ax.set_ylabel(_t("p_by_month", lang_))
-        ax.set_title(f"{year} — {_t('month_cdf', lang_)}")
+        month = _title("exhaustion_month", lang_)
+        ax.set_title(f"{year} — {_t('cumulative', lang_).format(metric=month)}")
         ax.legend(loc="upper left", fontsize=7)
         if own:
             footer(fig, _stamp(result, lang_))
@@ -382,7 +379,8 @@ def comparison_chart(
 ) -> Figure:
     """Variant − baseline per programme and year for ``metric`` (``"p_exhausted"`` or
     ``"paid_mean"``), with the 95 % interval of the paired differences; programmes whose
-    difference is exactly zero in every year are left out."""
+    difference is exactly zero in every year are left out; any metric of
+    :data:`budgetsim.comparison.COMPARED` works."""
     lang_ = resolve_lang(lang)
     table = comparison.summary()
     diff = table[f"{metric}_diff"]
@@ -407,13 +405,14 @@ def comparison_chart(
         ax.set_yticks(range(len(programmes)), [_label(base, p, lang_) for p in programmes])
         ax.grid(True, axis="x")
         ax.grid(False, axis="y")
-        if metric.startswith("p_"):
+        if is_share(metric):
             ax.xaxis.set_major_formatter(PercentFormatter(1.0))
         else:
             divisor, unit = money_scale(mid, base.unit)
             money_axis(ax, "x", divisor)
-            ax.set_xlabel(f"[{unit_label(unit, lang_)}]")
-        ax.set_title(f"{_t('difference', lang_)}: {_t(f'{metric}_diff', lang_)}")
+            ax.set_xlabel(f"[{money_unit(unit, lang_)}]")
+        what = _t("difference_in", lang_).format(metric=label(metric, lang_))
+        ax.set_title(f"{_t('difference', lang_)}: {what}")
         if programmes:
             ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
         if own:
@@ -423,7 +422,7 @@ def comparison_chart(
 
 def _paths(ax: Axes, years: list[int], values: Floats, divisor: float, colour: str) -> None:
     """P5–P95 and P25–P75 bands and the median over draws (rows) per year (columns)."""
-    q = np.quantile(values, [0.05, 0.25, 0.5, 0.75, 0.95], axis=0) / divisor
+    q = quantile(values, (0.05, 0.25, 0.5, 0.75, 0.95)) / divisor
     ax.fill_between(years, q[0], q[4], color=colour, alpha=0.15, linewidth=0, label="P5–P95")
     ax.fill_between(years, q[1], q[3], color=colour, alpha=0.3, linewidth=0, label="P25–P75")
     ax.plot(years, q[2], color=colour, marker="o", label="P50")
@@ -441,7 +440,7 @@ def riskfund_balance(
     fund = next(iter(result.riskfunds)) if fund is None else fund
     ds = result.riskfunds[fund]
     spec = result.scenario.riskfunds[fund]
-    label = spec.label if lang_ == "zh" else (spec.label_en or fund)
+    name = spec.label if lang_ == "zh" else (spec.label_en or fund)
     balance = ds["balance_end"].values
     depleted = result.riskfund_summary().loc[fund]["p_depleted"].to_numpy()
     divisor, unit = money_scale(balance, result.unit)
@@ -451,15 +450,15 @@ def riskfund_balance(
         top, bottom = fig.subplots(2, 1, height_ratios=(3, 1.4), sharex=True)
         _paths(top, years, balance, 1.0, PALETTE[0])
         money_axis(top, "y", divisor)
-        top.set_ylabel(f"[{unit_label(unit, lang_)}]")
-        top.set_title(f"{label} — {_t('balance', lang_)}")
+        top.set_ylabel(f"[{money_unit(unit, lang_)}]")
+        top.set_title(f"{name} — {label('balance_end', lang_)}")
         top.legend(loc="lower left")
         bottom.bar(years, depleted, color=PALETTE[1], width=0.5)
         for y, p in zip(years, depleted, strict=True):
             bottom.text(y, p, f"{p:.1%}", ha="center", va="bottom", fontsize=7)
         bottom.set_ylim(0, max(0.05, float(depleted.max()) * 1.3))
         bottom.yaxis.set_major_formatter(lambda v, _pos: f"{v:.0%}")
-        bottom.set_ylabel(_t("p_depleted", lang_))
+        bottom.set_ylabel(label("p_depleted", lang_))
         footer(fig, _stamp(result, lang_))
     return fig
 
@@ -474,7 +473,7 @@ def target_paths(
         raise ValueError(f"{result.scenario.id} has no policy target")
     target = next(iter(result.targets)) if target is None else target
     spec = result.scenario.targets[target]
-    label = spec.label if lang_ == "zh" else (spec.label_en or target)
+    name = spec.label if lang_ == "zh" else (spec.label_en or target)
     stock = result.targets[target]["stock"].values.astype(float)
     years = result.years
     met = float(np.mean(stock[:, years.index(spec.goal_year)] >= spec.goal))
@@ -483,13 +482,13 @@ def target_paths(
         _paths(ax, years, stock, 1.0, PALETTE[2])
         ax.axhline(spec.goal, color=PALETTE[1], linestyle="--", linewidth=1)
         ax.annotate(
-            f"{_t('goal', lang_)} {spec.goal:,} ({spec.goal_year}) · {_t('p_goal', lang_)} "
-            f"{met:.1%}",
+            f"{label('goal', lang_)} {spec.goal:,} ({spec.goal_year}) · "
+            f"{label('p_at_goal', lang_)} {met:.1%}",
             (0.01, spec.goal), xycoords=("axes fraction", "data"), va="bottom", fontsize=8,
             color=PALETTE[1], bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none"},
         )  # fmt: skip
         ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:,.0f}")
-        ax.set_title(f"{label} — {_t('stock', lang_)}")
+        ax.set_title(f"{name} — {label('stock', lang_)}")
         ax.legend(loc="lower right")
         if own:
             footer(fig, _stamp(result, lang_))
@@ -525,7 +524,7 @@ def fan_chart(
             paid = result.dataset["paid_by_month"].sel(programme=programme, year=year).values
             available = float(np.nanmedian(result["available"].sel(programme=programme, year=year)))
             divisor, unit = money_scale(np.r_[paid.ravel(), available], result.unit)
-            q = np.quantile(paid, [0.05, 0.25, 0.5, 0.75, 0.95], axis=0)
+            q = quantile(paid, (0.05, 0.25, 0.5, 0.75, 0.95))
             ax.fill_between(months, q[0], q[4], color=PALETTE[0], alpha=0.15, linewidth=0)
             ax.fill_between(months, q[1], q[3], color=PALETTE[0], alpha=0.3, linewidth=0)
             ax.plot(months, q[2], color=PALETTE[0])
@@ -534,9 +533,9 @@ def fan_chart(
             ax.set_xticks([1, 4, 7, 10, 12])
             money_axis(ax, "y", divisor)
             ax.set_title(_label(result, programme, lang_), fontsize=9)
-            ax.set_ylabel(f"[{unit_label(unit, lang_)}]", fontsize=7)
+            ax.set_ylabel(f"[{money_unit(unit, lang_)}]", fontsize=7)
         for extra in axes.flat[len(chosen) :]:
             extra.set_visible(False)
-        fig.suptitle(f"{year} — {_t('fan', lang_)}; -- {_t('available', lang_)}", fontsize=11)
+        fig.suptitle(f"{year} — {_t('fan', lang_)}; -- {label('available', lang_)}", fontsize=11)
         footer(fig, _stamp(result, lang_))
     return fig

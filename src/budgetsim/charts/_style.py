@@ -22,6 +22,9 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from budgetsim.metrics import Lang, as_lang
+from budgetsim.metrics import money_unit as unit_label
+
 __all__ = [
     "CJK_FONTS",
     "ChartFontWarning",
@@ -33,8 +36,6 @@ __all__ = [
     "resolve_lang",
     "unit_label",
 ]
-
-Lang = Literal["zh", "en"]
 
 #: Fonts with CJK glyphs, in order of preference.
 CJK_FONTS = (
@@ -89,12 +90,11 @@ def resolve_lang(lang: str) -> Lang:
     ValueError
         For a language other than ``"zh"`` or ``"en"``.
     """
-    if lang not in ("zh", "en"):
-        raise ValueError(f"lang must be 'zh' or 'en', found {lang!r}")
-    if lang == "zh" and cjk_font() is None:
+    lang_ = as_lang(lang)
+    if lang_ == "zh" and cjk_font() is None:
         _warn_once()
         return "en"
-    return lang  # type: ignore[return-value]
+    return lang_
 
 
 @functools.cache
@@ -160,15 +160,6 @@ def money_scale(values: Any, unit: str) -> tuple[float, str]:
     if unit == "万元" and peak >= 10_000:
         return 10_000.0, "亿元"
     return 1.0, unit
-
-
-#: Units in English labels.
-UNITS_EN = {"万元": "10k yuan", "亿元": "100m yuan", "元": "yuan"}
-
-
-def unit_label(unit: str, lang: Lang) -> str:
-    """The unit as written in labels of the language (万元 → "10k yuan" in English)."""
-    return unit if lang == "zh" else UNITS_EN.get(unit, unit)
 
 
 def money_axis(ax: Axes, axis: Literal["x", "y"], divisor: float) -> None:
