@@ -222,3 +222,9 @@ def test_amount_text_in_other_units_is_converted(tmp_path: Path) -> None:
     path = tmp_path / "apps.csv"
     path.write_text("id,amount\na,50万元\nb,0.1亿\nc,12\n", encoding="utf-8")
     assert read_applicants(path).amount.tolist() == [50.0, 1000.0, 12.0]
+
+
+def test_solver_tolerance_never_pays_money_that_is_not_there() -> None:
+    # found by hypothesis: CBC met "1e-6 × y ≤ 0" within its 1e-6 tolerance with y = 1
+    res = award(_apps([1e-06]), AwardRules(envelope=0.0, all_or_nothing=True))
+    assert res.table["award"].sum() == 0.0

@@ -330,6 +330,34 @@ def _all_or_nothing(
     return y * u, Status.OPTIMAL if close else Status.FEASIBLE, objective, sol.objective, sol
 
 
+def _within_envelope(award: Floats, value: Floats, envelope: float, whole: bool) -> Floats:
+    """The awards with any excess over the envelope taken back (a solver meets a row only to
+    its feasibility tolerance, 1e-6, which must not pay out money that is not there): from the
+    awards of least value per 万元 first, whole awards when ``whole``.
+
+    Examples
+    --------
+    >>> _within_envelope(np.array([1e-6]), np.array([1.0]), 0.0, True)
+    array([0.])
+    >>> _within_envelope(np.array([5.0, 5.0 + 1e-7]), np.array([2.0, 1.0]), 10.0, False)
+    array([5., 5.])
+    """
+    excess = float(award.sum()) - envelope
+    if excess <= 0:
+        return award
+    order = np.argsort(value, kind="stable")
+    order = order[award[order] > 0]
+    taken = np.cumsum(award[order])
+    out = award.copy()
+    if whole:  # drop the fewest least-valued awards that cover the excess
+        out[order[: int(np.searchsorted(taken, excess)) + 1]] = 0.0
+        return out
+    before = taken - award[order]
+    cut = np.clip(excess - before, 0.0, award[order])
+    out[order] = award[order] - cut
+    return out
+
+
 def _verify(applicants: Applicants, rules: AwardRules, award: Floats) -> None:
     """Re-check the awards against the rules (not the model): a failure is a bug, not a result."""
     u = _entitled(applicants, rules)
@@ -465,6 +493,7 @@ def award(
         status, objective = sol.status, float(value @ x)
         bound = objective if status is Status.OPTIMAL else float("nan")
     x = np.where(x > 1e-9 * np.maximum(1.0, u), x, 0.0)
+    x = _within_envelope(x, value, rules.envelope, rules.all_or_nothing)
     _verify(applicants, rules, x)
     reasons, binding = _explain(applicants, rules, x, u, value)
     table = pd.DataFrame(
