@@ -29,7 +29,7 @@ from numpy.typing import NDArray
 
 from budgetsim._allocator import tuned_allocator
 from budgetsim.errors import SimulationError
-from budgetsim.funds import FundPlan, fund_year
+from budgetsim.funds import fund_year
 from budgetsim.instruments import Inputs, entitlement, recovered_share
 from budgetsim.limits import apply_limit
 from budgetsim.population import Cohort, draw_cohorts
@@ -45,8 +45,10 @@ __all__ = [
     "ChunkResult",
     "ChunkTask",
     "Entitled",
+    "PlanKeys",
     "Sample",
     "entitle",
+    "keys_of",
     "metric_types",
     "run_chunk",
     "sample",
@@ -108,7 +110,7 @@ class Sample:
     """
 
     cohorts: dict[str, list[Cohort]]
-    #: Population specifications, by id, as sampled.
+    #: Population keys (:class:`PlanKeys`), by id, as sampled.
     specs: dict[str, Any]
     #: Populations whose cohorts are the reference plan's (shared, not re-sampled).
     shared: frozenset[str] = frozenset()
@@ -116,6 +118,62 @@ class Sample:
     cache: dict[Any, Any] = field(default_factory=dict)
     #: Whether what is computed on this sample is kept in ``cache`` for other plans.
     store: bool = True
+
+
+@dataclass(frozen=True)
+class PlanKeys:
+    """What each part of a plan depends on, as text that compares cheaply and exactly.
+
+    Two plans of a batch share a population, an entitlement, a fund's results, a reserve fund
+    or a target exactly when these keys are equal; they are worked out once per plan.
+    """
+
+    populations: dict[str, str]
+    programmes: tuple[str, ...]
+    funds: tuple[str, ...]
+    riskfunds: dict[str, str]
+    targets: dict[str, str]
+
+    @classmethod
+    def of(cls, plan: Plan) -> PlanKeys:
+        """The keys of ``plan``."""
+        ids = [prog.id for prog in plan.programmes]
+        return cls(
+            populations={pop.id: pop.spec.model_dump_json() for pop in plan.populations},
+            programmes=tuple(
+                repr((p.id, p.spec.eligible, p.spec.instrument, p.spec.rationing))
+                for p in plan.programmes
+            ),
+            funds=tuple(
+                repr(
+                    (
+                        f.id,
+                        tuple(ids[m] for m in f.members),
+                        f.allocation,
+                        f.carry_over,
+                        f.amounts.tolist(),
+                        f.weights.tolist(),
+                        f.draw,
+                    )
+                )
+                for f in plan.funds
+            ),
+            riskfunds={r.id: r.spec.model_dump_json() for r in plan.riskfunds},
+            targets={t.id: t.spec.model_dump_json() for t in plan.targets},
+        )
+
+
+_KEYS: dict[int, tuple[Plan, PlanKeys]] = {}
+
+
+def keys_of(plan: Plan) -> PlanKeys:
+    """:class:`PlanKeys` of a plan, worked out on first use in this process."""
+    hit = _KEYS.get(id(plan))
+    if hit is None or hit[0] is not plan:
+        if len(_KEYS) > 1024:  # plans of finished runs
+            _KEYS.clear()
+        hit = _KEYS[id(plan)] = (plan, PlanKeys.of(plan))
+    return hit[1]
 
 
 def metric_types(plan: Plan) -> list[tuple[str, type[np.generic]]]:
@@ -136,12 +194,13 @@ def sample(plan: Plan, entropy: int, draws: range, reference: Sample | None = No
     """
     cohorts: dict[str, list[Cohort]] = {}
     specs: dict[str, Any] = {}
+    keys = keys_of(plan).populations
     shared = set()
     for pop in plan.populations:
         if pop.id not in plan.sampled:
             continue
-        specs[pop.id] = pop.spec
-        if reference is not None and reference.specs.get(pop.id) == pop.spec:
+        specs[pop.id] = keys[pop.id]
+        if reference is not None and reference.specs.get(pop.id) == keys[pop.id]:
             cohorts[pop.id] = reference.cohorts[pop.id]
             shared.add(pop.id)
         else:
@@ -177,8 +236,8 @@ def entitle(plan: Plan, smp: Sample, y: int) -> Entitled:
     pairs: list[Entitlement] = []
     keys: list[Any] = []
     same: list[bool] = []
-    for prog in plan.programmes:
-        key = (prog.population, y, _inputs_key(prog)) if prog.population in smp.shared else None
+    for prog, inputs in zip(plan.programmes, keys_of(plan).programmes, strict=True):
+        key = (prog.population, y, inputs) if prog.population in smp.shared else None
         cached = smp.cache.get(key) if key is not None else None
         if cached is not None:
             pairs.append(cached[0])
@@ -198,12 +257,6 @@ def entitle(plan: Plan, smp: Sample, y: int) -> Entitled:
         keys = [None if p in members else key for p, key in enumerate(keys)]
         same = [False if p in members else s for p, s in enumerate(same)]
     return Entitled(pairs, keys, same)
-
-
-def _inputs_key(prog: ProgrammePlan) -> str:
-    """What a programme's entitlements and claims depend on, besides its population's cohort."""
-    spec = prog.spec
-    return repr((prog.id, spec.eligible, spec.instrument, spec.rationing))
 
 
 def _entitlement(prog: ProgrammePlan, cohort: Cohort) -> Entitlement:
@@ -256,7 +309,7 @@ class _Reference:
     result: ChunkResult
     #: Programme index in the first plan, by id.
     programmes: dict[str, int]
-    #: Fund index in the first plan, by the fund's content (:func:`_fund_key`).
+    #: Fund index in the first plan, by the fund's key (:class:`PlanKeys`).
     funds: dict[Any, int]
     #: The first plan's carry after each year, shape (draws, funds).
     carries: list[Floats]
@@ -290,13 +343,6 @@ class _Context:
         q = self.reference.programmes[prog.id]
         for name, values in self.out.items():
             values[:, p, y] = self.reference.result.metrics[name][:, q, y]
-
-
-def _fund_key(fund: FundPlan, plan: Plan) -> Any:
-    """Everything a fund's payments depend on besides its members' claims."""
-    members = tuple(plan.programmes[p].id for p in fund.members)
-    amounts, weights = fund.amounts.tobytes(), fund.weights.tobytes()
-    return (fund.id, members, fund.allocation, fund.carry_over, amounts, weights, fund.draw)
 
 
 def pay_year(
@@ -353,7 +399,7 @@ def pay_year(
         if ref is not None and ctx.same_fund[f]:
             for p in fund.members:
                 ctx.copy(programmes[p], p, y)
-            carry[:, f] = ref.carries[y][:, ref.funds[_fund_key(fund, plan)]]
+            carry[:, f] = ref.carries[y][:, ref.funds[keys_of(plan).funds[f]]]
             continue
         demand = [claim_of(p).demand for p in fund.members]
         _, carry[:, f] = fund_year(fund, envelopes[f], carry[:, f], demand, pay)
@@ -416,7 +462,7 @@ def evaluate(
     ref_plan, ref_result = reference if reference is not None else (None, None)
     ctx = _Context(task.entropy, draws, out)
     if ref_plan is not None and ref_result is not None and "carries" in smp.cache:
-        funds = {_fund_key(fund, ref_plan): f for f, fund in enumerate(ref_plan.funds)}
+        funds = {key: f for f, key in enumerate(keys_of(ref_plan).funds)}
         ctx = _Context(
             task.entropy,
             draws,
@@ -427,7 +473,7 @@ def evaluate(
                 funds,
                 smp.cache["carries"],
             ),
-            [_fund_key(fund, plan) in funds for fund in plan.funds],
+            [key in funds for key in keys_of(plan).funds],
         )
     totals = np.empty((n, len(plan.funds)))
     for f, fund in enumerate(plan.funds):
@@ -443,7 +489,10 @@ def evaluate(
         smp.cache["carries"] = carries
     riskfunds = {}
     for rf in plan.riskfunds:
-        same = ref_plan is not None and any(r.spec == rf.spec for r in ref_plan.riskfunds)
+        same = (
+            ref_plan is not None
+            and keys_of(ref_plan).riskfunds.get(rf.id) == keys_of(plan).riskfunds[rf.id]
+        )
         if same and ref_result is not None and rf.id in ref_result.riskfunds:
             riskfunds[rf.id] = ref_result.riskfunds[rf.id]
         else:
@@ -455,7 +504,7 @@ def evaluate(
             ref_plan is not None
             and ref_result is not None
             and t.id in ref_result.targets
-            and any(r.spec == t.spec for r in ref_plan.targets)
+            and keys_of(ref_plan).targets.get(t.id) == keys_of(plan).targets[t.id]
             and all(p in smp.shared for p in pops)
         )
         if same and ref_result is not None:
