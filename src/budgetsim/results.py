@@ -2,8 +2,9 @@
 
 A :class:`SimulationResult` holds, for every draw, programme and year, the money available,
 the demand, what was paid, what was left, whether and when the envelope ran out, and how many
-claimants were paid in full or at all (see ``docs/glossary.md``). :meth:`SimulationResult.summary`
-turns them into the table a planner reads.
+claimants were paid in full or at all (see ``docs/glossary.md``). It keeps the data and the
+funds' ledger; its summaries (:meth:`SimulationResult.summary` and the others) are functions of
+the result in :mod:`budgetsim.summaries`.
 """
 
 from __future__ import annotations
@@ -20,16 +21,9 @@ from numpy.typing import NDArray
 
 from budgetsim import __version__
 from budgetsim.funds import FundPlan, Ledger, ledger
-from budgetsim.metrics import HEADLINE, OVERVIEW, format_value, is_money
-from budgetsim.riskfund import PER_DRAW, summarise
+from budgetsim.metrics import HEADLINE, OVERVIEW, format_value
+from budgetsim.riskfund import PER_DRAW
 from budgetsim.scenario import Scenario
-from budgetsim.stats import cash as _cash
-from budgetsim.stats import median as _median
-from budgetsim.stats import median_month as _median_month
-from budgetsim.stats import quantile as _quantile
-from budgetsim.stats import stats as _stats
-from budgetsim.stats import stats_by_year as _stats_by_year
-from budgetsim.targets import summarise_target
 
 __all__ = ["DERIVED", "METRICS", "OPTIONAL_METRICS", "SimulationResult"]
 
@@ -105,12 +99,12 @@ class SimulationResult:
         self.funds = funds
         progs = scenario.programmes
         #: Share of a year's awards paid 0, 1, … years later, per programme.
-        self._schedules = [
+        self.schedules = [
             np.asarray(p.payment.schedule if p.payment else (1.0,)) for p in progs.values()
         ]
         years = list(scenario.years)
         #: Index of the fund each capped programme draws on (its own envelope or a shared fund).
-        self._fund_of: dict[int, int] = {p: f for f, fund in enumerate(funds) for p in fund.members}
+        self.fund_of: dict[int, int] = {p: f for f, fund in enumerate(funds) for p in fund.members}
         draws = data["demand"].shape[0]
         variables: dict[str, Any] = {
             name: ((*DIMS, "month") if name == MONTHLY else DIMS, values)
@@ -164,7 +158,9 @@ class SimulationResult:
         if name not in DERIVED:
             known = ", ".join([*map(str, ds.data_vars), *DERIVED])
             raise KeyError(f"no variable {name!r}; variables: {known}")
-        values = np.stack([self._arrays(p)[name] for p in range(len(self.programmes))], axis=1)
+        from budgetsim.summaries import arrays
+
+        values = np.stack([arrays(self, p)[name] for p in range(len(self.programmes))], axis=1)
         return xr.DataArray(values, coords=ds["paid"].coords, dims=DIMS, name=name)
 
     @property
@@ -190,10 +186,6 @@ class SimulationResult:
         return ledger(
             self.funds, ds["envelope_total"].values, ds["demand"].values, ds["paid"].values
         )
-
-    def _available(self, p: int) -> NDArray[np.float64]:
-        """Money open to programme ``p`` per draw and year [unit]; NaN when uncapped."""
-        return self.ledger.open_to[:, p, :]
 
     @property
     def exhausted(self) -> xr.DataArray:
@@ -225,252 +217,78 @@ class SimulationResult:
         """Unit of every amount."""
         return self.scenario.unit
 
-    # -- summaries -------------------------------------------------------------------------
-    def _arrays(self, p: int) -> dict[str, NDArray[Any]]:
-        """Per-draw arrays (draw × year) of programme ``p``, stored and derived.
-
-        Summaries work one programme at a time, so their temporaries stay a fraction of the
-        stored results however many programmes a scenario has.
-        """
-        ds = self.dataset
-        d = {name: ds[name].values[:, p, :] for name in (*METRICS, *OPTIONAL_METRICS) if name in ds}
-        d["available"] = self._available(p)
-        d["cash"] = _cash(d["paid"], self._schedules[p])
-        d["exhausted"] = d["exhaustion_month"] > 0
-        f = self._fund_of.get(p)
-        nan = d["available"] if f is None else np.full(d["paid"].shape, np.nan)
-        if f is None or self.funds[f].shared:  # uncapped, or a share of a fund's money
-            d["unspent"] = d["lapsed"] = d["carry_in"] = nan
-            return d
-        book = self.ledger
-        d["unspent"], d["lapsed"] = book.unspent[:, f, :], book.lapsed[:, f, :]
-        d["carry_in"] = book.carry_in[:, f, :]
-        return d
-
+    # -- summaries (budgetsim.summaries) ---------------------------------------------------
     def summary(self) -> pd.DataFrame:
         """Summary statistics per programme and year.
 
-        Returns
-        -------
-        pandas.DataFrame
-            Indexed by (programme, year); money columns in the scenario's unit, shares as
-            fractions. ``*_se`` columns are Monte Carlo standard errors. Quantiles (``_p80``
-            …) are draw values; ``budget_at_risk_p95`` is the envelope that covers demand in
-            95 % of draws. ``coverage_*`` and ``fill_ratio`` are ratios of totals over draws.
+        See :func:`budgetsim.summaries.summary`.
         """
-        envelope = self.dataset["envelope"].values
-        rows = []
-        for p in range(len(self.programmes)):
-            d = self._arrays(p)
-            d["month"] = _median_month(d["exhaustion_month"])
-            stats = _stats_by_year(d, envelope[p])
-            for name in OPTIONAL_METRICS:
-                if name in d:
-                    stats[f"{name}_mean"] = d[name].mean(axis=0)
-            rows.append(stats)
-        index = pd.MultiIndex.from_product(
-            [self.programmes, self.years], names=["programme", "year"]
-        )
-        columns = {k: np.concatenate([np.asarray(r[k]) for r in rows]) for k in rows[0]}
-        frame = pd.DataFrame(columns, index=index)
-        frame.insert(0, "label", np.repeat(self.dataset["label"].values, len(self.years)))
-        return frame
+        from budgetsim import summaries
+
+        return summaries.summary(self)
 
     def fund_summary(self) -> pd.DataFrame:
         """Summary statistics per shared fund (资金池) and year.
 
-        Returns
-        -------
-        pandas.DataFrame
-            Indexed by (fund, year): the fund's envelope (expected value for a ranged total),
-            money available, its members' demand and payments together, what is left and lapses,
-            P(exhausted) (the members' demand passed the money) and the budget at risk of the
-            members' demand. Empty when the scenario has no shared fund.
+        See :func:`budgetsim.summaries.fund_summary`.
         """
-        rows, ids = [], []
-        for f, fund in enumerate(self.funds):
-            if not fund.shared:
-                continue
-            years = []
-            for y in range(len(self.years)):  # one year at a time: temporaries stay small
-                years.append(self._fund_year_stats(f, y))
-            rows.append({k: np.array([s[k] for s in years], dtype=np.float64) for k in years[0]})
-            ids.append(fund.id)
-        if not rows:
-            return pd.DataFrame()
-        index = pd.MultiIndex.from_product([ids, self.years], names=["fund", "year"])
-        columns = {k: np.concatenate([np.asarray(r[k]) for r in rows]) for k in rows[0]}
-        frame = pd.DataFrame(columns, index=index)
-        labels = {fund.id: fund.label for fund in self.funds}
-        frame.insert(0, "label", [labels[i] for i, _ in frame.index])
-        return frame
+        from budgetsim import summaries
+
+        return summaries.fund_summary(self)
 
     def policy_summary(self) -> pd.DataFrame:
         """Every programme together, per year and over the horizon: the budget to set aside.
 
-        Quantiles are of the per-draw sum over programmes, so they account for programmes
-        that run high or low together (a sum of per-programme quantiles would overstate them).
-
-        Returns
-        -------
-        pandas.DataFrame
-            Indexed by year (and ``"total"`` for the horizon): ``envelope`` (the envelopes of
-            capped programmes and funds, expected values for ranges), ``demand_*`` and
-            ``paid_*`` (mean, P50, P80, P95) [unit] and ``cash_mean`` (cash in the fiscal year
-            under the payment schedules) [unit].
+        See :func:`budgetsim.summaries.policy_summary`.
         """
-        ds = self.dataset
-        n_year = len(self.years)
-        demand = np.zeros((self.draws, n_year))
-        paid = np.zeros((self.draws, n_year))
-        cash = np.zeros((self.draws, n_year))
-        for p in range(len(self.programmes)):
-            demand += ds["demand"].values[:, p, :]
-            paid += ds["paid"].values[:, p, :]
-            cash += _cash(ds["paid"].values[:, p, :], self._schedules[p])
-        envelope = np.zeros(n_year)
-        for fund in self.funds:
-            envelope += fund.amounts
-        rows = {}
-        for label, d, c, e in [
-            *[(str(y), demand[:, i], paid[:, i], envelope[i]) for i, y in enumerate(self.years)],
-            ("total", demand.sum(axis=1), paid.sum(axis=1), envelope.sum()),
-        ]:
-            dq, pq = _quantile(d, (0.5, 0.8, 0.95)), _quantile(c, (0.5, 0.8, 0.95))
-            rows[label] = {
-                "envelope": e,
-                "demand_mean": d.mean(),
-                "demand_p50": dq[0],
-                "demand_p80": dq[1],
-                "demand_p95": dq[2],
-                "paid_mean": c.mean(),
-                "paid_p50": pq[0],
-                "paid_p80": pq[1],
-                "paid_p95": pq[2],
-            }
-        frame = pd.DataFrame.from_dict(rows, orient="index")
-        frame.index.name = "year"
-        frame["cash_mean"] = [*cash.mean(axis=0), cash.sum(axis=1).mean()]
-        return frame
+        from budgetsim import summaries
 
-    def _fund_year_stats(self, f: int, y: int) -> dict[str, NDArray[np.float64]]:
-        """Statistics of one shared fund in year ``y``: its members' demand and payments
-        together against the fund's money."""
-        ds, fund = self.dataset, self.funds[f]
-        d: dict[str, Any] = {name: np.zeros(self.draws) for name in ("demand", "paid", "cash")}
-        for name in ("claimants", "paid_full", "paid_any"):
-            d[name] = np.zeros(self.draws, dtype=np.int64)
-        first = np.zeros(self.draws, dtype=np.int8)  # earliest member exhaustion month, 0: none
-        for p in fund.members:
-            d["demand"] += ds["demand"].values[:, p, y]
-            d["paid"] += ds["paid"].values[:, p, y]
-            d["cash"] += _cash(ds["paid"].values[:, p, :], self._schedules[p])[:, y]
-            for name in ("claimants", "paid_full", "paid_any"):
-                d[name] += ds[name].values[:, p, y]
-            month = ds["exhaustion_month"].values[:, p, y]
-            first = np.where((month > 0) & ((first == 0) | (month < first)), month, first)
-        book = self.ledger
-        d["available"] = book.available[:, f, y]
-        d["unspent"], d["lapsed"] = book.unspent[:, f, y], book.lapsed[:, f, y]
-        d["exhausted"] = d["demand"] > d["available"]
-        d["month"] = _median_month(first[:, None])[0]
-        return _stats(d, fund.amounts[y])
+        return summaries.policy_summary(self)
 
     def target_summary(self) -> pd.DataFrame:
         """Policy targets per year: the stock (mean, P5/P50/P95), entries and exits, and the
-        chance that the stock is at or above the goal (``p_at_goal``; the goal's own year is
-        the one that answers "will we hit the target?"). Empty without targets."""
-        frames = []
-        for tid, ds in self.targets.items():
-            spec = self.scenario.targets[tid]
-            arrays = {str(k): ds[k].values for k in ds.data_vars}
-            frame = pd.DataFrame(
-                summarise_target(arrays, spec, self.years),
-                index=pd.MultiIndex.from_product([[tid], self.years], names=["target", "year"]),
-            )
-            frame.insert(0, "label", spec.label)
-            frames.append(frame)
-        return pd.concat(frames) if frames else pd.DataFrame()
+
+        See :func:`budgetsim.summaries.target_summary`.
+        """
+        from budgetsim import summaries
+
+        return summaries.target_summary(self)
 
     def riskfund_summary(self) -> pd.DataFrame:
         """Credit risk reserve funds per year: balance (P5/P50/P95), claims due and paid,
-        unpaid claims, P(depleted by the end of the year) and the month, loan volume and
-        leverage. Empty when the scenario has no risk fund (see
-        :func:`budgetsim.riskfund.summarise`).
+
+        See :func:`budgetsim.summaries.riskfund_summary`.
         """
-        frames = []
-        for rid, ds in self.riskfunds.items():
-            spec = self.scenario.riskfunds[rid]
-            arrays = {str(name): ds[name].values for name in ds.data_vars}
-            stats = summarise(arrays, self.years, spec.balance)
-            frame = pd.DataFrame(
-                stats,
-                index=pd.MultiIndex.from_product([[rid], self.years], names=["riskfund", "year"]),
-            )
-            frame.insert(0, "label", spec.label)
-            frame["due_after_mean"] = float(ds["due_after"].values.mean())
-            frames.append(frame)
-        return pd.concat(frames) if frames else pd.DataFrame()
+        from budgetsim import summaries
+
+        return summaries.riskfund_summary(self)
 
     def totals(self) -> pd.DataFrame:
         """Summary statistics per programme over all years together.
 
-        ``envelope`` is the horizon's total; ``p_exhausted`` the chance of running out in at
-        least one year; ``first_exhausted_year_p50`` the median first year of running out,
-        among draws that ran out; ``budget_at_risk_*`` the horizon total that covers the
-        horizon's demand (with full carry-over) in 80 % / 95 % of draws.
+        See :func:`budgetsim.summaries.totals`.
         """
-        envelopes = self.dataset["envelope"].values.sum(axis=1)
-        fund_totals = self.dataset["envelope_total"].values
-        years = np.asarray(self.years, dtype=np.float64)
-        rows = []
-        for p in range(len(self.programmes)):
-            d = self._arrays(p)
-            horizon = {
-                k: d[k].sum(axis=1)
-                for k in ("demand", "paid", "cash", "lapsed", "claimants", "paid_full", "paid_any")
-            }
-            f = self._fund_of.get(p)
-            own = f is not None and not self.funds[f].shared
-            horizon["available"] = fund_totals[:, f] if own else np.full(self.draws, np.nan)
-            horizon["unspent"] = d["unspent"][:, -1]
-            horizon["exhausted"] = d["exhausted"].any(axis=1)
-            horizon["month"] = np.asarray(np.nan)
-            stats = _stats(horizon, envelopes[p])
-            del stats["exhaustion_month_p50"]
-            stats["payable_after_mean"] = np.asarray((horizon["paid"] - horizon["cash"]).mean())
-            for name in OPTIONAL_METRICS:
-                if name in d:
-                    stats[f"{name}_mean"] = np.asarray(d[name].sum(axis=1).mean())
-            first = np.argmax(d["exhausted"], axis=1)[horizon["exhausted"]]
-            stats["first_exhausted_year_p50"] = np.asarray(_median(years[first]))
-            rows.append({k: float(v) for k, v in stats.items()})
-        frame = pd.DataFrame(rows, index=pd.Index(self.programmes, name="programme"))
-        frame.insert(0, "label", self.dataset["label"].values)
-        return frame
+        from budgetsim import summaries
+
+        return summaries.totals(self)
 
     def tidy(self) -> pd.DataFrame:
-        """Summary in long form: one row per programme × year × metric (year ``total`` too)."""
-        per_year = self.summary().drop(columns="label")
-        per_year.index = pd.MultiIndex.from_tuples(
-            [(p, str(y)) for p, y in per_year.index], names=["programme", "year"]
-        )
-        total = self.totals().drop(columns="label")
-        total.index = pd.MultiIndex.from_product(
-            [total.index, ["total"]], names=["programme", "year"]
-        )
-        wide = pd.concat([per_year, total])
-        long = wide.reset_index().melt(id_vars=["programme", "year"], var_name="metric")
-        long["unit"] = [self.unit if is_money(m) else "" for m in long["metric"]]
-        return long.dropna(subset=["value"]).reset_index(drop=True)
+        """Summary in long form: one row per programme × year × metric (year ``total`` too).
+
+        See :func:`budgetsim.summaries.tidy`.
+        """
+        from budgetsim import summaries
+
+        return summaries.tidy(self)
 
     def draws_frame(self) -> pd.DataFrame:
-        """Per-draw results as a long table: one row per draw × programme × year."""
-        stored = [n for n in (*METRICS, *OPTIONAL_METRICS) if n in self.dataset]
-        frame = self.dataset[stored].to_dataframe().reset_index().drop(columns="label")
-        for name in DERIVED:
-            frame[name] = self[name].values.reshape(-1)
-        return frame
+        """Per-draw results as a long table: one row per draw × programme × year.
+
+        See :func:`budgetsim.summaries.draws_frame`.
+        """
+        from budgetsim import summaries
+
+        return summaries.draws_frame(self)
 
     def stamp(self) -> dict[str, Any]:
         """What identifies this run: scenario, its hash, seed, draws and package version."""
