@@ -45,6 +45,7 @@ from budgetsim.optimize._lp import LinearProgram, OptimizationError, SolverName,
 from budgetsim.results import SimulationResult
 from budgetsim.scenario import Scenario, compile_scenario
 from budgetsim.scenario.model import Envelope, EnvelopeRange
+from budgetsim.stats import interval, standard_error
 from budgetsim.streams import fresh_seed
 
 __all__ = ["AllocationResult", "Estimate", "FundBounds", "allocate", "allocate_from_demand"]
@@ -88,10 +89,11 @@ class Estimate:
 
     @classmethod
     def of(cls, values: Floats) -> Estimate:
-        """Mean of per-draw values, ± 1.96 standard errors."""
-        se = float(values.std(ddof=1) / np.sqrt(values.size)) if values.size > 1 else 0.0
+        """Mean of per-draw values with its 95 % interval (NaN ends from fewer than 2 draws;
+        :func:`budgetsim.stats.standard_error` and :func:`budgetsim.stats.interval`)."""
         m = float(values.mean())
-        return cls(m, m - 1.96 * se, m + 1.96 * se)
+        low, high = interval(m, standard_error(values))
+        return cls(m, float(low), float(high))
 
 
 def allocate_from_demand(
