@@ -76,7 +76,11 @@ def _range(row: pd.Series, words: dict[str, str]) -> str:
         return words["not varied"]
     if _missing(row["low"]):
         return ""
-    text = f"{_number(row['low'])} – {_number(row['high'])}"
+    factor = row["factor"]
+    if isinstance(factor, tuple):
+        text = f"×{factor[0]:g} – ×{factor[1]:g}"
+    else:
+        text = f"{_number(row['low'])} – {_number(row['high'])}"
     return text + (" *" if row["range_from"] == "default" else "")
 
 
@@ -165,33 +169,59 @@ def params(
         _fail(exc)
 
 
+def _field(path: str) -> str:
+    """A parameter's path within its block (``attributes.`` is understood)."""
+    return path.split(".", 2)[2].removeprefix("attributes.")
+
+
 def _print(table: pd.DataFrame, lang: Literal["zh", "en"]) -> None:
+    """One heading per block, then its numbers, in columns of the same width for every block
+    so that the listing reads as one table at any terminal width."""
     words = _WORDS[lang]
     console = _console()
-    grid = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
-    grid.add_column(words["field"], overflow="fold", ratio=3)
-    grid.add_column(words["value"], justify="right", overflow="fold", ratio=2)
-    grid.add_column(words["unit"], no_wrap=True)
-    grid.add_column(words["kind"], no_wrap=True)
-    grid.add_column(words["grade"], justify="center", no_wrap=True)
-    grid.add_column(words["range"], overflow="fold", ratio=2)
-    block = None
-    for path, row in table.iterrows():
-        parts = str(path).split(".")
-        head, field = ".".join(parts[:2]), ".".join(parts[2:])
-        if head != block:
-            block = head
-            label = str(row["label"]).split(" · ")[0]
-            grid.add_row(Text(f"{head}  {label}", style="bold"), "", "", "", "", "")
-        grid.add_row(
-            "  " + field,
+    rows = [
+        (
+            _field(str(path)),
             _number(row["value"]),
             str(row["unit"]),
             words[str(row["kind"])],
             "—" if _missing(row["grade"]) else str(row["grade"]),
             _range(row, words),
         )
-    console.print(grid)
+        for path, row in table.iterrows()
+    ]
+    widths = [
+        max([len(r[i]) for r in rows] + [len(words[key])]) + (2 if i == 0 else 0)
+        for i, key in enumerate(("field", "value", "unit", "kind", "grade", "range"))
+    ]
+    widths[1] = min(widths[1], 24)
+
+    def grid(header: bool) -> Table:
+        out = Table(box=None, pad_edge=False, show_edge=False, show_header=header)
+        out.header_style = "bold"
+        for i, key in enumerate(("field", "value", "unit", "kind", "grade", "range")):
+            out.add_column(
+                words[key],
+                justify="right" if i == 1 else "left",
+                width=widths[i] if i < 5 else None,
+                min_width=None if i < 5 else 8,
+                overflow="fold",
+            )
+        return out
+
+    console.print(grid(header=True))
+    block, current = None, grid(header=False)
+    for (path, row), cells in zip(table.iterrows(), rows, strict=True):
+        head = ".".join(str(path).split(".")[:2])
+        if head != block:
+            if block is not None:
+                console.print(current)
+            block, current = head, grid(header=False)
+            label = str(row["label"]).split(" · ")[0]
+            console.print(Text(f"{head}  {label}", style="bold"), soft_wrap=False)
+        current.add_row("  " + cells[0], *cells[1:])
+    if block is not None:
+        console.print(current)
     console.print(
         words["count"].format(
             n=len(table),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["FIELDS", "PARTS", "UNITS", "FieldInfo"]
+__all__ = ["ATTRIBUTE_UNITS_EN", "FIELDS", "PARTS", "UNITS", "FieldInfo"]
 
 
 @dataclass(frozen=True)
@@ -126,4 +126,15 @@ PARTS = {
     "tiers": ("分档比例", "tiers"),
     "prizes": ("奖项", "prizes"),
     "brackets": ("分档", "brackets"),
+}
+
+#: English for the units attributes state in Chinese (money units: :func:`budgetsim.metrics.money_unit`).
+ATTRIBUTE_UNITS_EN = {
+    "百分点": "pct points",
+    "月": "months",
+    "年": "years",
+    "人": "people",
+    "家": "firms",
+    "分": "points",
+    "比例": "fraction",
 }

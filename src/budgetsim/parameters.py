@@ -33,7 +33,7 @@ from budgetsim._model import Plausible
 from budgetsim.errors import Problem, ScenarioError, did_you_mean
 from budgetsim.metrics import money_unit
 from budgetsim.money import AmountError, parse_amount, parse_range
-from budgetsim.parameter_names import FIELDS, PARTS, UNITS, FieldInfo
+from budgetsim.parameter_names import ATTRIBUTE_UNITS_EN, FIELDS, PARTS, UNITS, FieldInfo
 
 __all__ = [
     "Parameter",
@@ -113,6 +113,8 @@ class Parameter:
     low: Any
     high: Any
     range_from: str
+    #: The ``[a, b]`` multiples a stated or default range was given as, if it was.
+    factor: tuple[float, float] | None
     reason: str | None
     affects: tuple[str, ...]
     label_zh: str
@@ -260,7 +262,8 @@ def _unit(info: FieldInfo, path: tuple[str, ...], raw: dict[str, Any], lang: Lan
         table: Any = raw
         for part in path[:-1]:
             table = table[int(part)] if isinstance(table, list) else table[part]
-        return str(table.get("unit", "")) if isinstance(table, dict) else ""
+        stated = str(table.get("unit", "")) if isinstance(table, dict) else ""
+        return stated if lang == "zh" else ATTRIBUTE_UNITS_EN.get(stated, money_unit(stated, lang))
     if key == "money":
         return money_unit(unit, lang)
     zh, en = UNITS.get(key, ("", ""))
@@ -339,12 +342,13 @@ def parameter_list(scenario: Any, lang: Lang = "zh", *, check: bool = False) -> 
                 kind_of_value = "per_year" if len(value) == len(years) else "list"
             source, assumption, grade = _provenance(chain, path)
             low = high = None
-            range_from, reason = "", None
+            range_from, reason, factor = "", None, None
             stated = _stated_range(chain, path, context)
             if stated is not None:
                 rule, where = stated
                 named.add(where)
                 range_from = "stated" if rule.vary else "not varied"
+                factor = rule.factor
                 reason = rule.reason
                 if rule.vary:
                     low, high = rule.ends(value)
@@ -357,7 +361,7 @@ def parameter_list(scenario: Any, lang: Lang = "zh", *, check: bool = False) -> 
                 and not path[-1].isdigit()
             ):
                 low, high = defaults[grade].ends(value)
-                range_from = "default"
+                range_from, factor = "default", defaults[grade].factor
             rows.append(
                 Parameter(
                     path=".".join(path),
@@ -374,6 +378,7 @@ def parameter_list(scenario: Any, lang: Lang = "zh", *, check: bool = False) -> 
                     low=low,
                     high=high,
                     range_from=range_from,
+                    factor=factor,
                     reason=reason,
                     affects=_affects(raw, path),
                     label_zh=_label(raw, path, info, "zh"),
@@ -499,7 +504,8 @@ def parameters(
     pandas.DataFrame
         Indexed by ``path`` (as ``--set`` takes it): ``label``, ``value`` [unit] (per-year
         lists as tuples), ``unit``, ``kind``, ``type``, ``grade``, ``low``, ``high``,
-        ``range_from``, ``source``, ``assumption``, ``affects``.
+        ``range_from``, ``factor`` (the multiples a range was stated as), ``source``,
+        ``assumption``, ``affects``.
 
     Examples
     --------
@@ -548,6 +554,7 @@ def parameters(
             "low": [r.low for r in keep],
             "high": [r.high for r in keep],
             "range_from": [r.range_from for r in keep],
+            "factor": [r.factor for r in keep],
             "source": [r.source for r in keep],
             "assumption": [r.assumption for r in keep],
             "affects": [", ".join(r.affects) for r in keep],
