@@ -128,7 +128,7 @@ PARTS = {
     "brackets": ("分档", "brackets"),
 }
 
-#: English for the units attributes state in Chinese (money units: :func:`budgetsim.metrics.money_unit`).
+#: English for the units attributes state in Chinese (money: :func:`budgetsim.metrics.money_unit`).
 ATTRIBUTE_UNITS_EN = {
     "百分点": "pct points",
     "月": "months",
