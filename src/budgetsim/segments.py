@@ -20,8 +20,6 @@ from numpy.typing import NDArray
 __all__ = ["Segments"]
 
 Floats = NDArray[np.float64]
-#: Mean applicants per draw below which running totals are summed for all draws at once.
-SHORT = 100
 
 
 @dataclass(frozen=True)
@@ -73,9 +71,11 @@ class Segments:
 
     def count(self, mask: NDArray[np.bool_]) -> NDArray[np.int64]:
         """Per-draw number of True elements (exact integer arithmetic, one pass)."""
-        running = np.zeros(mask.size + 1, dtype=np.int64)
-        np.cumsum(mask, out=running[1:])
-        return np.asarray(running[self.offsets[1:]] - running[self.offsets[:-1]])
+        out = np.zeros(self.draws, dtype=np.int64)
+        has = self.counts > 0  # reduceat reads one element for an empty segment: skip them
+        if has.any():
+            out[has] = np.add.reduceat(mask, self.offsets[:-1][has], dtype=np.int64)
+        return out
 
     def last(self, values: NDArray[Any], empty: float = 0.0) -> NDArray[Any]:
         """The last element of each draw's segment (``empty`` for draws with none)."""
@@ -84,24 +84,19 @@ class Segments:
         out[has] = values[self.offsets[1:][has] - 1]
         return out
 
-    @cached_property
-    def position(self) -> NDArray[np.intp]:
-        """Each applicant's place (0-based) within its draw's segment."""
-        return np.arange(self.size, dtype=np.intp) - np.repeat(self.offsets[:-1], self.counts)
-
     def cumsum(
         self, values: Floats, out: Floats | None = None, rows: NDArray[np.intp] | None = None
     ) -> Floats:
         """Per-draw running totals in arrival order (the total after each applicant).
 
-        Short segments (many draws of few applicants) are summed all at once: laid out as
-        the rows of one zero-padded table and summed along the rows, which adds each draw's
-        values one after the other exactly as a separate running sum would (padding only
-        follows the last applicant). Long segments are summed one draw at a time, where the
-        per-call cost is small next to the copying the table would need (measured: the table
-        is 20–50× faster for 2–10 applicants a draw, the loop 1.5–5× faster from about 200).
-        Both give the same bits. With ``rows``, only those draws are (re)computed, into
-        ``out``.
+        All draws at once: the segments are laid out as the rows of one zero-padded table
+        (filled and read back through a boolean mask, in the flat array's own order) and summed
+        along the rows, which adds each draw's values one after the other exactly as a
+        separate running sum would (padding only follows the last applicant). Measured against
+        one ``cumsum`` call per draw on 36 draws: 10× faster for 10 applicants a draw, 3× for
+        200, even for 2,000. When the table would hold more than four times the applicants
+        (very uneven draws), the draws are summed one at a time. Both give the same bits.
+        With ``rows``, only those draws are (re)computed, into ``out``.
 
         Examples
         --------
@@ -113,11 +108,13 @@ class Segments:
         after = np.empty(values.shape, dtype=np.float64) if out is None else out
         if self.size == 0:
             return after
-        if rows is None and self.size < SHORT * self.draws:
-            grid = np.zeros((self.draws, int(self.counts.max())))
-            grid[self.row, self.position] = values
+        width = int(self.counts.max())
+        if rows is None and self.draws * width <= 4 * self.size + 1024:
+            filled = np.arange(width) < self.counts[:, None]
+            grid = np.zeros((self.draws, width))
+            grid[filled] = values
             np.cumsum(grid, axis=1, out=grid)
-            after[:] = grid[self.row, self.position]
+            after[:] = grid[filled]
             return after
         bounds = self.offsets.tolist()
         for d in range(self.draws) if rows is None else rows.tolist():
