@@ -178,3 +178,27 @@ def test_a_variant_may_leave_the_plausible_range() -> None:
     row = budgetsim.parameters(stress).loc["riskfunds.credit_reserve.pd.alpha"]
     assert row["value"] > row["high"]
     assert load_scenario("jiangmen-2021").vary({"riskfunds.credit_reserve.pd.alpha": 50})
+
+
+def test_per_year_lists_vary_together_unless_stated(tmp_path: Any) -> None:
+    from pathlib import Path
+
+    base = Path(__file__).parent / "bad_scenarios" / "_base.toml"
+    text = base.read_text(encoding="utf-8").replace(
+        'arrivals = { dist = "poisson", mean = 50, assumption = "test" }',
+        'arrivals = { dist = "poisson", mean = [40, 50, 60], assumption = "E. test", '
+        "plausible = { mean = { low = 30, high = 90 } } }",
+    )
+    path = tmp_path / "together.toml"
+    path.write_text(text, encoding="utf-8")
+    row = budgetsim.parameters(load_scenario(path)).loc["populations.firms.arrivals.mean"]
+    assert row["type"] == "per_year"
+    assert (row["low"], row["high"]) == ((30, 30, 30), (90, 90, 90))
+    apart = text.replace("high = 90 }", "high = 90, together = false }")
+    path.write_text(apart, encoding="utf-8")
+    table = budgetsim.parameters(load_scenario(path))
+    years = [f"populations.firms.arrivals.mean.{i}" for i in range(3)]
+    assert table.loc[years, "value"].tolist() == [40, 50, 60]
+    assert table.loc[years[1], "label"].endswith("（2022）")
+    varied = load_scenario(path).vary({years[1]: "×2"})
+    assert varied.populations["firms"].arrivals.mean == (40.0, 100.0, 60.0)

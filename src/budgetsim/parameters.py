@@ -362,29 +362,51 @@ def parameter_list(scenario: Any, lang: Lang = "zh", *, check: bool = False) -> 
             ):
                 low, high = defaults[grade].ends(value)
                 range_from, factor = "default", defaults[grade].factor
-            rows.append(
-                Parameter(
-                    path=".".join(path),
-                    section=section,
-                    block=path[1] if len(path) > 1 else "",
-                    field=path[-1],
-                    value=value,
-                    unit=_unit(info, path, raw, lang),
-                    kind=_kind(path),
-                    type=kind_of_value,  # type: ignore[arg-type]
-                    grade=grade,
-                    source=source,
-                    assumption=assumption,
-                    low=low,
-                    high=high,
-                    range_from=range_from,
-                    factor=factor,
-                    reason=reason,
-                    affects=_affects(raw, path),
-                    label_zh=_label(raw, path, info, "zh"),
-                    label_en=_label(raw, path, info, "en"),
+            if isinstance(value, tuple) and low is not None and not isinstance(low, tuple):
+                low, high = (low,) * len(value), (high,) * len(value)  # one range, every year
+            pieces = [(path, value, low, high, kind_of_value, "")]
+            if stated is not None and not stated[0].together and kind_of_value == "per_year":
+                pieces = [  # each year varies on its own: one parameter a year
+                    (
+                        (*path, str(i)),
+                        value[i],
+                        None if low is None else low[i],
+                        None if high is None else high[i],
+                        "number",
+                        str(year),
+                    )
+                    for i, year in enumerate(years)
+                ]
+            for where_, value_, low_, high_, type_, year in pieces:
+                labels = {la: _label(raw, path, info, la) for la in ("zh", "en")}
+                if year:
+                    labels = {
+                        la: f"{text}（{year}）" if la == "zh" else f"{text} ({year})"
+                        for la, text in labels.items()
+                    }
+                rows.append(
+                    Parameter(
+                        path=".".join(where_),
+                        section=section,
+                        block=path[1] if len(path) > 1 else "",
+                        field=path[-1],
+                        value=value_,
+                        unit=_unit(info, path, raw, lang),
+                        kind=_kind(path),
+                        type=type_,  # type: ignore[arg-type]
+                        grade=grade,
+                        source=source,
+                        assumption=assumption,
+                        low=low_,
+                        high=high_,
+                        range_from=range_from,
+                        factor=factor,
+                        reason=reason,
+                        affects=_affects(raw, path),
+                        label_zh=labels["zh"],
+                        label_en=labels["en"],
+                    )
                 )
-            )
     problems += _unused_ranges(raw, named, {r.path for r in rows})
     if problems:
         raise ScenarioError(problems, getattr(scenario, "_file", None))

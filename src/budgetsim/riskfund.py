@@ -35,6 +35,7 @@ from scipy import special
 
 from budgetsim._model import Amount, PerYearAmount, Provenance, Spec
 from budgetsim.distributions import AttributeDist
+from budgetsim.stats import proportion_se, quantile
 from budgetsim.streams import stream, stream_key
 
 __all__ = [
@@ -341,16 +342,12 @@ def summarise(arrays: dict[str, Any], years: Sequence[int], initial: float) -> d
     month = arrays["depletion_month"].astype(np.int64)
     first_year = np.where(month > 0, (month - 1) // MONTHS, n_year)
     balance = arrays["balance_end"]
-    q = np.quantile(balance, (0.05, 0.5, 0.95), axis=0, method="inverted_cdf")
+    q = quantile(balance, (0.05, 0.5, 0.95))
     start = arrays["balance_start"]
     median_month = []
     for y in range(n_year):
         hit = month[first_year == y]
-        median_month.append(
-            float(np.quantile((hit - 1) % MONTHS + 1, 0.5, method="inverted_cdf"))
-            if hit.size
-            else np.nan
-        )
+        median_month.append(float(quantile((hit - 1) % MONTHS + 1, 0.5)) if hit.size else np.nan)
     depleted = np.array([(first_year <= y).mean() for y in range(n_year)])
     n = month.size
     return {
@@ -364,12 +361,12 @@ def summarise(arrays: dict[str, Any], years: Sequence[int], initial: float) -> d
         "principal_loss_mean": arrays["principal_loss"].mean(axis=0),
         "claims_due_mean": arrays["claims_due"].mean(axis=0),
         "claims_paid_mean": arrays["claims_paid"].mean(axis=0),
-        "claims_paid_p95": np.quantile(arrays["claims_paid"], 0.95, axis=0, method="inverted_cdf"),
+        "claims_paid_p95": quantile(arrays["claims_paid"], 0.95),
         "unpaid_mean": arrays["unpaid"].mean(axis=0),
         "replenished": arrays["replenished"].mean(axis=0),
         "leverage": _ratio_of_means(arrays["volume"], start),
         "p_depleted": depleted,
-        "p_depleted_se": np.sqrt(depleted * (1 - depleted) / max(n, 1)),
+        "p_depleted_se": proportion_se(depleted, n),
         "depletion_month_p50": np.array(median_month),
         "initial_balance": np.full(n_year, initial),
     }

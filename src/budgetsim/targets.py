@@ -29,6 +29,7 @@ from pydantic import BeforeValidator, Field, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
 
 from budgetsim._model import Cited, Provenance, years_of
+from budgetsim.stats import proportion_se, quantile
 from budgetsim.streams import stream, stream_key
 
 __all__ = ["Target", "TargetEntries", "TargetPlan", "simulate_target", "summarise_target"]
@@ -152,7 +153,7 @@ def simulate_target(
 def summarise_target(arrays: dict[str, Ints], spec: Target, years: Sequence[int]) -> dict[str, Any]:
     """Per year: stock P5/P50/P95 and mean, mean entries and exits, and P(stock ≥ goal)."""
     stock = arrays["stock"]
-    q = np.quantile(stock, (0.05, 0.5, 0.95), axis=0, method="inverted_cdf")
+    q = quantile(stock, (0.05, 0.5, 0.95))
     met = (stock >= spec.goal).mean(axis=0)
     n = stock.shape[0]
     return {
@@ -164,5 +165,5 @@ def summarise_target(arrays: dict[str, Ints], spec: Target, years: Sequence[int]
         "exits_mean": arrays["exits"].mean(axis=0),
         "goal": np.where(np.asarray(years) == spec.goal_year, spec.goal, np.nan),
         "p_at_goal": met,
-        "p_at_goal_se": np.sqrt(met * (1 - met) / max(n, 1)),
+        "p_at_goal_se": proportion_se(met, n),
     }
