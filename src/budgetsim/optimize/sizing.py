@@ -369,12 +369,24 @@ def size_from_demand(
         maximize=False,
     )
     sol = solve(lp, solver, mip_gap=1e-9, time_limit=time_limit)
-    if sol.status in (Status.INFEASIBLE, Status.UNBOUNDED):
-        raise OptimizationError(f"the budget-sizing model ended {sol.status.value}")
     timing = (sol.solver, sol.build_seconds, sol.solve_seconds)
+    if sol.status in (Status.INFEASIBLE, Status.UNBOUNDED):
+        if time_limit is None:
+            raise OptimizationError(f"the budget-sizing model ended {sol.status.value}")
+        # the greedy split is feasible by construction: a solver stopped by its time limit
+        # before it found a solution may still call the model infeasible (CBC does, under
+        # load); keep the greedy split
+        return incumbent, SizingSolve("greedy", n_z, Status.FEASIBLE, *timing)
     if not sol.usable or sol.objective > cost_ub + tol:  # past the time limit: the heuristic
         return incumbent, SizingSolve("greedy", n_z, Status.FEASIBLE, *timing)
     budgets = np.maximum(sol.x[:n_env], 0.0).reshape(pools, years)
+    if (
+        sol.status is not Status.OPTIMAL
+        and holds(budgets, demand, carry_over=carry.tolist(), fill=fill).mean() < level - 1e-12
+    ):
+        # an incumbent a time limit stopped at is met only to the solver's tolerances: keep it
+        # only if it holds in the draws themselves
+        return incumbent, SizingSolve("greedy", n_z, Status.FEASIBLE, *timing)
     return budgets, SizingSolve("milp", n_z, sol.status, *timing)
 
 
