@@ -289,6 +289,21 @@ def simulate_many(
     list of SimulationResult
         One per variant, in order (after the base's when ``include_base``).
 
+    Notes
+    -----
+    Every variant's per-draw results are kept, about 23 bytes per draw, programme and year
+    (jiangmen-2021: 50 variants × 4,000 draws ≈ 190 MB); for larger sweeps run the variants in
+    batches. What is shared, and what a variant still re-runs:
+
+    - a population whose specification is unchanged is sampled once; one that changes is
+      re-sampled (from the same streams), with every programme that reads it;
+    - a programme whose instrument, eligibility and rationing are unchanged, on a shared
+      population and outside any ``[limits]``, reuses its entitlements and running totals;
+    - a fund whose envelope, carry-over, allocation and members are unchanged is not rationed
+      again; a changed fund re-rations its members;
+    - reserve funds and targets whose specification (and, for targets, populations) is
+      unchanged are copied.
+
     Examples
     --------
     >>> import budgetsim
