@@ -106,3 +106,36 @@ def test_simulate_many_errors_name_the_variant_path() -> None:
     sc = load_scenario("jiangmen-2021")
     with pytest.raises(BudgetsimError, match="did you mean 'rd_reward'"):
         budgetsim.simulate_many(sc, [{"programmes.rd_rewad.instrument.cap": 30}], draws=2)
+
+
+def test_a_variant_that_changes_a_limit_is_not_copied_from_the_base() -> None:
+    # Found by a new user: programmes the base plan's limit changed were copied into a variant
+    # whose limit no longer covers them (the cost of dropping 不重复 came out unchanged).
+    sc = load_scenario("zhongshan-2024")
+    changes = [
+        {
+            "limits.talent_no_double.programmes": ["returnee_startup", "research_team"],
+            "programmes.research_team.population": "talents",
+        },
+        {"limits.talent_no_double.exclusive": False, "limits.talent_no_double.cap": 100},
+    ]
+    many = budgetsim.simulate_many(sc, changes, draws=DRAWS, seed=2)
+    for change, got in zip(changes, many, strict=True):
+        assert_same(got, budgetsim.simulate(sc.vary(change), draws=DRAWS, seed=2))
+
+
+def test_a_variant_may_record_a_metric_the_base_does_not() -> None:
+    raw = load_scenario("guangzhou-2024-mic").model_dump(
+        mode="json", by_alias=True, exclude_defaults=True
+    )
+    with_recovery = [
+        p for p, spec in raw["programmes"].items() if spec["instrument"].get("recovery")
+    ]
+    for p in with_recovery:
+        del raw["programmes"][p]["instrument"]["recovery"]
+    from budgetsim.scenario.load import validate_data
+
+    base = validate_data(raw, "no-recovery")
+    change = {f"programmes.{with_recovery[0]}.instrument.recovery": "recovery"}
+    [got] = budgetsim.simulate_many(base, [change], draws=DRAWS, seed=2)
+    assert_same(got, budgetsim.simulate(base.vary(change), draws=DRAWS, seed=2))

@@ -118,6 +118,8 @@ class Sample:
     cache: dict[Any, Any] = field(default_factory=dict)
     #: Whether what is computed on this sample is kept in ``cache`` for other plans.
     store: bool = True
+    #: Programmes whose entitlements the first plan's limits changed: never the same as its.
+    limited: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -206,8 +208,11 @@ def sample(plan: Plan, entropy: int, draws: range, reference: Sample | None = No
         else:
             cohorts[pop.id] = draw_cohorts(pop, entropy, draws, plan.years)
     if reference is None:
-        return Sample(cohorts, specs, frozenset(cohorts))
-    return Sample(cohorts, specs, frozenset(shared), reference.cache, store=False)
+        limited = {plan.programmes[p].id for limit in plan.limits for p in limit.members}
+        return Sample(cohorts, specs, frozenset(cohorts), limited=frozenset(limited))
+    return Sample(
+        cohorts, specs, frozenset(shared), reference.cache, store=False, limited=reference.limited
+    )
 
 
 # -- 2. entitle ------------------------------------------------------------------------------
@@ -247,7 +252,9 @@ def entitle(plan: Plan, smp: Sample, y: int) -> Entitled:
             if key is not None and smp.store:
                 smp.cache[key] = (pair, {})
         keys.append(key if key in smp.cache else None)
-        same.append(cached is not None and not smp.store)
+        # the cache holds entitlements before limits: the first plan's results are the same
+        # only for a programme that no limit of the first plan changed
+        same.append(cached is not None and not smp.store and prog.id not in smp.limited)
     if plan.limits:  # limits change entitlements in place: work on copies
         members = sorted({p for limit in plan.limits for p in limit.members})
         ents = [ent.copy() if p in members else ent for p, (ent, _) in enumerate(pairs)]
@@ -342,6 +349,8 @@ class _Context:
         assert self.reference is not None
         q = self.reference.programmes[prog.id]
         for name, values in self.out.items():
+            if name not in self.reference.result.metrics:  # e.g. recovered, new in a variant
+                continue  # the programme is the first plan's, which recorded none of it
             values[:, p, y] = self.reference.result.metrics[name][:, q, y]
 
 
