@@ -206,3 +206,14 @@ def test_run_prints_the_shared_funds_table_and_json(tmp_path: Path) -> None:
     fund = document["funds"]["cluster_awards"]
     assert fund["members"] == ["competition_prizes", "team_projects"]
     assert fund["years"]["2021"]["envelope"] == 1000.0
+
+
+def test_written_files_are_readable_by_others(tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        code, out = invoke("run", "-n", "50", "-s", "1", "--out", str(tmp_path))
+    finally:
+        os.umask(old)
+    assert code == 0, out
+    for name in ("summary.json", "summary.csv"):
+        assert (tmp_path / name).stat().st_mode & 0o777 == 0o644

@@ -55,3 +55,27 @@ def test_all_problems_are_reported_at_once(tmp_path: Path) -> None:
         load_scenario(bad)
     assert len(info.value.problems) == 2
     assert "2 problems in " in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("encoding", "newline"), [("utf-8-sig", "\r\n"), ("utf-8-sig", "\n"), ("gbk", "\r\n")]
+)
+def test_windows_made_files_load(tmp_path: Path, encoding: str, newline: str) -> None:
+    """Files saved by Windows editors: a byte-order mark, CRLF line ends, GBK (中文 labels)."""
+    text = (Path(__file__).parent / "bad_scenarios" / "_base.toml").read_text(encoding="utf-8")
+    text = text.replace('label = "firms"', 'label = "申请企业"')
+    path = tmp_path / "windows.toml"
+    path.write_bytes(text.replace("\n", newline).encode(encoding))
+    sc = load_scenario(path)
+    assert sc.populations["firms"].label == "申请企业"
+    result = CliRunner().invoke(cli, ["params", str(path)])
+    assert result.exit_code == 0, result.output
+
+
+def test_unreadable_bytes_get_one_message(tmp_path: Path) -> None:
+    path = tmp_path / "binary.toml"
+    path.write_bytes(b"\xff\xfe\x00\x81\x00")
+    result = CliRunner().invoke(cli, ["validate", str(path)])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert "binary.toml" in result.output

@@ -34,6 +34,16 @@ __all__ = ["DrawsFormat", "atomic", "write_outputs"]
 DrawsFormat = Literal["auto", "parquet", "csv"]
 
 
+def _mode(path: Path) -> int:
+    """The permissions a new file gets (0666 less the umask), or those of the file replaced."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 @contextlib.contextmanager
 def atomic(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
     """Open ``path`` for writing through a temporary file that replaces it only when the
@@ -43,6 +53,7 @@ def atomic(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
         encoding = None if "b" in mode else "utf-8"
         with os.fdopen(fd, mode, encoding=encoding) as handle:
             yield handle
+        os.chmod(tmp, _mode(path))  # mkstemp makes 0600: give the file the usual permissions
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

@@ -52,6 +52,25 @@ class BundledScenario:
     path: Path
 
 
+def read_text(path: Path) -> str:
+    """A scenario file's text: UTF-8, with or without the byte-order mark Windows editors add,
+    or else GB18030 (GBK), the encoding Chinese Windows saves in by default.
+
+    Raises
+    ------
+    UnicodeDecodeError
+        When the file is in neither encoding.
+    """
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        try:
+            return data.decode("gb18030")
+        except UnicodeDecodeError:
+            raise exc from None
+
+
 def _bundled_dir() -> Path:
     return Path(str(resources.files("budgetsim") / "scenarios"))
 
@@ -60,7 +79,7 @@ def bundled_scenarios() -> list[BundledScenario]:
     """The scenarios shipped inside the package, sorted by id."""
     found = []
     for path in sorted(_bundled_dir().glob("*.toml")):
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = tomllib.loads(read_text(path))
         header = Header.model_validate(raw["scenario"])
         found.append(
             BundledScenario(
@@ -555,11 +574,22 @@ def load_scenario(
     path = resolve(ref)
     name = str(ref) if Path(ref).is_file() else f"{path.name} (bundled)"
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = tomllib.loads(read_text(path))
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError([Problem("(file)", f"not valid TOML: {exc}")], name) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise ScenarioError([Problem("(file)", f"cannot be read: {exc}")], name) from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(
+            [
+                Problem(
+                    "(file)",
+                    f"cannot be read as text: {exc}",
+                    hint="save it as UTF-8 (or GBK) text",
+                )
+            ],
+            name,
+        ) from None
     if not isinstance(overrides, Mapping):
         overrides = dict(parse_override(text) for text in overrides)
     if variant is not None:
