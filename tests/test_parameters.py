@@ -202,3 +202,36 @@ def test_per_year_lists_vary_together_unless_stated(tmp_path: Any) -> None:
     assert table.loc[years[1], "label"].endswith("（2022）")
     varied = load_scenario(path).vary({years[1]: "×2"})
     assert varied.populations["firms"].arrivals.mean == (40.0, 100.0, 60.0)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("scenario_id", BUNDLED)
+def test_params_listing_fits_100_columns(scenario_id: str, lang: Any) -> None:
+    import io
+
+    from rich.cells import cell_len
+    from rich.console import Console
+
+    from budgetsim.cli_params import print_parameters
+
+    buffer = io.StringIO()
+    table = budgetsim.parameters(load_scenario(scenario_id), lang=lang)
+    print_parameters(table, lang, Console(file=buffer, width=100, highlight=False))
+    lines = buffer.getvalue().splitlines()
+    assert max(cell_len(line) for line in lines) <= 100
+    ranged = table["range_from"].eq("not varied").sum()
+    words = "不单独变动" if lang == "zh" else "not varied alone"
+    assert sum(words in line for line in lines) == ranged  # never folded
+
+
+def test_filters_reject_unknown_values_and_scaling_is_clean() -> None:
+    sc = load_scenario("zhongshan-2024")
+    with pytest.raises(ScenarioError, match="did you mean 'lever'"):
+        budgetsim.parameters(sc, kind="levers")
+    with pytest.raises(ScenarioError, match="grade"):
+        budgetsim.parameters(sc, grade="e")
+    more = sc.vary({"targets.hte_3200.goal": "×1.1", "populations.rd_firms.arrivals.mean": "×1.1"})
+    assert more.targets["hte_3200"].goal == 3520
+    assert more.populations["rd_firms"].arrivals.mean == (3300.0, 3520.0)
+    with pytest.raises(ScenarioError, match=r"vary › programmes\.rd_talent_housing\.instrumnt"):
+        sc.vary({"programmes.rd_talent_housing.instrumnt.cap": 3})

@@ -164,7 +164,9 @@ def validate(files: Sequence[str], overrides: Sequence[str]) -> None:
             console.print(
                 f"  ! {len(missing)} estimate(s) (grade E) state no plausible range; give "
                 "plausible.FIELD = {factor = [a, b]} or {low = …, high = …} in its table, "
-                "or [scenario] plausible_default = {E = {factor = [a, b]}}:",
+                '{vary = false, reason = "…"} for one not to vary alone (such as category '
+                "shares p), or [scenario] plausible_default = {E = {factor = [a, b]}} for "
+                "single numbers:",
                 soft_wrap=True,
                 markup=False,
             )

@@ -9,6 +9,8 @@ from typing import Any, Literal
 
 import click
 import pandas as pd
+from rich.cells import cell_len
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -19,7 +21,7 @@ from budgetsim.outputs import atomic
 from budgetsim.parameters import parameters
 from budgetsim.scenario import DEFAULT_SCENARIO, load_scenario
 
-__all__ = ["params"]
+__all__ = ["params", "print_parameters"]
 
 #: Column headers and kind names, by language.
 _WORDS = {
@@ -152,6 +154,8 @@ def params(
     A range marked * comes from the scenario's default rule for its grade.
     """
     try:
+        if out is not None and out.suffix.lower() not in (".csv", ".xlsx", ".xlsm"):
+            raise BudgetsimError(f"--out {out}: expected a .csv or .xlsx file")
         sc = load_scenario(scenario, overrides)
         table = parameters(
             sc,
@@ -161,7 +165,7 @@ def params(
             programme=list(programmes) or None,
             uncertain=True if uncertain else None,
         )
-        _print(table, lang)
+        print_parameters(table, lang)
         if out is not None:
             _export(table, out)
             _console().print(f"wrote {out}")
@@ -174,11 +178,13 @@ def _field(path: str) -> str:
     return path.split(".", 2)[2].removeprefix("attributes.")
 
 
-def _print(table: pd.DataFrame, lang: Literal["zh", "en"]) -> None:
-    """One heading per block, then its numbers, in columns of the same width for every block
-    so that the listing reads as one table at any terminal width."""
+def print_parameters(
+    table: pd.DataFrame, lang: Literal["zh", "en"], console: Console | None = None
+) -> None:
+    """Print a parameter table: one heading per block, then its numbers, in columns of the same
+    width for every block so that the listing reads as one table at the terminal's width."""
     words = _WORDS[lang]
-    console = _console()
+    console = console or _console()
     rows = [
         (
             _field(str(path)),
@@ -190,21 +196,30 @@ def _print(table: pd.DataFrame, lang: Literal["zh", "en"]) -> None:
         )
         for path, row in table.iterrows()
     ]
-    widths = [
-        max([len(r[i]) for r in rows] + [len(words[key])]) + (2 if i == 0 else 0)
-        for i, key in enumerate(("field", "value", "unit", "kind", "grade", "range"))
+    keys = ("field", "value", "unit", "kind", "grade", "range")
+    widths = [  # terminal cells, not characters: a Chinese character takes two
+        max([cell_len(r[i]) for r in rows] + [cell_len(words[key])]) + (2 if i == 0 else 0)
+        for i, key in enumerate(keys)
     ]
     widths[1] = min(widths[1], 24)
+    # what is left for the range after the other columns and the padding between columns
+    # (two cells); long values fold first, then long paths, so the range keeps 16 cells
+    spare = console.width - sum(widths[:5]) - 2 * (len(keys) - 1) - 16
+    for i in (1, 0):
+        if spare < 0:
+            cut = min(-spare, widths[i] - 12)
+            widths[i] -= max(cut, 0)
+            spare += max(cut, 0)
 
     def grid(header: bool) -> Table:
         out = Table(box=None, pad_edge=False, show_edge=False, show_header=header)
         out.header_style = "bold"
-        for i, key in enumerate(("field", "value", "unit", "kind", "grade", "range")):
+        for i, key in enumerate(keys):
             out.add_column(
                 words[key],
                 justify="right" if i == 1 else "left",
                 width=widths[i] if i < 5 else None,
-                min_width=None if i < 5 else 8,
+                min_width=None if i < 5 else 16,
                 overflow="fold",
             )
         return out

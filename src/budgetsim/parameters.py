@@ -258,7 +258,7 @@ def _unit(info: FieldInfo, path: tuple[str, ...], raw: dict[str, Any], lang: Lan
     key = info.unit
     if key == "value":  # an attribute's own unit, if it states one
         if path[0] == "riskfunds" and path[2] in _RISKFUND_MONEY_DISTS:
-            return unit
+            return money_unit(unit, lang)
         table: Any = raw
         for part in path[:-1]:
             table = table[int(part)] if isinstance(table, list) else table[part]
@@ -539,6 +539,8 @@ def parameters(
     rows = parameter_list(scenario, lang)
     if isinstance(grade, str):
         grade = [grade]
+    _check_choice("grade", grade or [], ("S", "D", "E"))
+    _check_choice("kind", [kind] if kind is not None else [], ("lever", "assumption"))
     if isinstance(programme, str):
         programme = [programme]
     if programme is not None:
@@ -584,6 +586,23 @@ def parameters(
         index=pd.Index([r.path for r in keep], name="path"),
     )
     return frame
+
+
+def _check_choice(name: str, given: Sequence[str], allowed: Sequence[str]) -> None:
+    for value in given:
+        if value not in allowed:
+            hint = did_you_mean(str(value), allowed)
+            raise ScenarioError(
+                [
+                    Problem(
+                        name,
+                        "value not allowed",
+                        expected="one of " + ", ".join(allowed),
+                        found=repr(value),
+                        hint=f"did you mean {hint!r}?" if hint else "",
+                    )
+                ]
+            )
 
 
 def unranged(scenario: Any, grade: str = "E") -> list[Parameter]:

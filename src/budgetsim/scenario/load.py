@@ -159,7 +159,11 @@ def _relative(current: Any, value: Any, unit: str) -> Any:
     Examples
     --------
     >>> _relative([900, 980, 1060], "×1.5", "万元")
-    [1350.0, 1470.0, 1590.0]
+    [1350, 1470, 1590]
+    >>> _relative([3000, 3200], "×1.1", "万元")
+    [3300, 3520]
+    >>> _relative(0.05, "×1.1", "万元")
+    0.055
     >>> _relative("5亿元", "*0.5", "万元")
     25000.0
     >>> _relative("1000-1500万元", "x2", "万元")
@@ -172,14 +176,14 @@ def _relative(current: Any, value: Any, unit: str) -> Any:
     if isinstance(current, bool):
         raise ScenarioError([Problem("--set", "true/false cannot be scaled", found=value)])
     if isinstance(current, int | float):
-        return current * factor
+        return _clean(current, current * factor)
     if isinstance(current, list) and all(
         isinstance(v, int | float) and not isinstance(v, bool) for v in current
     ):
-        return [v * factor for v in current]
+        return [_clean(v, v * factor) for v in current]
     if isinstance(current, str):
         try:
-            return parse_amount(current, unit) * factor
+            return _clean(1.0, parse_amount(current, unit) * factor)
         except AmountError:
             pass
         try:
@@ -187,7 +191,7 @@ def _relative(current: Any, value: Any, unit: str) -> Any:
         except AmountError:
             pass
         else:
-            return {"low": low * factor, "high": high * factor}
+            return {"low": _clean(1.0, low * factor), "high": _clean(1.0, high * factor)}
     if isinstance(current, dict) and {"low", "high"} <= set(current):  # a ranged total
         return {**current, **{k: _relative(current[k], value, unit) for k in ("low", "high")}}
     raise ScenarioError(
@@ -199,6 +203,15 @@ def _relative(current: Any, value: Any, unit: str) -> Any:
             )
         ]
     )
+
+
+def _clean(current: float, scaled: float) -> float:
+    """A scaled value without the last-digit noise of binary floats (3000 × 1.1 is 3300, not
+    3300.0000000000005), and whole where the value it scales was whole and the result is."""
+    value = float(f"{scaled:.12g}")
+    if isinstance(current, int) and value.is_integer():
+        return int(value)
+    return value
 
 
 def apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
@@ -467,7 +480,11 @@ def vary(scenario: Scenario, changes: Mapping[str, Any] | Iterable[str]) -> Scen
         return validate_data(data, name, as_written=False)
     except ScenarioError as exc:
         marked = [
-            replace(p, hint=p.hint or ("set by vary" if p.path in changes else ""))
+            replace(
+                p,
+                path=p.path.replace("--set ", "vary › ", 1),
+                hint=p.hint or ("set by vary" if p.path in changes else ""),
+            )
             for p in exc.problems
         ]
         raise ScenarioError(marked, name) from None
