@@ -235,3 +235,15 @@ def test_filters_reject_unknown_values_and_scaling_is_clean() -> None:
     assert more.populations["rd_firms"].arrivals.mean == (3300.0, 3520.0)
     with pytest.raises(ScenarioError, match=r"vary › programmes\.rd_talent_housing\.instrumnt"):
         sc.vary({"programmes.rd_talent_housing.instrumnt.cap": 3})
+
+
+def test_a_run_records_what_was_changed() -> None:
+    sc = load_scenario("jiangmen-2021", ["programmes.rd_reward.instrument.cap=30"])
+    more = sc.vary({"populations.tsme_rd.arrivals.mean": "×1.2"})
+    assert more.changes == {
+        "programmes.rd_reward.instrument.cap": 30,
+        "populations.tsme_rd.arrivals.mean": "×1.2",
+    }
+    assert load_scenario("jiangmen-2021").changes == {}
+    res = budgetsim.simulate(more, draws=5, seed=1)
+    assert res.stamp()["changes"] == more.changes

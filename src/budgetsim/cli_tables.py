@@ -312,6 +312,12 @@ def print_result(result: SimulationResult, console: Console) -> None:
         f"scenario hash {result.scenario_hash} · budgetsim {__version__} · "
         f"{result.elapsed:.1f} s"
     )
+    changes = result.scenario.changes
+    if changes:
+        console.print(
+            "changed: " + "; ".join(f"{path} = {value}" for path, value in changes.items()),
+            markup=False,
+        )
     money, cover = _tables(result)
     console.print(money)
     console.print(cover)

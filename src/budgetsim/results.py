@@ -291,7 +291,8 @@ class SimulationResult:
         return summaries.draws_frame(self)
 
     def stamp(self) -> dict[str, Any]:
-        """What identifies this run: scenario, its hash, seed, draws and package version."""
+        """What identifies this run: scenario, its hash, the values changed from its file
+        (``--set``, :meth:`Scenario.vary`), seed, draws and package version."""
         return {
             "budgetsim_version": __version__,
             "scenario_id": self.scenario.id,
@@ -299,6 +300,7 @@ class SimulationResult:
             "seed": self.seed,
             "entropy": str(self.entropy),
             "draws": self.draws,
+            "changes": self.scenario.changes,
             "created_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
 

@@ -477,7 +477,9 @@ def vary(scenario: Scenario, changes: Mapping[str, Any] | Iterable[str]) -> Scen
     name = scenario._file or scenario.id
     try:
         data = apply_overrides(raw, changes)
-        return validate_data(data, name, as_written=False)
+        varied = validate_data(data, name, as_written=False)
+        varied._changes = {**scenario._changes, **changes}
+        return varied
     except ScenarioError as exc:
         marked = [
             replace(
@@ -621,6 +623,7 @@ def load_scenario(
         if variant is None and not overrides:
             for other in scenario.variants:  # a documented variant must load too
                 _check_variant(raw, other, name)
+        scenario._changes = dict(overrides)
         return scenario
     except ScenarioError as exc:
         marked = [

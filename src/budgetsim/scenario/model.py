@@ -384,6 +384,14 @@ class Scenario(Spec):
     #: :meth:`vary` changes it without reading the file again, and the file it came from.
     _raw: dict[str, Any] | None = PrivateAttr(default=None)
     _file: str | None = PrivateAttr(default=None)
+    #: Values changed from the file (``--set``, :meth:`vary`), by path, as given.
+    _changes: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    @property
+    def changes(self) -> dict[str, Any]:
+        """The values changed from the scenario file (``--set``, :meth:`vary`), by path, as
+        given (``"×1.2"`` stays a factor); a documented variant is part of the id."""
+        return dict(self._changes)
 
     def vary(self, changes: Any) -> Scenario:
         """A new, validated scenario with values changed by dotted path; see
