@@ -14,7 +14,8 @@ processes that budgetsim starts set it once, in their initialiser (:func:`tune_w
 keep it until they exit; a chunk run on another executor's worker scopes it to the chunk.
 
 The setting is process-wide while in force (it also applies to other threads of the process)
-and only made on Linux with glibc. Set the environment variable ``BUDGETSIM_NO_MALLOPT=1`` to
+and only made on Linux with glibc. Restoring puts back glibc's starting values; glibc's dynamic
+raising of the mmap threshold, which any ``mallopt`` call switches off, stays off. Set the environment variable ``BUDGETSIM_NO_MALLOPT=1`` to
 leave the allocator alone.
 """
 
