@@ -15,8 +15,8 @@ keep it until they exit; a chunk run on another executor's worker scopes it to t
 
 The setting is process-wide while in force (it also applies to other threads of the process)
 and only made on Linux with glibc. Restoring puts back glibc's starting values; glibc's dynamic
-raising of the mmap threshold, which any ``mallopt`` call switches off, stays off. Set the environment variable ``BUDGETSIM_NO_MALLOPT=1`` to
-leave the allocator alone.
+raising of the mmap threshold, which any ``mallopt`` call switches off, stays off. Set the
+environment variable ``BUDGETSIM_NO_MALLOPT=1`` to leave the allocator alone.
 """
 
 from __future__ import annotations
