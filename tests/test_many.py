@@ -139,3 +139,24 @@ def test_a_variant_may_record_a_metric_the_base_does_not() -> None:
     change = {f"programmes.{with_recovery[0]}.instrument.recovery": "recovery"}
     [got] = budgetsim.simulate_many(base, [change], draws=DRAWS, seed=2)
     assert_same(got, budgetsim.simulate(base.vary(change), draws=DRAWS, seed=2))
+
+
+def test_a_changed_copy_never_runs_the_original_plan() -> None:
+    sc = load_scenario("jiangmen-2021")
+    programme = sc.programmes["rd_reward"]
+    envelope = programme.envelope.model_copy(update={"per_year": (2000.0, 2000.0, 2000.0)})  # type: ignore[union-attr]
+    changed = sc.model_copy(
+        update={
+            "programmes": {
+                **sc.programmes,
+                "rd_reward": programme.model_copy(update={"envelope": envelope}),
+            }
+        }
+    )
+    res = budgetsim.simulate(changed, draws=DRAWS, seed=1)
+    assert res.paid.sel(programme="rd_reward").values.max() > 1000.0
+    assert budgetsim.parameters(changed).loc["programmes.rd_reward.envelope.per_year", "value"] == (
+        2000.0,
+        2000.0,
+        2000.0,
+    )

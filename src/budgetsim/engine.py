@@ -116,7 +116,13 @@ class _Collector:
 
 
 def _plan(scenario: Scenario | Plan) -> Plan:
-    return scenario if isinstance(scenario, Plan) else compile_scenario(scenario)
+    """The plan of a scenario: as given, as compiled when it was validated, or compiled now."""
+    if isinstance(scenario, Plan):
+        return scenario
+    compiled = scenario._plan
+    if isinstance(compiled, Plan) and compiled.scenario is scenario:
+        return compiled
+    return compile_scenario(scenario)
 
 
 #: Plans installed in a worker process by its initialiser, so that tasks need not carry them.
@@ -315,6 +321,6 @@ def simulate_many(
     True
     """
     varied = [v if isinstance(v, Scenario) else scenario.vary(v) for v in variants]
-    plans = tuple(compile_scenario(sc) for sc in (scenario, *varied))
+    plans = tuple(_plan(sc) for sc in (scenario, *varied))
     results = _run(plans, draws, seed, chunk_draws, workers, progress, monthly, executor)
     return results if include_base else results[1:]

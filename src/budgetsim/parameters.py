@@ -132,7 +132,7 @@ class Parameter:
 def _raw(scenario: Any) -> dict[str, Any]:
     raw = getattr(scenario, "_raw", None)
     if raw is None:
-        raw = scenario.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+        raw = scenario.model_dump(mode="json", by_alias=True, exclude_unset=True)
     return dict(raw)
 
 

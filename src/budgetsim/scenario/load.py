@@ -431,7 +431,7 @@ def validate_data(raw: Any, file: str | None = None, *, as_written: bool = True)
         scenario = Scenario.model_validate(raw, context=_context(raw))
     except ValidationError as exc:
         raise ScenarioError(_problems(exc, raw), file) from None
-    compile_scenario(scenario, file)
+    scenario._plan = compile_scenario(scenario, file)  # checked once, run without recompiling
     scenario._raw, scenario._file = raw, file
     parameter_list(scenario, check=as_written)  # ranges name real numbers (and hold them)
     return scenario
@@ -473,7 +473,7 @@ def vary(scenario: Scenario, changes: Mapping[str, Any] | Iterable[str]) -> Scen
         changes = dict(parse_override(text) for text in changes)
     raw = scenario._raw
     if raw is None:
-        raw = scenario.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+        raw = scenario.model_dump(mode="json", by_alias=True, exclude_unset=True)
     name = scenario._file or scenario.id
     try:
         data = apply_overrides(raw, changes)

@@ -9,6 +9,7 @@ population, the names in expressions) are checked when the scenario is compiled
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 import numpy as np
@@ -384,6 +385,8 @@ class Scenario(Spec):
     #: :meth:`vary` changes it without reading the file again, and the file it came from.
     _raw: dict[str, Any] | None = PrivateAttr(default=None)
     _file: str | None = PrivateAttr(default=None)
+    #: The plan compiled when the scenario was validated (a ``Plan``), so runs reuse it.
+    _plan: Any = PrivateAttr(default=None)
     #: Values changed from the file (``--set``, :meth:`vary`), by path, as given.
     _changes: dict[str, Any] = PrivateAttr(default_factory=dict)
 
@@ -392,6 +395,16 @@ class Scenario(Spec):
         """The values changed from the scenario file (``--set``, :meth:`vary`), by path, as
         given (``"×1.2"`` stays a factor); a documented variant is part of the id."""
         return dict(self._changes)
+
+    def model_copy(
+        self, *, update: Mapping[str, Any] | None = None, deep: bool = False
+    ) -> Scenario:
+        """A copy; with ``update``, the data it was read from and its compiled plan no longer
+        describe it, so they are dropped (parameters then come from the model itself)."""
+        copied = super().model_copy(update=update, deep=deep)
+        if update:
+            copied._raw = copied._plan = None
+        return copied
 
     def vary(self, changes: Any) -> Scenario:
         """A new, validated scenario with values changed by dotted path; see
