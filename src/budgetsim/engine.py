@@ -138,7 +138,9 @@ def _install(plans: tuple[Plan, ...]) -> None:
 
 def _run_installed(task: ChunkTask) -> list[ChunkResult]:
     """:func:`run_chunk` on the plans installed in this worker (the task carries none)."""
-    return run_chunk(ChunkTask(_INSTALLED, task.entropy, task.start, task.stop, task.monthly))
+    return run_chunk(
+        ChunkTask(_INSTALLED, task.entropy, task.start, task.stop, task.monthly, task.chain)
+    )
 
 
 def _results(
@@ -154,7 +156,7 @@ def _results(
         for task in tasks:
             yield run_chunk(task)
     else:
-        bare = [ChunkTask((), t.entropy, t.start, t.stop, t.monthly) for t in tasks]
+        bare = [ChunkTask((), t.entropy, t.start, t.stop, t.monthly, t.chain) for t in tasks]
         with ProcessPoolExecutor(workers, initializer=_install, initargs=(plans,)) as pool:
             yield from pool.map(_run_installed, bare)
 
@@ -168,6 +170,7 @@ def _run(
     progress: Progress | None,
     monthly: bool,
     executor: Executor | None,
+    chain: bool = False,
 ) -> list[SimulationResult]:
     if draws < 1:
         raise BudgetsimError(f"draws must be at least 1, found {draws}")
@@ -177,7 +180,7 @@ def _run(
     root = np.random.SeedSequence(seed)
     entropy = int(root.entropy)  # type: ignore[arg-type]
     bounds = _chunks(plans[0], draws, chunk_draws)
-    tasks = [ChunkTask(plans, entropy, a, b, monthly) for a, b in bounds]
+    tasks = [ChunkTask(plans, entropy, a, b, monthly, chain) for a, b in bounds]
     collectors = [_Collector(plan, draws, monthly) for plan in plans]
     done = 0
     with tuned_allocator():
@@ -269,6 +272,7 @@ def simulate_many(
     monthly: bool = False,
     executor: Executor | None = None,
     include_base: bool = False,
+    chain: bool = False,
 ) -> list[SimulationResult]:
     """Evaluate many variants of one scenario on the same draws, for little more than one run.
 
@@ -289,6 +293,10 @@ def simulate_many(
         As for :func:`simulate`.
     include_base
         Also return the base scenario's result, first.
+    chain
+        Share each variant's work with the variant before it instead of with the base: for a
+        sequence in which each variant changes one number of the one before (a Morris
+        trajectory, a one-at-a-time walk), so that each re-runs only what that number moves.
 
     Returns
     -------
@@ -322,5 +330,5 @@ def simulate_many(
     """
     varied = [v if isinstance(v, Scenario) else scenario.vary(v) for v in variants]
     plans = tuple(_plan(sc) for sc in (scenario, *varied))
-    results = _run(plans, draws, seed, chunk_draws, workers, progress, monthly, executor)
+    results = _run(plans, draws, seed, chunk_draws, workers, progress, monthly, executor, chain)
     return results if include_base else results[1:]

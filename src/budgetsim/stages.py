@@ -73,6 +73,9 @@ class ChunkTask:
         Global draw indices ``start … stop − 1``.
     monthly
         Also record payments by arrival month.
+    chain
+        Each plan shares with the plan before it (not with the first): for a sequence of
+        plans that each change one number, such as a Morris trajectory.
     """
 
     plans: tuple[Plan, ...]
@@ -80,6 +83,7 @@ class ChunkTask:
     start: int
     stop: int
     monthly: bool = False
+    chain: bool = False
 
     @property
     def draws(self) -> range:
@@ -118,8 +122,13 @@ class Sample:
     cache: dict[Any, Any] = field(default_factory=dict)
     #: Whether what is computed on this sample is kept in ``cache`` for other plans.
     store: bool = True
-    #: Programmes whose entitlements the first plan's limits changed: never the same as its.
+    #: Programmes whose entitlements the reference plan's limits changed: never the same as
+    #: its.
     limited: frozenset[str] = frozenset()
+    #: Programmes whose entitlements this sample's own plan's limits change.
+    own_limited: frozenset[str] = frozenset()
+    #: Cache entries taken from the reference sample (the reference plan computed them).
+    inherited: frozenset[Any] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -188,11 +197,20 @@ def metric_types(plan: Plan) -> list[tuple[str, type[np.generic]]]:
 # -- 1. sample -------------------------------------------------------------------------------
 
 
-def sample(plan: Plan, entropy: int, draws: range, reference: Sample | None = None) -> Sample:
+def sample(
+    plan: Plan,
+    entropy: int,
+    draws: range,
+    reference: Sample | None = None,
+    *,
+    store: bool = False,
+) -> Sample:
     """Sample every population ``plan`` needs over ``draws``.
 
     With a ``reference`` sample (of another plan over the same draws and entropy), a
-    population whose specification is unchanged is taken from it, not drawn again.
+    population whose specification is unchanged is taken from it, not drawn again. With
+    ``store``, what is computed on the new sample is also kept, so that it can in turn be the
+    reference of the next plan (a chain).
     """
     cohorts: dict[str, list[Cohort]] = {}
     specs: dict[str, Any] = {}
@@ -207,11 +225,33 @@ def sample(plan: Plan, entropy: int, draws: range, reference: Sample | None = No
             shared.add(pop.id)
         else:
             cohorts[pop.id] = draw_cohorts(pop, entropy, draws, plan.years)
+    own = frozenset(plan.programmes[p].id for limit in plan.limits for p in limit.members)
     if reference is None:
-        limited = {plan.programmes[p].id for limit in plan.limits for p in limit.members}
-        return Sample(cohorts, specs, frozenset(cohorts), limited=frozenset(limited))
+        return Sample(cohorts, specs, frozenset(cohorts), limited=own, own_limited=own)
+    if not store:
+        return Sample(
+            cohorts,
+            specs,
+            frozenset(shared),
+            reference.cache,
+            store=False,
+            limited=reference.own_limited,
+            own_limited=own,
+            inherited=frozenset(reference.cache),
+        )
+    # a link of a chain: keeps the reference's work on the populations it shares, and its own
+    cache = {
+        key: value for key, value in reference.cache.items() if key == "carries" or key[0] in shared
+    }
     return Sample(
-        cohorts, specs, frozenset(shared), reference.cache, store=False, limited=reference.limited
+        cohorts,
+        specs,
+        frozenset(shared),
+        cache,
+        store=True,
+        limited=reference.own_limited,
+        own_limited=own,
+        inherited=frozenset(cache),
     )
 
 
@@ -242,7 +282,8 @@ def entitle(plan: Plan, smp: Sample, y: int) -> Entitled:
     keys: list[Any] = []
     same: list[bool] = []
     for prog, inputs in zip(plan.programmes, keys_of(plan).programmes, strict=True):
-        key = (prog.population, y, inputs) if prog.population in smp.shared else None
+        keyed = smp.store or prog.population in smp.shared
+        key = (prog.population, y, inputs) if keyed else None
         cached = smp.cache.get(key) if key is not None else None
         if cached is not None:
             pairs.append(cached[0])
@@ -254,7 +295,7 @@ def entitle(plan: Plan, smp: Sample, y: int) -> Entitled:
         keys.append(key if key in smp.cache else None)
         # the cache holds entitlements before limits: the first plan's results are the same
         # only for a programme that no limit of the first plan changed
-        same.append(cached is not None and not smp.store and prog.id not in smp.limited)
+        same.append(cached is not None and key in smp.inherited and prog.id not in smp.limited)
     if plan.limits:  # limits change entitlements in place: work on copies
         members = sorted({p for limit in plan.limits for p in limit.members})
         ents = [ent.copy() if p in members else ent for p, (ent, _) in enumerate(pairs)]
@@ -559,10 +600,14 @@ def run_chunk(task: ChunkTask) -> list[ChunkResult]:
     """
     with tuned_allocator():
         first, *others = task.plans
-        base = sample(first, task.entropy, task.draws)
-        base_result = evaluate(first, base, task)
-        results = [base_result]
+        ref_sample = sample(first, task.entropy, task.draws)
+        ref_result = evaluate(first, ref_sample, task)
+        ref_plan = first
+        results = [ref_result]
         for plan in others:
-            smp = sample(plan, task.entropy, task.draws, base)
-            results.append(evaluate(plan, smp, task, (first, base_result)))
+            smp = sample(plan, task.entropy, task.draws, ref_sample, store=task.chain)
+            result = evaluate(plan, smp, task, (ref_plan, ref_result))
+            results.append(result)
+            if task.chain:
+                ref_plan, ref_sample, ref_result = plan, smp, result
         return results

@@ -18,6 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from pydantic import ValidationError
 
 from budgetsim.errors import Problem, ScenarioError, did_you_mean
@@ -150,6 +151,26 @@ def parse_override(text: str) -> tuple[str, Any]:
 _SCALE = re.compile(r"^\s*[×xX*]\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*$")
 
 
+def _as_data(value: Any) -> Any:
+    """A value as TOML would give it: tuples as lists, NumPy numbers as Python numbers.
+
+    Values taken from the parameter table (per-year tuples) or computed with NumPy go back
+    into a scenario through :func:`vary` unchanged in meaning.
+
+    Examples
+    --------
+    >>> _as_data((720.0, np.float64(784.5), (1, 2)))
+    [720.0, 784.5, [1, 2]]
+    """
+    if isinstance(value, tuple | list | np.ndarray):
+        return [_as_data(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _as_data(v) for k, v in value.items()}
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
 def _relative(current: Any, value: Any, unit: str) -> Any:
     """``value``, or ``current`` scaled when ``value`` is a factor such as ``"×1.2"``.
 
@@ -223,7 +244,8 @@ def apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any]) -> dict[s
     """
     data = copy.deepcopy(raw)
     problems = []
-    for dotted, value in overrides.items():
+    for dotted, given in overrides.items():
+        value = _as_data(given)
         node: Any = data
         keys = dotted.split(".")
         for depth, key in enumerate(keys):
@@ -416,11 +438,15 @@ def _context(raw: Any) -> dict[str, Any]:
     return {"years": valid.years, "unit": valid.unit}
 
 
-def validate_data(raw: Any, file: str | None = None, *, as_written: bool = True) -> Scenario:
+def validate_data(
+    raw: Any, file: str | None = None, *, as_written: bool = True, ranges: bool = True
+) -> Scenario:
     """Validate raw scenario data (as read from TOML) and check its cross-references.
 
     ``as_written`` also checks that every stated value lies within its own plausible range;
-    values moved by a variant, ``--set`` or :func:`vary` may lie outside it.
+    values moved by a variant, ``--set`` or :func:`vary` may lie outside it. ``ranges=False``
+    skips checking that every plausible range names a number, for data whose ranges and
+    structure are those of a scenario already checked (a number changed for another number).
 
     Raises
     ------
@@ -433,7 +459,8 @@ def validate_data(raw: Any, file: str | None = None, *, as_written: bool = True)
         raise ScenarioError(_problems(exc, raw), file) from None
     scenario._plan = compile_scenario(scenario, file)  # checked once, run without recompiling
     scenario._raw, scenario._file = raw, file
-    parameter_list(scenario, check=as_written)  # ranges name real numbers (and hold them)
+    if ranges or as_written:
+        parameter_list(scenario, check=as_written)  # ranges name real numbers (and hold them)
     return scenario
 
 
@@ -477,7 +504,8 @@ def vary(scenario: Scenario, changes: Mapping[str, Any] | Iterable[str]) -> Scen
     name = scenario._file or scenario.id
     try:
         data = apply_overrides(raw, changes)
-        varied = validate_data(data, name, as_written=False)
+        numbers_only = all(_numbers_only(path, value) for path, value in changes.items())
+        varied = validate_data(data, name, as_written=False, ranges=not numbers_only)
         varied._changes = {**scenario._changes, **changes}
         return varied
     except ScenarioError as exc:
@@ -490,6 +518,19 @@ def vary(scenario: Scenario, changes: Mapping[str, Any] | Iterable[str]) -> Scen
             for p in exc.problems
         ]
         raise ScenarioError(marked, name) from None
+
+
+#: Path parts under which a change can alter what the plausible ranges name.
+_RANGE_KEYS = frozenset({"plausible", "plausible_default", "grade", "grades"})
+
+
+def _numbers_only(path: str, value: Any) -> bool:
+    """Whether a change puts numbers where numbers were (so ranges still name numbers)."""
+    if _RANGE_KEYS.intersection(path.split(".")):
+        return False
+    value = _as_data(value)
+    items = value if isinstance(value, list) else [value]
+    return all(isinstance(v, int | float) and not isinstance(v, bool) for v in items)
 
 
 def split_variant(ref: str | Path) -> tuple[str | Path, str | None]:
