@@ -198,7 +198,8 @@ def _mean(dist: Any) -> float:
     The numerical integral takes tens of milliseconds; it is worked out once per
     distribution, so the many variants of a sensitivity analysis do not repeat it.
     """
-    return _mean_of(type(dist), dist.model_dump_json())
+    kind: Any = type(dist)
+    return _mean_of(kind, dist.model_dump_json())
 
 
 @functools.lru_cache(maxsize=512)
