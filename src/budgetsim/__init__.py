@@ -21,12 +21,14 @@ from budgetsim.errors import BudgetsimError, ScenarioError, SimulationError
 from budgetsim.parameters import parameters
 from budgetsim.results import SimulationResult
 from budgetsim.scenario import Scenario, bundled_scenarios, load_scenario, vary
+from budgetsim.sensitivity import SensitivityResult, sensitivity
 
 __all__ = [
     "BudgetsimError",
     "Comparison",
     "Scenario",
     "ScenarioError",
+    "SensitivityResult",
     "SimulationError",
     "SimulationResult",
     "__version__",
@@ -34,6 +36,7 @@ __all__ = [
     "compare",
     "load_scenario",
     "parameters",
+    "sensitivity",
     "simulate",
     "simulate_many",
     "vary",

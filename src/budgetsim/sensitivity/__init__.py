@@ -1,0 +1,25 @@
+"""Sensitivity analysis: which assumptions move a scenario's outputs, and how much.
+
+- :func:`tornado`: each ranged number at its two ends, on common random numbers, with the
+  paired interval of each swing;
+- :func:`morris`: elementary effects over the plausible box (SALib), with their noise;
+- :func:`sobol`: first-order and total indices (SALib) on the numbers Morris keeps;
+- :func:`budgetsim.sensitivity.uncertain.simulate_uncertain`: a run in which the assumptions
+  themselves are drawn, and the split of each output's spread between them and luck.
+"""
+
+from budgetsim.sensitivity.design import Factor, changes, factors
+from budgetsim.sensitivity.methods import METHODS, morris, sensitivity, sobol, tornado
+from budgetsim.sensitivity.result import SensitivityResult
+
+__all__ = [
+    "METHODS",
+    "Factor",
+    "SensitivityResult",
+    "changes",
+    "factors",
+    "morris",
+    "sensitivity",
+    "sobol",
+    "tornado",
+]

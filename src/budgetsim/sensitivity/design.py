@@ -1,0 +1,137 @@
+"""The factors of a sensitivity analysis: the scenario's ranged numbers, and points in their box.
+
+A :class:`Factor` is one row of the parameter table (:func:`budgetsim.parameters.parameter_list`)
+that has a plausible range. A point of the box is given in unit coordinates ``u ∈ [0, 1]``
+per factor (0: the low end, 1: the high end), which is how SALib's designs come; :func:`changes`
+turns it into the ``{path: value}`` changes :func:`budgetsim.vary` takes. A per-year number
+moves every year together (``u`` of the way from each year's low end to its high end); a whole
+number (a count of banks, of prizes) is rounded.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from budgetsim.errors import BudgetsimError, ScenarioError, did_you_mean
+from budgetsim.metrics import Lang
+from budgetsim.parameters import Parameter, parameter_list
+
+if TYPE_CHECKING:
+    from budgetsim.scenario import Scenario
+
+__all__ = ["Factor", "changes", "factors"]
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One ranged number of a scenario, varied over its plausible range.
+
+    Attributes
+    ----------
+    parameter
+        Its row of the parameter table (path, value, unit, kind, grade, labels, range).
+    whole
+        The scenario takes only whole numbers there (counts): values are rounded.
+    """
+
+    parameter: Parameter
+    whole: bool
+
+    @property
+    def path(self) -> str:
+        """The dotted path, as ``--set`` takes it."""
+        return self.parameter.path
+
+    def label(self, lang: Lang = "zh") -> str:
+        """The number as a reader calls it."""
+        return self.parameter.label_zh if lang == "zh" else self.parameter.label_en
+
+    def at(self, u: float) -> Any:
+        """The value ``u`` of the way from the low end (0) to the high end (1)."""
+        low, high = self.parameter.low, self.parameter.high
+        if isinstance(low, tuple):
+            return [self._one(a, b, u) for a, b in zip(low, high, strict=True)]
+        return self._one(low, high, u)
+
+    def _one(self, low: float, high: float, u: float) -> float | int:
+        value = low if u <= 0 else high if u >= 1 else low + u * (high - low)
+        return round(value) if self.whole else float(value)
+
+    def ends(self) -> tuple[Any, Any]:
+        """The low and high ends, as values."""
+        return self.at(0.0), self.at(1.0)
+
+
+def _whole(scenario: Scenario, row: Parameter) -> bool:
+    """Whether the scenario takes only whole numbers at ``row``: a stated whole number that
+    does not take a fraction."""
+    values = row.value if isinstance(row.value, tuple) else (row.value,)
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        return False
+    half = [v + 0.5 for v in values] if isinstance(row.value, tuple) else row.value + 0.5
+    try:
+        scenario.vary({row.path: half})
+    except ScenarioError as exc:
+        return "whole number" in str(exc)
+    return False
+
+
+def _select(paths: Sequence[str], patterns: Sequence[str], what: str) -> set[str]:
+    chosen: set[str] = set()
+    for pattern in patterns:
+        hits = {p for p in paths if fnmatch.fnmatchcase(p, pattern) or p == pattern}
+        hits |= {p for p in paths if p.startswith(pattern.rstrip(".") + ".")}
+        if not hits:
+            close = did_you_mean(pattern, paths)
+            hint = f"; did you mean {close!r}?" if close else " (`budgetsim params --uncertain`)"
+            raise BudgetsimError(f"{what} {pattern!r}: no ranged number matches{hint}")
+        chosen |= hits
+    return chosen
+
+
+def factors(
+    scenario: Scenario,
+    *,
+    only: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+    kind: str | None = None,
+) -> list[Factor]:
+    """The ranged numbers of a scenario to vary, in the parameter table's order.
+
+    Parameters
+    ----------
+    scenario
+        A loaded scenario.
+    only, exclude
+        Paths, path prefixes (``populations.tech_borrowers``) or patterns
+        (``*.arrivals.mean``) to keep or to leave out.
+    kind
+        ``"assumption"`` or ``"lever"`` to keep only those.
+
+    Raises
+    ------
+    BudgetsimError
+        A pattern that matches no ranged number (with the closest path), or nothing left.
+    """
+    rows = [r for r in parameter_list(scenario) if r.uncertain]
+    paths = [r.path for r in rows]
+    keep = _select(paths, only, "--only") if only else set(paths)
+    keep -= _select(paths, exclude, "--exclude") if exclude else set()
+    chosen = [r for r in rows if r.path in keep and (kind is None or r.kind == kind)]
+    if not chosen:
+        raise BudgetsimError(
+            f"{scenario.id}: no number with a plausible range to vary"
+            + (" among those chosen" if only or exclude or kind else "")
+        )
+    return [Factor(r, _whole(scenario, r)) for r in chosen]
+
+
+def changes(chosen: Sequence[Factor], u: Sequence[float] | NDArray[np.float64]) -> dict[str, Any]:
+    """The changes that put every factor ``u`` of the way along its range."""
+    return {f.path: f.at(float(x)) for f, x in zip(chosen, u, strict=True)}
