@@ -247,3 +247,16 @@ def test_a_run_records_what_was_changed() -> None:
     assert load_scenario("jiangmen-2021").changes == {}
     res = budgetsim.simulate(more, draws=5, seed=1)
     assert res.stamp()["changes"] == more.changes
+
+
+def test_vary_never_changes_the_data_it_was_read_from() -> None:
+    """vary copies only along the paths it changes; the loaded scenario's data stay as read."""
+    import copy
+
+    sc = load_scenario("jiangmen-2021")
+    before = copy.deepcopy(sc._raw)
+    rows = [r for r in parameter_list(sc) if r.uncertain]
+    sc.vary({r.path: r.high for r in rows})
+    sc.vary({"programmes.rd_reward.instrument.cap": "×2"})
+    load_scenario("jiangmen-2021@stress")
+    assert sc._raw == before

@@ -34,13 +34,6 @@ Z = 4.0
 #: Relative tolerance of a check that is exact but for float rounding.
 EXACT = 1e-9
 
-CHAIN_BUG = (
-    "BUG: simulate_many(chain=True) copies a programme's results from the previous variant "
-    "whenever its entitlement inputs match a cache entry inherited from an earlier link of the "
-    "chain (stages.entitle: `same = cached is not None and key in smp.inherited`), so a lever "
-    "that returns to an earlier value keeps the previous variant's value"
-)
-
 
 # -- scenarios ---------------------------------------------------------------------------------
 
@@ -165,7 +158,6 @@ def test_tornado_swing_of_a_linear_output_is_coefficient_times_range() -> None:
         assert ga.loc[path, "effect"] == "none"
 
 
-@pytest.mark.xfail(reason=CHAIN_BUG, strict=True)
 def test_morris_mu_star_of_a_linear_output_is_coefficient_times_range() -> None:
     # Every elementary effect of a linear output is its coefficient × (high − low), whatever
     # the point: μ = μ* = that, σ = 0, and no noise (nothing is drawn at random).
@@ -183,7 +175,6 @@ def test_morris_mu_star_of_a_linear_output_is_coefficient_times_range() -> None:
 # -- (b) Sobol known answer --------------------------------------------------------------------
 
 
-@pytest.mark.xfail(reason=CHAIN_BUG, strict=True)
 def test_sobol_indices_of_an_additive_output_match_the_variance_shares() -> None:
     # demand = Σ c_i x_i + const with x_i uniform on [low_i, high_i], independent:
     # Var = Σ c_i² r_i² / 12, so S_i = ST_i = c_i² r_i² / Σ_j c_j² r_j² (no interactions).
@@ -353,7 +344,6 @@ def test_same_seed_same_table_whatever_the_workers_and_chunks(method: str) -> No
     pd.testing.assert_frame_equal(one.table, front.table, check_exact=True)
 
 
-@pytest.mark.xfail(reason=CHAIN_BUG, strict=True)
 def test_a_chain_that_returns_to_an_earlier_value_equals_separate_runs() -> None:
     # The walk Morris and Sobol designs make: a lever goes away from its value and back.
     sc = linear_scenario()

@@ -15,9 +15,11 @@ populations a variant changes (see :mod:`budgetsim.stages`).
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -29,7 +31,7 @@ from budgetsim.results import MONTHLY, SimulationResult
 from budgetsim.scenario import Plan, Scenario, compile_scenario, scenario_hash
 from budgetsim.stages import ChunkResult, ChunkTask, metric_types, run_chunk
 
-__all__ = ["Progress", "simulate", "simulate_many"]
+__all__ = ["BlockTask", "Progress", "run_block", "simulate", "simulate_blocks", "simulate_many"]
 
 #: Called after each chunk with (draws done, draws in total).
 Progress = Callable[[int, int], None]
@@ -332,3 +334,105 @@ def simulate_many(
     plans = tuple(_plan(sc) for sc in (scenario, *varied))
     results = _run(plans, draws, seed, chunk_draws, workers, progress, monthly, executor, chain)
     return results if include_base else results[1:]
+
+
+@dataclass(frozen=True)
+class BlockTask:
+    """One block of draws run under one variant of a scenario: what :func:`run_block` needs,
+    picklable. ``scenario`` is None in budgetsim's own workers, which hold it already."""
+
+    scenario: Scenario | None
+    changes: Mapping[str, Any]
+    entropy: int
+    start: int
+    stop: int
+    monthly: bool = False
+
+
+#: The scenario installed in a worker process for :func:`run_block`.
+_BASE: list[Scenario] = []
+
+
+def _install_base(scenario: Scenario) -> None:
+    """Initialiser of the workers of :func:`simulate_blocks`."""
+    tune_worker()
+    _BASE[:] = [scenario]
+
+
+def run_block(task: BlockTask) -> ChunkResult:
+    """Vary the scenario as the task says (in the worker: the variants are made where they
+    run) and run the block's draws."""
+    scenario = task.scenario if task.scenario is not None else _BASE[0]
+    plan = _plan(scenario.vary(task.changes)) if task.changes else _plan(scenario)
+    [result] = run_chunk(ChunkTask((plan,), task.entropy, task.start, task.stop, task.monthly))
+    return result
+
+
+def simulate_blocks(
+    scenario: Scenario,
+    variants: Sequence[Mapping[str, Any]],
+    block: int,
+    draws: int,
+    seed: int | None = None,
+    *,
+    workers: int = 1,
+    progress: Progress | None = None,
+    monthly: bool = False,
+    executor: Executor | None = None,
+) -> SimulationResult:
+    """One run of ``scenario`` whose draws come in consecutive blocks, block ``k`` drawn under
+    the changes ``variants[k]`` (``{path: value}`` as :func:`budgetsim.vary` takes them).
+
+    Draws ``k·block … (k+1)·block − 1`` are exactly those of
+    ``simulate(scenario.vary(variants[k]), draws, seed)`` (every population has its own stream
+    per draw); the blocks are put together as one result of ``scenario``. This is how a run with
+    uncertain assumptions (:func:`budgetsim.sensitivity.uncertain.simulate_uncertain`) draws
+    the assumptions once per block. Each variant is validated where its block runs, so the
+    workers share that work too. The variants may change assumptions and levers, not the
+    programmes, funds or years.
+
+    Parameters
+    ----------
+    scenario
+        The scenario the result is of.
+    variants
+        One set of changes per block, ``ceil(draws / block)`` of them.
+    block
+        Draws per block.
+    draws, seed, workers, progress, monthly, executor
+        As for :func:`simulate`.
+    """
+    if block < 1:
+        raise BudgetsimError(f"a block must hold at least 1 draw, found {block}")
+    if draws < 1:
+        raise BudgetsimError(f"draws must be at least 1, found {draws}")
+    bounds = [(s, min(s + block, draws)) for s in range(0, draws, block)]
+    if len(variants) != len(bounds):
+        raise BudgetsimError(f"{len(bounds)} blocks of {block} draws need as many variants")
+    started = time.perf_counter()
+    entropy = int(np.random.SeedSequence(seed).entropy)  # type: ignore[arg-type]
+    own_pool = executor is None and workers > 1
+    carried = None if own_pool else scenario
+    tasks = [
+        BlockTask(carried, v, entropy, a, b, monthly)
+        for v, (a, b) in zip(variants, bounds, strict=True)
+    ]
+    collector = _Collector(_plan(scenario), draws, monthly)
+    done = 0
+    with tuned_allocator(), contextlib.ExitStack() as stack:
+        results: Iterator[ChunkResult]
+        if own_pool:
+            pool = stack.enter_context(
+                ProcessPoolExecutor(workers, initializer=_install_base, initargs=(scenario,))
+            )
+            results = pool.map(run_block, tasks)
+        elif executor is not None:
+            results = executor.map(run_block, tasks)
+        else:
+            results = map(run_block, tasks)
+        for task, result in zip(tasks, results, strict=True):
+            collector.add(task.start, task.stop, result)
+            done += task.stop - task.start
+            if progress is not None:
+                progress(done, draws)
+    return collector.result(seed, entropy, time.perf_counter() - started, block)

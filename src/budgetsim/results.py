@@ -97,6 +97,9 @@ class SimulationResult:
         self.elapsed = elapsed
         self.chunk_draws = chunk_draws
         self.funds = funds
+        #: The assumptions a run with uncertain assumptions drew
+        #: (:class:`budgetsim.sensitivity.uncertain.UncertainDraws`); None for a plain run.
+        self.uncertain: Any = None
         progs = scenario.programmes
         #: Share of a year's awards paid 0, 1, … years later, per programme.
         self.schedules = [
@@ -301,6 +304,7 @@ class SimulationResult:
             "entropy": str(self.entropy),
             "draws": self.draws,
             "changes": self.scenario.changes,
+            **({"uncertain": self.uncertain.stamp()} if self.uncertain is not None else {}),
             "created_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
 
@@ -308,9 +312,15 @@ class SimulationResult:
     def _headline(self) -> str:
         years = self.years
         span = f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
+        drawn = (
+            f", {len(self.uncertain.factors)} assumptions drawn per {self.uncertain.block} draws"
+            if self.uncertain is not None
+            else ""
+        )
         return (
             f"{self.scenario.id}: {self.draws:,} draws, seed {self.seed}, "
             f"{len(self.programmes)} programmes × {len(years)} years ({span}), unit {self.unit}"
+            f"{drawn}"
         )
 
     def __repr__(self) -> str:

@@ -127,8 +127,12 @@ class Sample:
     limited: frozenset[str] = frozenset()
     #: Programmes whose entitlements this sample's own plan's limits change.
     own_limited: frozenset[str] = frozenset()
-    #: Cache entries taken from the reference sample (the reference plan computed them).
+    #: Cache entries the reference plan itself used: a programme whose inputs match one of
+    #: them has the reference plan's results (an older entry of a chain may match the
+    #: inputs but not the reference plan's results).
     inherited: frozenset[Any] = frozenset()
+    #: The cache keys of this sample's own plan (every programme and year).
+    own_keys: frozenset[Any] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -226,8 +230,15 @@ def sample(
         else:
             cohorts[pop.id] = draw_cohorts(pop, entropy, draws, plan.years)
     own = frozenset(plan.programmes[p].id for limit in plan.limits for p in limit.members)
+    own_keys = frozenset(
+        (prog.population, y, inputs)
+        for prog, inputs in zip(plan.programmes, keys_of(plan).programmes, strict=True)
+        for y in range(len(plan.years))
+    )
     if reference is None:
-        return Sample(cohorts, specs, frozenset(cohorts), limited=own, own_limited=own)
+        return Sample(
+            cohorts, specs, frozenset(cohorts), limited=own, own_limited=own, own_keys=own_keys
+        )
     if not store:
         return Sample(
             cohorts,
@@ -237,7 +248,8 @@ def sample(
             store=False,
             limited=reference.own_limited,
             own_limited=own,
-            inherited=frozenset(reference.cache),
+            inherited=reference.own_keys,
+            own_keys=own_keys,
         )
     # a link of a chain: keeps the reference's work on the populations it shares, and its own
     cache = {
@@ -251,7 +263,8 @@ def sample(
         store=True,
         limited=reference.own_limited,
         own_limited=own,
-        inherited=frozenset(cache),
+        inherited=reference.own_keys,
+        own_keys=own_keys,
     )
 
 

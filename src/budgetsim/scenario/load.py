@@ -242,7 +242,17 @@ def apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any]) -> dict[s
     decides whether it is a known field). A value such as ``"×1.2"`` scales what is there
     (see :func:`_relative`).
     """
-    data = copy.deepcopy(raw)
+    data = dict(raw)  # copied along the paths changed only: ``raw`` itself is never changed
+    own = {id(data)}
+
+    def child(node: Any, key: Any) -> Any:
+        """``node[key]``, copied first unless this call made it."""
+        inner = node[key]
+        if isinstance(inner, dict | list) and id(inner) not in own:
+            inner = node[key] = copy.copy(inner)
+            own.add(id(inner))
+        return inner
+
     problems = []
     for dotted, given in overrides.items():
         value = _as_data(given)
@@ -266,7 +276,7 @@ def apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any]) -> dict[s
                     unit = str(data.get("scenario", {}).get("unit"))
                     node[int(key)] = _relative(node[int(key)], value, unit)
                 else:
-                    node = node[int(key)]
+                    node = child(node, int(key))
                 continue
             if not isinstance(node, dict):
                 problems.append(
@@ -284,7 +294,7 @@ def apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any]) -> dict[s
                     value = _relative(node[key], value, str(data.get("scenario", {}).get("unit")))
                 node[key] = value
             elif key in node:
-                node = node[key]
+                node = child(node, key)
             else:
                 hint = did_you_mean(key, [str(k) for k in node])
                 problems.append(
@@ -580,6 +590,7 @@ def _apply_variant(raw: dict[str, Any], variant: str, name: str) -> dict[str, An
         raise ScenarioError(problems, name) from None
     header = data.get("scenario")
     if isinstance(header, dict):
+        data["scenario"] = header = dict(header)  # apply_overrides shares what it did not change
         header["id"] = f"{header.get('id')}.{variant}"
         header["title"] = f"{header.get('title')}（{spec.get('label', variant)}）"
     return data
