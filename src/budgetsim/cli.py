@@ -25,6 +25,7 @@ from budgetsim._cli_common import workers as _workers
 from budgetsim.cli_optimize import optimize
 from budgetsim.cli_params import params
 from budgetsim.cli_tables import print_comparison, print_result
+from budgetsim.cli_uncertain import print_uncertain, write_uncertain
 from budgetsim.comparison import compare as compare_scenarios
 from budgetsim.engine import simulate
 from budgetsim.errors import BudgetsimError
@@ -32,6 +33,12 @@ from budgetsim.outputs import write_outputs
 from budgetsim.parameters import unranged
 from budgetsim.report import write_report
 from budgetsim.scenario import DEFAULT_SCENARIO, bundled_scenarios, load_scenario
+from budgetsim.sensitivity.uncertain import (
+    DEFAULT_BLOCK,
+    comparison,
+    simulate_uncertain,
+    variance_split,
+)
 
 __all__ = ["main"]
 
@@ -96,6 +103,20 @@ def cli() -> None:
     default=None,
     help="Show a progress bar (default: on a terminal, for long runs).",
 )
+@click.option(
+    "--uncertain",
+    is_flag=True,
+    help="Draw every ranged assumption over its plausible range (once per block of draws), "
+    "compare with the assumptions fixed, and split each headline's spread between the "
+    "assumptions and luck. Runs the fixed-assumption run too.",
+)
+@click.option(
+    "--uncertain-block",
+    type=click.IntRange(min=2),
+    default=DEFAULT_BLOCK,
+    show_default=True,
+    help="Draws that share one set of drawn assumptions.",
+)
 def run(
     scenario: str,
     draws: int,
@@ -106,6 +127,8 @@ def run(
     chunk_draws: int | None,
     draws_format: str,
     progress: bool | None,
+    uncertain: bool,
+    uncertain_block: int,
 ) -> None:
     """Simulate SCENARIO (a .toml file or a bundled id; default jiangmen-2021) and print
     per programme and year: money, exhaustion, coverage and budget at risk."""
@@ -122,11 +145,27 @@ def run(
                 workers=n_workers,
                 progress=callback,
             )
+            plain = result
+            if uncertain:
+                result = simulate_uncertain(
+                    sc,
+                    draws,
+                    seed,
+                    block=uncertain_block,
+                    workers=n_workers,
+                    progress=callback,
+                )
         console = _console()
         print_result(result, console)
+        tables = []
+        if uncertain:
+            tables = [comparison(plain, result, lang="en"), variance_split(result, lang="en")]
+            print_uncertain(tables[0], tables[1], result, console)
         if out is not None:
             try:
                 files = write_outputs(result, out, draws_format)  # type: ignore[arg-type]
+                if uncertain:
+                    files += write_uncertain(result, tables[0], tables[1], out)
             except OSError as exc:
                 raise BudgetsimError(f"--out {out}: cannot write the results: {exc}") from None
             console.print("wrote " + ", ".join(str(f) for f in files))

@@ -378,6 +378,12 @@ def _carried(res: SizingResult) -> str:
 @SOLVER
 @WORKERS_OPT
 @click.option("--out", "-o", default=None, help="Write the budgets to a .csv or .xlsx file.")
+@click.option(
+    "--uncertain",
+    is_flag=True,
+    help="Draw the ranged assumptions over their plausible ranges in every simulation, so "
+    "that the budgets also cover the assumptions being wrong.",
+)
 def size_cmd(
     scenario: str,
     levels: Sequence[float],
@@ -391,6 +397,7 @@ def size_cmd(
     solver: str,
     workers: str,
     out: str | None,
+    uncertain: bool,
 ) -> None:
     """Size the budget of SCENARIO per year so that every eligible claim is paid in at least
     LEVEL of cases jointly over the years, and certify it on fresh draws."""
@@ -409,8 +416,11 @@ def size_cmd(
             seed=seed,
             solver=solver,  # type: ignore[arg-type]
             workers=n,
+            uncertain=uncertain,
         )
-        print_sizing(results, sc.id)
+        print_sizing(
+            results, sc.id + (" (assumptions drawn over their ranges)" if uncertain else "")
+        )
         if out:
             frame = pd.concat(
                 [

@@ -26,7 +26,7 @@ certificate is computed on another fresh set, not the one used for tuning.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -38,6 +38,7 @@ from scipy import sparse, stats
 from budgetsim.engine import simulate
 from budgetsim.funds import carry_matrix, cumulative, pool_carry_over, pool_demand
 from budgetsim.optimize._lp import LinearProgram, OptimizationError, SolverName, Status, solve
+from budgetsim.results import SimulationResult
 from budgetsim.scenario import Scenario, compile_scenario
 from budgetsim.streams import fresh_seed
 
@@ -469,6 +470,8 @@ def size_budgets(
     max_rounds: int = 8,
     max_draws: int = 16_000,
     workers: int = 1,
+    uncertain: bool = False,
+    uncertain_block: int | None = None,
 ) -> list[SizingResult]:
     """The budget to set aside per year so that it suffices in each of ``levels`` of cases,
     certified; the draws are simulated once for every level.
@@ -508,6 +511,12 @@ def size_budgets(
         Most in-sample draws the doubling may reach.
     workers
         Worker processes for the simulations.
+    uncertain
+        Draw the scenario's ranged assumptions over their plausible ranges in every simulation
+        (in-sample and fresh), so that the budgets also cover the assumptions being wrong
+        (:func:`budgetsim.sensitivity.uncertain.simulate_uncertain`).
+    uncertain_block
+        Draws per set of drawn assumptions (the default of ``simulate_uncertain`` when None).
 
     Returns
     -------
@@ -516,21 +525,30 @@ def size_budgets(
     """
     names, members = _pools(scenario, pooling, programmes)
     carry = _carry(scenario, members, carry_over)
-    sample = _Sample(scenario, members, draws, seed, workers, max_draws)
+    run = _runner(uncertain, uncertain_block, workers)
+    sample = _Sample(scenario, members, draws, seed, run, max_draws)
     tuning = pool_demand(
-        simulate(
-            scenario, max(validation_draws // 2, 1), fresh_seed(seed, 1), workers=workers
-        ).demand.values,
-        members,
+        run(scenario, max(validation_draws // 2, 1), fresh_seed(seed, 1)).demand.values, members
     )
-    final = pool_demand(
-        simulate(scenario, validation_draws, fresh_seed(seed, 2), workers=workers).demand.values,
-        members,
-    )
+    final = pool_demand(run(scenario, validation_draws, fresh_seed(seed, 2)).demand.values, members)
     return [
         _size_one(scenario, names, sample, tuning, final, level, carry, fill, solver, max_rounds)
         for level in levels
     ]
+
+
+#: Simulates a scenario: (scenario, draws, seed) → result.
+_Run = Callable[[Scenario, int, int], SimulationResult]
+
+
+def _runner(uncertain: bool, block: int | None, workers: int) -> _Run:
+    """How sizing simulates: a plain run, or one with the assumptions drawn."""
+    if not uncertain:
+        return lambda sc, draws, seed: simulate(sc, draws, seed, workers=workers)
+    from budgetsim.sensitivity.uncertain import DEFAULT_BLOCK, simulate_uncertain
+
+    size = block or DEFAULT_BLOCK
+    return lambda sc, draws, seed: simulate_uncertain(sc, draws, seed, block=size, workers=workers)
 
 
 class _Sample:
@@ -543,15 +561,15 @@ class _Sample:
         members: list[list[int]],
         draws: int,
         seed: int,
-        workers: int,
+        run: _Run,
         limit: int,
     ) -> None:
-        self.scenario, self.members, self.seed, self.workers = scenario, members, seed, workers
+        self.scenario, self.members, self.seed, self.run = scenario, members, seed, run
         self.limit = limit
         self.demand = self._simulate(draws, seed)
 
     def _simulate(self, draws: int, seed: int) -> Floats:
-        res = simulate(self.scenario, draws, seed, workers=self.workers)
+        res = self.run(self.scenario, draws, seed)
         return pool_demand(res.demand.values, self.members)
 
     def grow(self) -> bool:

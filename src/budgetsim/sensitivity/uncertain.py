@@ -15,7 +15,8 @@ exhaustion probabilities and budgets at risk allow for the assumptions being wro
 - **luck**: the mean variance within a block ÷ Var(Y), i.e. E[Var(Y | θ)] ÷ Var(Y);
 - **interactions**: what is left, 1 − luck − Σ shares (assumptions acting together);
 
-with 95 % intervals from resampling the blocks. The shares, luck and interactions add up to 1.
+with 95 % intervals from a grouped jackknife over the blocks. The shares, luck and
+interactions add up to 1.
 
 Examples
 --------
@@ -72,8 +73,6 @@ __all__ = [
 Floats = NDArray[np.float64]
 #: Draws per block of one set of assumptions: 500 sets of assumptions in 10,000 draws.
 DEFAULT_BLOCK = 20
-#: Block resamples for the intervals of the split.
-RESAMPLES = 200
 #: The parts of a split that are not one assumption, as a reader calls them.
 PARTS = {
     "luck": ("运气（哪些企业申请、申请多少）", "luck (which firms apply, and for how much)"),
@@ -188,51 +187,47 @@ def _outputs(scenario: Scenario, outputs: Sequence[Output | str] | None) -> list
     return [o if isinstance(o, Output) else parse_output(o, scenario) for o in outputs]
 
 
-def _split_one(y: Floats, u: Floats, block: int, rng: np.random.Generator) -> tuple[Floats, Floats]:
-    """Shares (factors…, luck, interactions) and their resampled values (resamples, parts)."""
+#: Groups of blocks left out in turn for the jackknife intervals of a split.
+GROUPS = 20
+
+
+def _parts(means: Floats, within: Floats, u: Floats, block: int) -> Floats:
+    """Shares of the variance (factors…, luck, interactions) from the blocks' means, their
+    sums of squares within and their assumptions."""
+    blocks, k = u.shape
+    grand = means.mean()
+    total = (within.sum() + block * ((means - grand) ** 2).sum()) / (blocks * block - 1)
+    if not total > 0:  # the output never moved: all of nothing is luck
+        return np.concatenate([np.zeros(k), [1.0, 0.0]])
+    luck = within.sum() / (blocks * (block - 1)) / total
+    m = max(2, round(np.sqrt(blocks)))  # blocks per bin of one assumption
+    bins = blocks // m
+    order = np.argsort(u, axis=0, kind="stable")[: bins * m]  # (bins·m, k)
+    grid = means[order].reshape(bins, m, k)  # block means in bins of each assumption
+    bin_means = grid.mean(axis=1)
+    noise = grid.var(axis=1, ddof=1).mean(axis=0) / m  # the bin means' own sampling noise
+    shares = (bin_means.var(axis=0, ddof=1) - noise) / total
+    return np.concatenate([shares, [luck, 1.0 - luck - shares.sum()]])
+
+
+def _split_one(y: Floats, u: Floats, block: int) -> tuple[Floats, Floats]:
+    """Shares (factors…, luck, interactions) of ``y``'s variance and their standard errors
+    (grouped jackknife: :data:`GROUPS` groups of blocks left out in turn)."""
     blocks = y.size // block
     y = y[: blocks * block].reshape(blocks, block)  # a last, partial block is left out
     u = u[:blocks]
     means = y.mean(axis=1)
-    within = ((y - means[:, None]) ** 2).sum(axis=1)  # per block
-    k = u.shape[1]
-    m = max(2, round(np.sqrt(blocks)))  # blocks per bin
-    bins = blocks // m
-    idx = rng.integers(0, blocks, size=(RESAMPLES, blocks))  # for the total and luck
-    inner = rng.integers(0, m, size=(RESAMPLES, bins, m))  # within the bins of each factor
-
-    def total_and_luck(sel: NDArray[np.intp] | slice) -> tuple[Floats, Floats]:
-        mb, wb = means[sel], within[sel]
-        n_blocks = mb.shape[-1]
-        grand = mb.mean(axis=-1, keepdims=True)
-        ss_between = block * ((mb - grand) ** 2).sum(axis=-1)
-        total = (wb.sum(axis=-1) + ss_between) / (n_blocks * block - 1)
-        luck = wb.sum(axis=-1) / (n_blocks * (block - 1))
-        return np.asarray(total), np.asarray(luck)
-
-    total, luck = total_and_luck(slice(None))
-    total_r, luck_r = total_and_luck(idx)
-    shares = np.empty(k)
-    shares_r = np.empty((RESAMPLES, k))
-    for j in range(k):
-        order = np.argsort(u[:, j], kind="stable")[: bins * m]
-        grid = means[order].reshape(bins, m)  # block means in bins of θⱼ
-
-        def first_order(g: Floats) -> Floats:
-            bin_means = g.mean(axis=-1)
-            noise = g.var(axis=-1, ddof=1).mean(axis=-1) / m
-            return np.asarray(bin_means.var(axis=-1, ddof=1) - noise)
-
-        shares[j] = first_order(grid) / total if total > 0 else 0.0
-        resampled = np.take_along_axis(grid[None, :, :], inner, axis=2)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            shares_r[:, j] = np.where(total_r > 0, first_order(resampled) / total_r, 0.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        luck_share = luck / total if total > 0 else 1.0
-        luck_r_share = np.where(total_r > 0, luck_r / total_r, 1.0)
-    parts = np.concatenate([shares, [luck_share, 1.0 - luck_share - shares.sum()]])
-    parts_r = np.column_stack([shares_r, luck_r_share, 1.0 - luck_r_share - shares_r.sum(axis=1)])
-    return parts, parts_r
+    within = ((y - means[:, None]) ** 2).sum(axis=1)
+    parts = _parts(means, within, u, block)
+    groups = min(GROUPS, blocks // 4)
+    if groups < 2:
+        return parts, np.full(parts.shape, np.nan)
+    label = np.arange(blocks) % groups
+    left_out = np.array(
+        [_parts(means[label != g], within[label != g], u[label != g], block) for g in range(groups)]
+    )
+    se = np.sqrt((groups - 1) / groups * ((left_out - left_out.mean(axis=0)) ** 2).sum(axis=0))
+    return parts, se
 
 
 def variance_split(
@@ -269,9 +264,8 @@ def variance_split(
     rows = []
     for out in _outputs(result.scenario, outputs):
         y = contributions(out.metric, per_draw(result, out))
-        rng = np.random.default_rng([result.entropy, stream_key(f"split:{out.key}")])
-        parts, resampled = _split_one(y, drawn.u, drawn.block, rng)
-        low, high = np.nanquantile(resampled, [0.025, 0.975], axis=0)
+        parts, se = _split_one(y, drawn.u, drawn.block)
+        low, high = parts - Z95 * se, parts + Z95 * se
         names = [*(f.path for f in drawn.factors), "luck", "interactions"]
         labels = [
             *(f.label(lang_) for f in drawn.factors),
