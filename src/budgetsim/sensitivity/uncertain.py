@@ -187,6 +187,8 @@ def _outputs(scenario: Scenario, outputs: Sequence[Output | str] | None) -> list
     return [o if isinstance(o, Output) else parse_output(o, scenario) for o in outputs]
 
 
+#: Fewest blocks (sets of assumptions) a split is worked out from.
+MIN_BLOCKS = 16
 #: Groups of blocks left out in turn for the jackknife intervals of a split.
 GROUPS = 20
 
@@ -200,13 +202,20 @@ def _parts(means: Floats, within: Floats, u: Floats, block: int) -> Floats:
     if not total > 0:  # the output never moved: all of nothing is luck
         return np.concatenate([np.zeros(k), [1.0, 0.0]])
     luck = within.sum() / (blocks * (block - 1)) / total
-    m = max(2, round(np.sqrt(blocks)))  # blocks per bin of one assumption
-    bins = blocks // m
-    order = np.argsort(u, axis=0, kind="stable")[: bins * m]  # (bins·m, k)
-    grid = means[order].reshape(bins, m, k)  # block means in bins of each assumption
-    bin_means = grid.mean(axis=1)
-    noise = grid.var(axis=1, ddof=1).mean(axis=0) / m  # the bin means' own sampling noise
-    shares = (bin_means.var(axis=0, ddof=1) - noise) / total
+    # one-way analysis of variance of the block means in ≈ √blocks bins of each assumption:
+    # Var(E[Y | θⱼ]) ≈ between-bin − (bins − 1)/blocks × pooled within-bin variance
+    bins = max(2, round(np.sqrt(blocks)))  # ≥ 2 blocks a bin: blocks ≥ 4 (MIN_BLOCKS)
+    rank = np.empty((blocks, k), dtype=np.int64)
+    np.put_along_axis(rank, np.argsort(u, axis=0, kind="stable"), np.arange(blocks)[:, None], 0)
+    label = (rank * bins // blocks + np.arange(k) * bins).ravel()  # bin of each (block, j)
+    flat = np.repeat(means, k)
+    count = np.bincount(label, minlength=k * bins).reshape(k, bins)
+    sums = np.bincount(label, flat, minlength=k * bins).reshape(k, bins)
+    squares = np.bincount(label, flat**2, minlength=k * bins).reshape(k, bins)
+    bin_means = sums / count
+    between = (count * (bin_means - means.mean()) ** 2).sum(axis=1) / blocks
+    pooled = (squares - count * bin_means**2).sum(axis=1) / (blocks - bins)
+    shares = (between - (bins - 1) / blocks * pooled) / total
     return np.concatenate([shares, [luck, 1.0 - luck - shares.sum()]])
 
 
@@ -260,6 +269,11 @@ def variance_split(
         raise BudgetsimError("this run drew no assumptions: run it with --uncertain")
     if drawn.block < 2:
         raise BudgetsimError("the split needs at least 2 draws a block (--uncertain-block)")
+    if result.draws // drawn.block < MIN_BLOCKS:
+        raise BudgetsimError(
+            f"the split needs at least {MIN_BLOCKS} sets of assumptions: draws ≥ "
+            f"{MIN_BLOCKS} × {drawn.block} (found {result.draws:,} draws)"
+        )
     lang_: Lang = as_lang(lang)
     rows = []
     for out in _outputs(result.scenario, outputs):
