@@ -8,6 +8,10 @@
   themselves are drawn, and the split of each output's spread between them and luck.
 """
 
+import sys
+import types
+from typing import Any
+
 from budgetsim.sensitivity.design import Factor, changes, factors
 from budgetsim.sensitivity.methods import METHODS, morris, sensitivity, sobol, tornado
 from budgetsim.sensitivity.result import SensitivityResult
@@ -23,3 +27,14 @@ __all__ = [
     "sobol",
     "tornado",
 ]
+
+
+class _CallableModule(types.ModuleType):
+    """The package is also the function: ``budgetsim.sensitivity(sc, …)`` calls
+    :func:`sensitivity` even where an import made ``budgetsim.sensitivity`` the package."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> SensitivityResult:
+        return sensitivity(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

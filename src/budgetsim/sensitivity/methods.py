@@ -531,7 +531,7 @@ def sensitivity(
     >>> sc = budgetsim.load_scenario("guangdong-2022")
     >>> res = budgetsim.sensitivity(sc, outputs=["budget_at_risk_p80"], draws=200, seed=1)
     >>> res.top("budget_at_risk_p80:policy", 1)[0].path
-    'populations.provincial_centres.arrivals.mean'
+    'populations.provincial_centres.attributes.provincial_funding.high'
     """
     runs = {"tornado": tornado, "morris": morris, "sobol": sobol}
     if method not in runs:
