@@ -292,6 +292,8 @@ def morris(
     k = len(chosen)
     y = np.empty((len(outs), len(x)))
     step_se = np.full((len(outs), len(x)), np.nan)  # SE of the change into each point
+    point_se = np.full((len(outs), len(x)), np.nan)  # SE of a point, on a subset of points
+    every = max(1, len(x) // 64)
     previous: list[dict[str, Floats]] = []
     base_values: list[float] = []
     for i, res in _stream(
@@ -314,6 +316,8 @@ def morris(
             y[o, i] = estimate(out.metric, values[o])
             if i % (k + 1):
                 step_se[o, i] = difference_se(out.metric, previous[o], values[o])
+            if i % every == 0:
+                point_se[o, i] = estimate_se(out.metric, values[o])
         previous = values
     delta = MORRIS_LEVELS / (2 * (MORRIS_LEVELS - 1))
     moved = _moved(x, k)  # which factor each step moved
@@ -358,7 +362,7 @@ def morris(
         draws,
         seed,
         time.perf_counter() - started,
-        noise=_noise_frame(outs, y, step_se),
+        noise=_noise_frame(outs, y, point_se),
         extra={"trajectories": trajectories},
     )
 
@@ -495,7 +499,11 @@ def sobol(
     noise = _noise_frame(outs, y, point_se)
     share = dict(zip(noise["output"], noise["noise_share"], strict=True))
     table["effect"] = [
-        "noise" if not st > max(conf, share.get(o, 0.0)) else "real"
+        "none"
+        if st == 0 and conf == 0
+        else "real"
+        if st > max(conf, share.get(o, 0.0))
+        else "noise"
         for st, conf, o in zip(table["ST"], table["ST_conf"], table["output"], strict=True)
     ]
     table["rank"] = _rank(table, "ST")

@@ -72,11 +72,18 @@ class SensitivityResult:
 
     def output(self, key: str | Output) -> Output:
         """An output of the analysis by its key (``"p_exhausted:loan_interest"``)."""
+        from budgetsim.errors import BudgetsimError
+        from budgetsim.outcomes import parse_output
+
         text = key.key if isinstance(key, Output) else key
-        for out in self.outputs:
-            if text in (out.key, out.key.rsplit(":", 1)[0] if out.year else out.key):
-                return out
         known = ", ".join(o.key for o in self.outputs)
+        try:
+            wanted = key if isinstance(key, Output) else parse_output(text, self.scenario)
+        except BudgetsimError as exc:
+            raise KeyError(f"{exc}; this analysis has {known}") from None
+        for out in self.outputs:
+            if out == wanted:
+                return out
         raise KeyError(f"no output {text!r} in this analysis; it has {known}")
 
     def factor(self, path: str) -> Factor:
@@ -113,15 +120,18 @@ class SensitivityResult:
     def frame(self, lang: str = "zh") -> pd.DataFrame:
         """``table`` with what a reader needs beside it: the output's and the number's labels,
         the number's unit, kind, grade and its low and high ends."""
+        from budgetsim.parameters import parameter_list
+
         lang_ = as_lang(lang)
         labels = {o.key: o.label(self.scenario, lang_) for o in self.outputs}
         by_path = {f.path: f for f in self.factors}
+        units = {r.path: r.unit for r in parameter_list(self.scenario, lang_) if r.path in by_path}
         t = self.table.copy()
         t.insert(1, "output_label", t["output"].map(labels))
         t.insert(3, "parameter_label", [by_path[p].label(lang_) for p in t["parameter"]])
         t.insert(4, "kind", [by_path[p].parameter.kind for p in t["parameter"]])
         t.insert(5, "grade", [by_path[p].parameter.grade for p in t["parameter"]])
-        t.insert(6, "unit", [by_path[p].parameter.unit for p in t["parameter"]])
+        t.insert(6, "unit", [units.get(p, by_path[p].parameter.unit) for p in t["parameter"]])
         t.insert(7, "low", [_text(by_path[p].ends()[0]) for p in t["parameter"]])
         t.insert(8, "high", [_text(by_path[p].ends()[1]) for p in t["parameter"]])
         return t
@@ -209,6 +219,12 @@ class SensitivityResult:
 
 
 def _text(value: Any) -> str:
+    """A number as a table shows it: thousands separators, no float noise."""
     if isinstance(value, Sequence) and not isinstance(value, str):
-        return "[" + ", ".join(f"{v:g}" for v in value) + "]"
-    return f"{value:g}"
+        return "[" + ", ".join(_text(v) for v in value) + "]"
+    if float(value).is_integer():
+        return f"{value:,.0f}"
+    sign = "-" if value < 0 else ""
+    text = np.format_float_positional(abs(value), precision=6, fractional=False, trim="-")
+    whole, _, frac = text.partition(".")
+    return sign + f"{int(whole):,}" + (f".{frac}" if frac else "")
