@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["ATTRIBUTE_UNITS_EN", "FIELDS", "PARTS", "UNITS", "FieldInfo"]
+__all__ = ["ATTRIBUTE_UNITS_EN", "FIELDS", "ITEMS", "PARTS", "UNITS", "FieldInfo"]
 
 
 @dataclass(frozen=True)
@@ -113,6 +113,7 @@ FIELDS: dict[str, FieldInfo] = {
     "validity_years": FieldInfo("资格有效期", "validity", "years"),
     "renew": FieldInfo("到期续期比例", "share renewed at expiry", "fraction"),
     "exit_rate": FieldInfo("年退出率", "exit rate a year", "fraction"),
+    "exclusive": FieldInfo("只享受最优一项", "most favourable one only", "choice"),
     "uplift": FieldInfo("政策带动增量", "uplift", "fraction"),
 }
 
@@ -126,6 +127,13 @@ PARTS = {
     "tiers": ("分档比例", "tiers"),
     "prizes": ("奖项", "prizes"),
     "brackets": ("分档", "brackets"),
+}
+
+#: How one item of a list is named, by the list's field: (Chinese, English), ``{n}`` from 1.
+ITEMS = {
+    "prizes": ("第{n}档奖项", "prize {n}"),
+    "brackets": ("第{n}档", "bracket {n}"),
+    "tiers": ("第{n}档", "tier {n}"),
 }
 
 #: English for the units attributes state in Chinese (money: :func:`budgetsim.metrics.money_unit`).

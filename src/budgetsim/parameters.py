@@ -33,7 +33,7 @@ from budgetsim._model import Plausible
 from budgetsim.errors import Problem, ScenarioError, did_you_mean
 from budgetsim.metrics import money_unit
 from budgetsim.money import AmountError, parse_amount, parse_range
-from budgetsim.parameter_names import ATTRIBUTE_UNITS_EN, FIELDS, PARTS, UNITS, FieldInfo
+from budgetsim.parameter_names import ATTRIBUTE_UNITS_EN, FIELDS, ITEMS, PARTS, UNITS, FieldInfo
 
 __all__ = [
     "Parameter",
@@ -488,6 +488,15 @@ def _label(raw: dict[str, Any], path: tuple[str, ...], info: FieldInfo, lang: La
         where = str(named or attribute.get("label") or path[3])
     elif len(path) > 3 and path[2] in PARTS:
         where = PARTS[path[2]][0 if lang == "zh" else 1]
+    # an item of a list (a prize, a bracket, a tier) is named by its place in the list
+    for part, index in zip(path[2:-1], path[3:-1], strict=False):
+        if part in ITEMS and index.isdigit():
+            item = ITEMS[part][0 if lang == "zh" else 1].format(n=int(index) + 1)
+            where = (
+                item
+                if where == PARTS.get(part, ("", ""))[0 if lang == "zh" else 1]
+                else (f"{where} · {item}" if where else item)
+            )
     if path[-1].isdigit() or (len(path) >= 2 and path[-2] in ("amounts", "lpr")):
         field = f"{field}（{path[-1]}）" if lang == "zh" else f"{field} ({path[-1]})"
     parts = [p for p in (block, where, field) if p]
