@@ -24,6 +24,7 @@ from budgetsim._cli_common import fail as _fail
 from budgetsim._cli_common import workers as _workers
 from budgetsim.cli_optimize import optimize
 from budgetsim.cli_params import params
+from budgetsim.cli_sensitivity import sensitivity
 from budgetsim.cli_tables import print_comparison, print_result
 from budgetsim.cli_uncertain import print_uncertain, write_uncertain
 from budgetsim.comparison import compare as compare_scenarios
@@ -327,6 +328,7 @@ def list_() -> None:
 
 cli.add_command(optimize)
 cli.add_command(params)
+cli.add_command(sensitivity)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
