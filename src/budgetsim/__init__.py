@@ -15,13 +15,14 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0+unknown"
 
+from budgetsim import sensitivity  # the package, callable as the function
 from budgetsim.comparison import Comparison, compare
 from budgetsim.engine import simulate, simulate_many
 from budgetsim.errors import BudgetsimError, ScenarioError, SimulationError
 from budgetsim.parameters import parameters
 from budgetsim.results import SimulationResult
 from budgetsim.scenario import Scenario, bundled_scenarios, load_scenario, vary
-from budgetsim.sensitivity import SensitivityResult, sensitivity
+from budgetsim.sensitivity import SensitivityResult
 
 __all__ = [
     "BudgetsimError",

@@ -21,6 +21,7 @@ the assumption text, and a number that only cites a clause is graded S.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Iterator, Sequence
@@ -489,7 +490,7 @@ def _label(raw: dict[str, Any], path: tuple[str, ...], info: FieldInfo, lang: La
     elif len(path) > 3 and path[2] in PARTS:
         where = PARTS[path[2]][0 if lang == "zh" else 1]
     # an item of a list (a prize, a bracket, a tier) is named by its place in the list
-    for part, index in zip(path[2:-1], path[3:-1], strict=False):
+    for part, index in itertools.pairwise(path[2:-1]):
         if part in ITEMS and index.isdigit():
             item = ITEMS[part][0 if lang == "zh" else 1].format(n=int(index) + 1)
             where = (

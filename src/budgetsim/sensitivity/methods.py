@@ -218,7 +218,7 @@ def _effect(size: float, se: float) -> str:
     or ``"real"``."""
     if size == 0 and se == 0:
         return "none"
-    return "noise" if abs(size) <= Z95 * se else "real"
+    return "real" if abs(size) > Z95 * se else "noise"  # a NaN error (too few draws): noise
 
 
 def _rank(table: pd.DataFrame, column: str) -> pd.Series:
@@ -424,6 +424,8 @@ def sobol(
     from SALib.analyze import sobol as sobol_analyze
     from SALib.sample import sobol as sobol_sample
 
+    if samples < 2 or samples & (samples - 1):
+        raise BudgetsimError(f"Sobol samples must be a power of 2 (64, 128 …), found {samples}")
     started = time.perf_counter()
     outs = _outputs(scenario, outputs)
     seed = _seed(seed)
@@ -444,8 +446,6 @@ def sobol(
             chunk_draws=chunk_draws,
         )
         chosen = screened.kept(keep)
-    if samples < 2 or samples & (samples - 1):
-        raise BudgetsimError(f"Sobol samples must be a power of 2 (64, 128 …), found {samples}")
     problem = _problem(chosen)
     x = sobol_sample.sample(problem, samples, calc_second_order=False, seed=_salib_seed(seed))
     y = np.empty((len(outs), len(x)))

@@ -147,11 +147,7 @@ class SensitivityResult:
             real = rows[rows["effect"] == "real"].head(n)
             name = out.label(self.scenario, lang_)
             if real.empty:
-                lines.append(
-                    f"{name}：没有一个假设的影响超出蒙特卡洛噪声。"
-                    if lang_ == "zh"
-                    else f"{name}: no number moves it beyond Monte Carlo noise."
-                )
+                lines.append(self._nothing(name, rows, lang_))
                 continue
             parts = [
                 f"{self.factor(str(r.parameter)).label(lang_)} "
@@ -172,6 +168,26 @@ class SensitivityResult:
                 )
             lines.append(head)
         return lines
+
+    def _nothing(self, name: str, rows: pd.DataFrame, lang: Lang) -> str:
+        """The sentence for an output that no number clearly moves."""
+        if (rows["effect"] == "none").all():
+            return (
+                f"{name}：所有假设都完全不影响它（相同抽样下结果完全相同）。"
+                if lang == "zh"
+                else f"{name}: no number changes it at all (the same draws give the same result)."
+            )
+        if self.method == "sobol":
+            return (
+                f"{name}：没有一个指数明显高于其置信区间和蒙特卡洛噪声。"
+                if lang == "zh"
+                else f"{name}: no index stands clear of its interval and of the Monte Carlo noise."
+            )
+        return (
+            f"{name}：没有一个假设的影响超出蒙特卡洛噪声。"
+            if lang == "zh"
+            else f"{name}: no number moves it beyond Monte Carlo noise."
+        )
 
     def first_to_measure(self, output: str | Output) -> Factor | None:
         """The assumption (not a lever: the bureau decides those) that moves ``output`` most
