@@ -31,7 +31,7 @@ from budgetsim._cli_common import fail as _fail
 from budgetsim._cli_common import workers as _workers
 from budgetsim.cli_params import _number
 from budgetsim.errors import BudgetsimError
-from budgetsim.metrics import Kind, Lang, format_value, metric, unit_label
+from budgetsim.metrics import Kind, Lang, format_value, label, metric, unit_label
 from budgetsim.outcomes import Output, parse_output
 from budgetsim.outputs import atomic
 from budgetsim.parameters import Parameter, parameter_list
@@ -616,11 +616,8 @@ def write_table(result: SensitivityResult, out: Path, lang: Lang) -> Path:
     labels right) or a workbook with one sheet per output, the noise table (Morris, Sobol)
     and the findings."""
     frame = result.frame(lang)
-    # the units in ``lang`` (the frame's come from the Chinese parameter table)
-    units = {p.path: p.unit for p in parameter_list(result.scenario, lang)}
-    frame["unit"] = [
-        units.get(path, unit) for path, unit in zip(frame["parameter"], frame["unit"], strict=True)
-    ]
+    sheets = {"noise": ("噪声", "noise"), "findings": ("结论", "findings")}
+    word = {k: v[0] if lang == "zh" else v[1] for k, v in sheets.items()}
     try:
         if out.suffix.lower() == ".xlsx":
             with (
@@ -630,16 +627,22 @@ def write_table(result: SensitivityResult, out: Path, lang: Lang) -> Path:
                 taken: set[str] = set()
                 for output in result.outputs:
                     part = frame[frame["output"] == output.key]
-                    part.to_excel(book, sheet_name=_sheet(output.key, taken), index=False)
+                    name = f"{label(output.metric, lang, short=True)} "
+                    name += output.place(result.scenario, lang)
+                    if output.year is not None:
+                        name += f" {output.year}"
+                    part.to_excel(book, sheet_name=_sheet(name, taken), index=False)
                 if result.noise is not None:
-                    result.noise.to_excel(book, sheet_name=_sheet("noise", taken), index=False)
+                    result.noise.to_excel(
+                        book, sheet_name=_sheet(word["noise"], taken), index=False
+                    )
                 findings = pd.DataFrame(
                     {
                         "output": [o.key for o in result.outputs],
                         "finding": result.findings(lang),
                     }
                 )
-                findings.to_excel(book, sheet_name=_sheet("findings", taken), index=False)
+                findings.to_excel(book, sheet_name=_sheet(word["findings"], taken), index=False)
         else:
             with atomic(out, "wb") as handle:
                 handle.write(frame.to_csv(index=False).encode("utf-8-sig"))
@@ -664,13 +667,7 @@ def write_charts(result: SensitivityResult, chart: Path, lang: Lang) -> list[Pat
     written = []
     try:
         for output, path in paths:
-            try:
-                fig = result.plot(output, lang)
-            except NotImplementedError:
-                raise BudgetsimError(
-                    f"--chart {chart}: this version of budgetsim cannot draw sensitivity charts "
-                    "yet; the table (--out) has every number"
-                ) from None
+            fig = result.plot(output, lang)
             path.parent.mkdir(parents=True, exist_ok=True)
             with atomic(path, "wb") as handle:
                 fig.savefig(handle, format="png")
