@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Literal, cast
 
 import click
+import matplotlib.pyplot as plt
 import pandas as pd
 from rich.cells import cell_len
 from rich.console import Console
@@ -671,6 +672,7 @@ def write_charts(result: SensitivityResult, chart: Path, lang: Lang) -> list[Pat
             path.parent.mkdir(parents=True, exist_ok=True)
             with atomic(path, "wb") as handle:
                 fig.savefig(handle, format="png")
+            plt.close(fig)
             written.append(path)
     except OSError as exc:
         raise BudgetsimError(f"--chart {chart}: cannot write: {exc}") from None
