@@ -189,3 +189,20 @@ def test_run_uncertain_on_the_command_line(tmp_path: pd.DataFrame) -> None:
     split = pd.read_csv(out / "uncertain_split.csv")
     assert split.groupby("output")["share"].sum().round(9).eq(1).all()
     assert (out / "uncertain_assumptions.csv").exists()
+
+
+def test_ranges_that_cross_are_one_message_not_a_traceback() -> None:
+    """A uniform whose low and high ranges overlap: some drawn combinations are invalid."""
+    sc = budgetsim.load_scenario("guangdong-2022").vary(
+        {
+            "populations.provincial_centres.attributes.provincial_funding.plausible.high": {
+                "low": 900,
+                "high": 4500,
+            }
+        }
+    )
+    with pytest.raises(BudgetsimError, match="narrow the ranges") as info:
+        simulate_uncertain(sc, 2_000, seed=1, workers=2)
+    assert "provincial_funding: expected low ≤ high" in str(info.value)
+    with pytest.raises(BudgetsimError, match="narrow the ranges"):
+        budgetsim.sensitivity(sc, "morris", ["budget_at_risk_p80"], draws=20, seed=1)

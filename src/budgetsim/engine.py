@@ -26,7 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from budgetsim._allocator import tune_worker, tuned_allocator
-from budgetsim.errors import BudgetsimError
+from budgetsim.errors import BudgetsimError, ScenarioError
 from budgetsim.results import MONTHLY, SimulationResult
 from budgetsim.scenario import Plan, Scenario, compile_scenario, scenario_hash
 from budgetsim.stages import ChunkResult, ChunkTask, metric_types, run_chunk
@@ -336,6 +336,10 @@ def simulate_many(
     return results if include_base else results[1:]
 
 
+class BlockError(BudgetsimError):
+    """A block's variant that is not a valid scenario."""
+
+
 @dataclass(frozen=True)
 class BlockTask:
     """One block of draws run under one variant of a scenario: what :func:`run_block` needs,
@@ -363,7 +367,14 @@ def run_block(task: BlockTask) -> ChunkResult:
     """Vary the scenario as the task says (in the worker: the variants are made where they
     run) and run the block's draws."""
     scenario = task.scenario if task.scenario is not None else _BASE[0]
-    plan = _plan(scenario.vary(task.changes)) if task.changes else _plan(scenario)
+    try:
+        plan = _plan(scenario.vary(task.changes)) if task.changes else _plan(scenario)
+    except ScenarioError as exc:  # one plain message: it crosses process boundaries intact
+        problems = "; ".join(p.render() for p in exc.problems)
+        raise BlockError(
+            f"{scenario.id}: the variant of draws {task.start}–{task.stop - 1} is not a valid "
+            f"scenario ({problems})"
+        ) from None
     [result] = run_chunk(ChunkTask((plan,), task.entropy, task.start, task.stop, task.monthly))
     return result
 

@@ -25,7 +25,7 @@ from budgetsim.parameters import Parameter, parameter_list
 if TYPE_CHECKING:
     from budgetsim.scenario import Scenario
 
-__all__ = ["Factor", "changes", "factors"]
+__all__ = ["Factor", "changes", "factors", "vary_point"]
 
 
 @dataclass(frozen=True)
@@ -135,3 +135,23 @@ def factors(
 def changes(chosen: Sequence[Factor], u: Sequence[float] | NDArray[np.float64]) -> dict[str, Any]:
     """The changes that put every factor ``u`` of the way along its range."""
     return {f.path: f.at(float(x)) for f, x in zip(chosen, u, strict=True)}
+
+
+def vary_point(scenario: Scenario, point: dict[str, Any]) -> Scenario:
+    """``scenario.vary(point)`` for a point of the plausible ranges; a point that is not a
+    valid scenario (ranges that cross, such as a uniform's low and high) is one message that
+    says which ranges to narrow.
+
+    Raises
+    ------
+    BudgetsimError
+        Naming the point's problem and the numbers the design set.
+    """
+    try:
+        return scenario.vary(point)
+    except ScenarioError as exc:
+        problems = "; ".join(p.render() for p in exc.problems)
+        raise BudgetsimError(
+            f"{scenario.id}: a combination of values within the plausible ranges is not a valid "
+            f"scenario ({problems}); narrow the ranges so that every combination is valid"
+        ) from None

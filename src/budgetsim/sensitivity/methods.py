@@ -35,7 +35,7 @@ from budgetsim.outcomes import (
     needed,
     parse_output,
 )
-from budgetsim.sensitivity.design import Factor, changes, factors
+from budgetsim.sensitivity.design import Factor, changes, factors, vary_point
 from budgetsim.sensitivity.result import SensitivityResult
 from budgetsim.stats import Z95
 
@@ -92,7 +92,7 @@ def _stream(
 ) -> Iterator[tuple[int, SimulationResult]]:
     """The base run (index −1), then every point's run, in order, a batch at a time."""
     size = _batch_size(scenario, draws, group)
-    varied = [scenario.vary(p) for p in points]
+    varied = [vary_point(scenario, p) for p in points]
     for start in range(0, max(len(varied), 1), size):
         batch = varied[start : start + size]
         results = simulate_many(

@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from budgetsim.engine import Progress, simulate_blocks
+from budgetsim.engine import BlockError, Progress, simulate_blocks
 from budgetsim.errors import BudgetsimError
 from budgetsim.metrics import Lang, as_lang, label
 from budgetsim.outcomes import (
@@ -166,17 +166,23 @@ def simulate_uncertain(
     entropy = int(np.random.SeedSequence(seed).entropy)  # type: ignore[arg-type]
     blocks = -(-draws // block)
     u = _draw_u(entropy, blocks, chosen)
-    result = simulate_blocks(
-        scenario,
-        [changes(chosen, row) for row in u],
-        block,
-        draws,
-        seed,
-        workers=workers,
-        executor=executor,
-        progress=progress,
-        monthly=monthly,
-    )
+    try:
+        result = simulate_blocks(
+            scenario,
+            [changes(chosen, row) for row in u],
+            block,
+            draws,
+            seed,
+            workers=workers,
+            executor=executor,
+            progress=progress,
+            monthly=monthly,
+        )
+    except BlockError as exc:
+        raise BudgetsimError(
+            f"{exc}: drawn within the plausible ranges, so every combination of values within "
+            "them must be a valid scenario; narrow the ranges that cross"
+        ) from None
     result.uncertain = UncertainDraws(chosen, block, u)
     return result
 
