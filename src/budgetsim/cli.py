@@ -34,6 +34,7 @@ from budgetsim.outputs import write_outputs
 from budgetsim.parameters import unranged
 from budgetsim.report import write_report
 from budgetsim.scenario import DEFAULT_SCENARIO, bundled_scenarios, load_scenario
+from budgetsim.sensitivity.methods import tornado
 from budgetsim.sensitivity.uncertain import (
     DEFAULT_BLOCK,
     comparison,
@@ -44,7 +45,9 @@ from budgetsim.sensitivity.uncertain import (
 __all__ = ["main"]
 
 
-def _progress_bar(draws: int, show: bool | None) -> tuple[Any, Callable[[int, int], None] | None]:
+def _progress_bar(
+    draws: int, show: bool | None, what: str = "simulating draws"
+) -> tuple[Any, Callable[[int, int], None] | None]:
     if show is None:
         show = sys.stderr.isatty() and draws >= PROGRESS_MIN_DRAWS
     if not show:
@@ -57,8 +60,12 @@ def _progress_bar(draws: int, show: bool | None) -> tuple[Any, Callable[[int, in
         console=_console(stderr=True),
         transient=True,
     )
-    task = bar.add_task("simulating draws", total=draws)
-    return bar, lambda done, total: bar.update(task, completed=done)
+    task = bar.add_task(what, total=draws)
+    return bar, lambda done, total: bar.update(task, completed=done, total=total)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -275,6 +282,20 @@ def compare(
     help="Override a scenario value (repeatable), as for run.",
 )
 @WORKERS
+@click.option(
+    "--sensitivity",
+    is_flag=True,
+    help="Add a sensitivity section (and a Sensitivity sheet): a tornado of every number with "
+    "a plausible range, each at its low and high end, over the headline outputs, on the "
+    "run's seed.",
+)
+@click.option(
+    "--sensitivity-draws",
+    type=click.IntRange(min=2),
+    default=1_000,
+    show_default=True,
+    help="Draws a point of the tornado (two points per ranged number).",
+)
 def report(
     scenario: str,
     draws: int,
@@ -284,29 +305,46 @@ def report(
     svg: bool,
     overrides: Sequence[str],
     workers: str,
+    sensitivity: bool,
+    sensitivity_draws: int,
 ) -> None:
     """Simulate SCENARIO and write a report a planner can hand on: a self-contained HTML page
     (findings, tables, charts, every assumption), an Excel workbook, the charts as PNG/SVG and
-    the stamped JSON summary."""
+    the stamped JSON summary. With --sensitivity, also which assumptions move the headline
+    outputs most and which to pin down first."""
     try:
         sc = load_scenario(scenario, overrides)
+        n_workers = _workers(workers, draws)
         bar, callback = _progress_bar(draws, None)
         with bar if bar is not None else contextlib.nullcontext():
             result = simulate(
                 sc,
                 draws=draws,
                 seed=seed,
-                workers=_workers(workers, draws),
+                workers=n_workers,
                 progress=callback,
                 monthly=True,  # for the fan chart
             )
+        analysis = None
+        if sensitivity:
+            bar, callback = _progress_bar(1, sys.stderr.isatty(), "sensitivity: points")
+            with bar if bar is not None else contextlib.nullcontext():
+                analysis = tornado(
+                    sc, draws=sensitivity_draws, seed=seed, workers=n_workers, progress=callback
+                )
         try:
-            files = write_report(result, out, lang=lang, svg=svg)
+            files = write_report(result, out, lang=lang, svg=svg, sensitivity=analysis)
         except OSError as exc:
             raise BudgetsimError(f"--out {out}: cannot write the report: {exc}") from None
         _console().print(
             f"wrote {len(files)} files to {out}/: report.html, report.xlsx, "
             f"{sum(f.parent.name == 'charts' for f in files)} chart files, summary.json"
+            + (
+                f"; sensitivity of {_count(len(analysis.outputs), 'output')} to "
+                f"{_count(len(analysis.factors), 'number')} at {analysis.draws:,} draws a point"
+                if analysis is not None
+                else ""
+            )
         )
     except BudgetsimError as exc:
         _fail(exc)

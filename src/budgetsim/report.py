@@ -3,11 +3,13 @@
 ``write_report(result, out)`` writes into folder ``out``:
 
 - ``report.html`` — self-contained (charts embedded as PNG data): the scenario's title and
-  source, headline findings written from the numbers, the tables, the charts, and an appendix
-  with every policy number's clause and every assumption's reasoning;
-- ``report.xlsx`` — a summary sheet with formatted numbers, one sheet per programme, the
-  appendix, and the per-draw demand and payments; frozen header rows, sized columns;
-- ``charts/*.png`` and ``charts/*.svg``;
+  source, headline findings written from the numbers, the tables, the charts, with a tornado
+  (``sensitivity=``) a sensitivity section, and an appendix with every policy number's
+  clause and every assumption's reasoning;
+- ``report.xlsx`` — a summary sheet with formatted numbers, one sheet per programme, with a
+  tornado its table, the appendix, and the per-draw demand and payments; frozen header rows,
+  sized columns;
+- ``charts/*.png`` and ``charts/*.svg`` (with a tornado, ``sensitivity_*`` per output);
 - ``summary.json``, ``summary.csv`` and the per-draw file, stamped (:func:`write_outputs`).
 """
 
@@ -17,21 +19,32 @@ import base64
 import html
 import io
 import math
-from collections.abc import Hashable
+import unicodedata
+from collections.abc import Hashable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
 from budgetsim import __version__, charts
+from budgetsim._report_sensitivity import (
+    chart_bars,
+    chart_name,
+    section,
+    to_html,
+    to_markdown,
+)
 from budgetsim.charts._style import resolve_lang
 from budgetsim.metrics import OVERVIEW, REGISTRY, How, Kind, Lang, as_lang, format_value, label
 from budgetsim.outputs import atomic, write_outputs
 from budgetsim.results import SimulationResult
 
-__all__ = ["findings", "provenance", "write_report"]
+if TYPE_CHECKING:
+    from budgetsim.sensitivity.result import SensitivityResult
+
+__all__ = ["findings", "provenance", "sensitivity_markdown", "write_report"]
 
 #: Uncapped programmes whose demand is charted, largest first.
 UNCAPPED_SHOWN = 6
@@ -207,6 +220,10 @@ th { background: #f6f6f6; } td:first-child, th:first-child { text-align: left; }
 td:first-child { white-space: nowrap; }
 img { max-width: 100%; margin: 0.8em 0; border: 1px solid #eee; }
 .appendix td { text-align: left; vertical-align: top; }
+h3 { font-size: 1.1em; margin-top: 1.4em; }
+table.sensitivity td:first-child { white-space: normal; min-width: 16em; text-align: left; }
+table.sensitivity td:nth-child(2), table.sensitivity td:last-child { text-align: left; }
+code.path { font-size: 0.85em; color: #666; white-space: nowrap; }
 """
 
 
@@ -252,12 +269,17 @@ _HEADINGS: dict[str, dict[str, str]] = {
 }
 
 
+def _data_uri(png: bytes) -> str:
+    return f"data:image/png;base64,{base64.b64encode(png).decode()}"
+
+
 def _html(
     result: SimulationResult,
     sentences: list[str],
     images: dict[str, bytes],
     appendix: pd.DataFrame,
     lang: Lang,
+    sensitivity: str = "",
 ) -> str:
     def h(key: str) -> str:
         return _HEADINGS[key][lang]
@@ -286,9 +308,10 @@ def _html(
         f"<h2>{h('charts')}</h2>",
         *(
             f'<img alt="{html.escape(name)}" data-chart="{html.escape(name)}" '
-            f'src="data:image/png;base64,{base64.b64encode(png).decode()}">'
+            f'src="{_data_uri(png)}">'
             for name, png in images.items()
         ),
+        sensitivity,
         f"<h2>{h('appendix')}</h2>",
         f"<p>{h('appendix_note')}</p>",
         appendix.to_html(index=False, escape=True, border=0, classes="appendix"),
@@ -298,10 +321,13 @@ def _html(
 
 
 def _workbook(
-    result: SimulationResult, path: Path, sentences: list[str], appendix: pd.DataFrame
+    result: SimulationResult,
+    path: Path,
+    sentences: list[str],
+    appendix: pd.DataFrame,
+    sensitivity: SensitivityResult | None = None,
+    lang: Lang = "zh",
 ) -> None:
-    from openpyxl.utils import get_column_letter
-
     summary = result.summary().reset_index()
     paid = result.paid.values
     demand = result.demand.values
@@ -317,25 +343,79 @@ def _workbook(
             programme[:31]: summary[summary["programme"] == programme].drop(columns="programme")
             for programme in result.programmes
         },
-        "Assumptions": appendix,
-        "Draws": pd.DataFrame(wide),
     }
+    formats: dict[str, Mapping[str, str | Sequence[str | None] | None]] = {
+        name: {str(c): _number_format(str(c)) for c in frame.columns}
+        for name, frame in sheets.items()
+    }
+    if sensitivity is not None:
+        table = sensitivity.frame(lang)
+        sheets[SENSITIVITY_SHEET] = table
+        formats[SENSITIVITY_SHEET] = _sensitivity_formats(sensitivity, table)
+    sheets["Assumptions"] = appendix
+    sheets["Draws"] = pd.DataFrame(wide)  # raw per-draw data stays unformatted (fast)
     with (
         atomic(path, "wb") as handle,
         pd.ExcelWriter(cast(BinaryIO, handle), engine="openpyxl") as writer,
     ):
         for name, frame in sheets.items():
-            frame.to_excel(writer, sheet_name=name, index=False)
-            sheet = writer.sheets[name]
-            sheet.freeze_panes = "B2" if name != "Assumptions" else "A2"
-            for k, column in enumerate(frame.columns, start=1):
-                letter = get_column_letter(k)
-                width = max(len(str(v)) for v in [column, *frame[column].head(200).tolist()])
-                sheet.column_dimensions[letter].width = min(60, max(8, width + 2))
-                fmt = _number_format(column)
-                if fmt and name != "Draws":  # raw per-draw data stays unformatted (fast)
-                    for cell in sheet[letter][1:]:
-                        cell.number_format = fmt
+            freeze = "A2" if name == "Assumptions" else "B2"
+            _sheet(writer, name, frame, freeze, formats.get(name, {}))
+
+
+#: The workbook's sheet of a tornado.
+SENSITIVITY_SHEET = "Sensitivity"
+#: Columns of a tornado's table in the output's unit.
+_SENSITIVITY_VALUES = ("base", "at_low", "at_high", "swing", "swing_low", "swing_high")
+
+
+def _sensitivity_formats(
+    sensitivity: SensitivityResult, table: pd.DataFrame
+) -> dict[str, list[str | None]]:
+    """Per-row formats of a tornado's table: its values are in each row's output's unit, as
+    that output's metric is formatted (a money swing's standard error as it is)."""
+    by_key = {o.key: o.metric for o in sensitivity.outputs}
+    metrics = [by_key[str(key)] for key in table["output"]]
+    formats: dict[str, list[str | None]] = {
+        column: [_number_format(m) for m in metrics] for column in _SENSITIVITY_VALUES
+    }
+    formats["swing_se"] = [
+        None if REGISTRY[m].kind is Kind.MONEY else _number_format(m) for m in metrics
+    ]
+    return formats
+
+
+def _text_width(value: Any) -> int:
+    """Characters a cell's text takes, a Chinese character counting two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in str(value))
+
+
+def _sheet(
+    writer: pd.ExcelWriter,
+    name: str,
+    frame: pd.DataFrame,
+    freeze: str,
+    formats: Mapping[str, str | Sequence[str | None] | None],
+) -> None:
+    """One sheet: a frozen header row (and first column), columns sized to their text, and
+    number formats per column (one format, or one per row)."""
+    from openpyxl.utils import get_column_letter
+
+    frame.to_excel(writer, sheet_name=name, index=False)
+    sheet = writer.sheets[name]
+    sheet.freeze_panes = freeze
+    for k, column in enumerate(frame.columns, start=1):
+        letter = get_column_letter(k)
+        width = max(_text_width(v) for v in [column, *frame[column].head(200).tolist()])
+        sheet.column_dimensions[letter].width = min(60, max(8, width + 2))
+        fmt = formats.get(str(column))
+        if not fmt:
+            continue
+        cells = sheet[letter][1:]
+        per_row = [fmt] * len(cells) if isinstance(fmt, str) else list(fmt)
+        for cell, one in zip(cells, per_row, strict=True):
+            if one:
+                cell.number_format = one
 
 
 def _number_format(column: str) -> str | None:
@@ -351,8 +431,48 @@ def _number_format(column: str) -> str | None:
     return None
 
 
+def sensitivity_markdown(
+    sensitivity: SensitivityResult, lang: str = "zh", *, charts: str = "charts"
+) -> str:
+    """The report's sensitivity section as Markdown: what was done, per headline output its
+    tornado (linked as ``{charts}/sensitivity_….png``, the files :func:`write_report` writes),
+    the numbers that move it most with their swings, the assumption to pin down first and
+    what lies within noise, a table of the numbers with some effect, and what to measure first
+    across the outputs.
+
+    Parameters
+    ----------
+    sensitivity
+        A tornado (:func:`budgetsim.sensitivity.tornado`).
+    lang
+        ``"zh"`` or ``"en"``.
+    charts
+        The folder the chart links point into.
+    """
+    _check_tornado(sensitivity)
+    return to_markdown(section(sensitivity, as_lang(lang)), charts)
+
+
+def _check_tornado(sensitivity: SensitivityResult, result: SimulationResult | None = None) -> None:
+    if sensitivity.method != "tornado":
+        raise ValueError(
+            f"the report's sensitivity section reads a tornado, found a {sensitivity.method} "
+            "analysis"
+        )
+    if result is not None and sensitivity.scenario.id != result.scenario.id:
+        raise ValueError(
+            f"the sensitivity analysis is of scenario {sensitivity.scenario.id!r}, the run of "
+            f"{result.scenario.id!r}"
+        )
+
+
 def write_report(
-    result: SimulationResult, out: str | Path, *, lang: str = "zh", svg: bool = True
+    result: SimulationResult,
+    out: str | Path,
+    *,
+    lang: str = "zh",
+    svg: bool = True,
+    sensitivity: SensitivityResult | None = None,
 ) -> list[Path]:
     """Write the report, the workbook, the charts and the JSON summary into folder ``out``.
 
@@ -367,12 +487,24 @@ def write_report(
         back to English without a CJK font, the page's text does not need one).
     svg
         Whether to write each chart as SVG beside the PNG.
+    sensitivity
+        A tornado of the same scenario (:func:`budgetsim.sensitivity.tornado`): adds the
+        sensitivity section to the page (:func:`sensitivity_markdown` gives it as Markdown),
+        a tornado chart per output (``charts/sensitivity_*``) and the ``Sensitivity`` sheet
+        (:meth:`~budgetsim.sensitivity.SensitivityResult.frame`) to the workbook.
 
     Returns
     -------
     list of Path
         The files written.
+
+    Raises
+    ------
+    ValueError
+        For a sensitivity analysis other than a tornado, or of another scenario.
     """
+    if sensitivity is not None:
+        _check_tornado(sensitivity, result)
     folder = Path(out)
     chart_dir = folder / "charts"
     chart_dir.mkdir(parents=True, exist_ok=True)
@@ -380,8 +512,14 @@ def write_report(
     written = write_outputs(result, folder)
     sentences = findings(result, lang)
     appendix = provenance(result)
+    figures = _figures(result, lang_)
+    tornadoes = {}
+    if sensitivity is not None:
+        for output in sensitivity.outputs:
+            bars = chart_bars(sensitivity, output)
+            tornadoes[chart_name(output)] = sensitivity.plot(output, lang_, top=bars)
     images = {}
-    for name, fig in _figures(result, lang_).items():
+    for name, fig in {**figures, **tornadoes}.items():
         png = _png(fig)
         images[name] = png
         (chart_dir / f"{name}.png").write_bytes(png)
@@ -389,11 +527,16 @@ def write_report(
         if svg:
             fig.savefig(chart_dir / f"{name}.svg", format="svg")
             written.append(chart_dir / f"{name}.svg")
+    text_lang = as_lang(lang)
+    extra = ""
+    if sensitivity is not None:
+        uris = {name: _data_uri(images.pop(name)) for name in tornadoes}
+        extra = to_html(section(sensitivity, text_lang), uris)
     page = folder / "report.html"
     with atomic(page) as handle:
-        handle.write(_html(result, sentences, images, appendix, as_lang(lang)))
+        handle.write(_html(result, sentences, images, appendix, text_lang, extra))
     written.append(page)
     book = folder / "report.xlsx"
-    _workbook(result, book, sentences, appendix)
+    _workbook(result, book, sentences, appendix, sensitivity, text_lang)
     written.append(book)
     return written
