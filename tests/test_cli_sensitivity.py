@@ -52,7 +52,7 @@ def test_tornado_in_english_prints_labels_not_code_names() -> None:
         "40 – 150 per year",
         "at low end",
         "swing ±95%",
-        "real",
+        "beyond noise",
         "moved most by",
         "The assumption to pin down first",
     ):
@@ -73,7 +73,7 @@ def test_tornado_in_chinese_by_default() -> None:
         "获得科技贷款的科技型企业 · 年申请数（均值）",
         "个/年",
         "摆幅 ±95%",
-        "显著",
+        "超出噪声",
         "应首先核实的假设",
     ):
         assert text in out, text

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from budgetsim.metrics import Kind, Lang, format_value, metric, unit_label
+from budgetsim.sensitivity.names import effect_label
 
 if TYPE_CHECKING:
     from budgetsim.outcomes import Output
@@ -118,9 +119,6 @@ _TEXT: dict[str, dict[Lang, str]] = {
     "to": {"zh": " 至 ", "en": " to "},
     "assumption": {"zh": "假设", "en": "assumption"},
     "lever": {"zh": "政策杠杆", "en": "lever"},
-    "real": {"zh": "超出噪声", "en": "beyond noise"},
-    "noise_word": {"zh": "噪声以内", "en": "within noise"},
-    "none_word": {"zh": "无影响", "en": "no effect"},
 }
 
 #: Headers of an output's table.
@@ -280,7 +278,7 @@ def _table(result: SensitivityResult, output: Output, frame: pd.DataFrame, lang:
                 value(r["at_high"]),
                 value(r["swing"], True),
                 interval,
-                _t("noise_word" if r["effect"] == "noise" else "real", lang),
+                effect_label(str(r["effect"]), lang),
                 str(r["parameter"]),
             ]
         )

@@ -39,6 +39,7 @@ from budgetsim.parameters import Parameter, parameter_list
 from budgetsim.scenario import DEFAULT_SCENARIO, load_scenario
 from budgetsim.sensitivity import METHODS, SensitivityResult, morris, sobol, tornado
 from budgetsim.sensitivity import sensitivity as analyse
+from budgetsim.sensitivity.names import EFFECTS, effect_label, method_label
 
 __all__ = ["print_sensitivity", "sensitivity"]
 
@@ -68,9 +69,6 @@ _APPLIES = {
 #: registries: :mod:`budgetsim.metrics` and the parameter table).
 _WORDS: dict[Lang, dict[str, str]] = {
     "zh": {
-        "tornado": "龙卷风图（tornado）",
-        "morris": "Morris 筛选",
-        "sobol": "Sobol 指数",
         "draws": "每点 {n:,} 次模拟",
         "seed": "种子 {seed}",
         "varied": "变动 {n} 个参数",
@@ -93,9 +91,6 @@ _WORDS: dict[Lang, dict[str, str]] = {
         "ee_noise": "噪声标准误",
         "S1": "S1 ±95%",
         "ST": "ST ±95%",
-        "real": "显著",
-        "noise": "噪声内",
-        "none": "无影响",
         "all_none": "所变动的 {n} 个参数均不影响该结果：各点的模拟结果完全相同。",
         "more": "……另有 {n} 个参数；--top {all} 或 --out 文件可查看全部",
         "noise_share": "蒙特卡洛噪声可解释设计内变动的 {share}",
@@ -104,7 +99,7 @@ _WORDS: dict[Lang, dict[str, str]] = {
         "wrote": "已写入 ",
         "legend_tornado": (
             "摆幅：参数取高端与取低端时的结果之差（同一组随机抽样）；±：配对抽样的 95% 区间。"
-            "噪声内：区间包含 0；无影响：结果完全相同。"
+            "噪声以内：区间包含 0；无影响：结果完全相同。"
         ),
         "legend_morris": (
             "μ*：参数在其合理区间内变动时结果的平均绝对变化（按整个区间计）；σ：其离散程度"
@@ -115,9 +110,6 @@ _WORDS: dict[Lang, dict[str, str]] = {
         ),
     },
     "en": {
-        "tornado": "tornado",
-        "morris": "Morris screening",
-        "sobol": "Sobol indices",
         "draws": "{n:,} draws a point",
         "seed": "seed {seed}",
         "varied": "{n} number{s} varied",
@@ -140,9 +132,6 @@ _WORDS: dict[Lang, dict[str, str]] = {
         "ee_noise": "noise SE",
         "S1": "S1 ±95%",
         "ST": "ST ±95%",
-        "real": "real",
-        "noise": "within noise",
-        "none": "no effect",
         "all_none": "None of the numbers varied ({n}) changes it: every point gave exactly the "
         "same result.",
         "more": "… {n} more number{s}: --top {all} or --out FILE shows them all",
@@ -166,6 +155,9 @@ _WORDS: dict[Lang, dict[str, str]] = {
         ),
     },
 }
+for _lang in ("zh", "en"):  # the methods' and effects' names: one registry
+    _WORDS[_lang].update({m: method_label(m, _lang) for m in METHODS})
+    _WORDS[_lang].update({e: effect_label(e, _lang) for e in EFFECTS})
 
 #: Columns each method shows after rank, number and range.
 _COLUMNS = {

@@ -38,6 +38,7 @@ from budgetsim import __version__
 from budgetsim.charts._style import PALETTE, chart_style, footer, resolve_lang
 from budgetsim.metrics import Lang, format_value, label, unit_label
 from budgetsim.parameters import parameter_list
+from budgetsim.sensitivity.names import EFFECTS, METHODS
 
 if TYPE_CHECKING:
     from budgetsim.outcomes import Output
@@ -53,15 +54,10 @@ GREY, LIGHT_GREY = "#888888", "#bbbbbb"
 LABEL_WIDTH = 44
 
 _TEXT: dict[str, dict[Lang, str]] = {
-    "tornado": {"zh": "龙卷风图", "en": "tornado"},
-    "morris": {"zh": "Morris 筛选", "en": "Morris screening"},
-    "sobol": {"zh": "Sobol 指数", "en": "Sobol indices"},
     "low_end": {"zh": "取值范围低端", "en": "low end"},
     "high_end": {"zh": "取值范围高端", "en": "high end"},
     "base": {"zh": "基准", "en": "base"},
     "swing_ci": {"zh": "摆幅的 95% 区间", "en": "95% interval of the swing"},
-    "noise": {"zh": "在蒙特卡洛噪声以内", "en": "within Monte Carlo noise"},
-    "none": {"zh": "无影响（完全为零）", "en": "no effect (exactly zero)"},
     "loose": {"zh": "与零无法区分", "en": "not distinguishable from zero"},
     "none_short": {"zh": "无影响", "en": "no effect"},
     "none_note": {"zh": "（无影响）", "en": " (no effect)"},
@@ -89,6 +85,10 @@ _TEXT: dict[str, dict[Lang, str]] = {
     },
     "empty": {"zh": "没有可显示的假设", "en": "no number to show"},
 }
+
+
+for _key, (_zh, _en) in {**METHODS, **EFFECTS}.items():  # one registry of these names
+    _TEXT[_key] = {"zh": _zh, "en": _en}
 
 
 def _t(key: str, lang: Lang) -> str:

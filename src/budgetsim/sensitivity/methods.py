@@ -36,6 +36,7 @@ from budgetsim.outcomes import (
     parse_output,
 )
 from budgetsim.sensitivity.design import Factor, changes, factors, vary_point
+from budgetsim.sensitivity.names import METHODS as NAMES
 from budgetsim.sensitivity.result import SensitivityResult
 from budgetsim.stats import Z95
 
@@ -52,7 +53,8 @@ Progress = Callable[[int, int], None]
 BATCH_BYTES = 256 * 2**20
 #: Levels of the Morris grid (SALib's default; the step is 2/3 of each range).
 MORRIS_LEVELS = 4
-METHODS = ("tornado", "morris", "sobol")
+#: The methods, as :mod:`budgetsim.sensitivity.names` declares them.
+METHODS = tuple(NAMES)
 
 
 def _outputs(scenario: Scenario, outputs: Sequence[Output | str] | None) -> list[Output]:
