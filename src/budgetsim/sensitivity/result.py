@@ -149,13 +149,16 @@ class SensitivityResult:
             if real.empty:
                 lines.append(self._nothing(name, rows, lang_))
                 continue
+            lever = "政策杠杆，" if lang_ == "zh" else "a lever, "
+            left, right = ("（", "）") if lang_ == "zh" else (" (", ")")
             parts = [
-                f"{self.factor(str(r.parameter)).label(lang_)} "
-                f"({self._size(out, column, r, lang_)})"
+                f"{self.factor(str(r.parameter)).label(lang_)}{left}"
+                f"{lever if self.factor(str(r.parameter)).parameter.kind == 'lever' else ''}"
+                f"{self._size(out, column, r, lang_)}{right}"
                 for r in real.itertuples()
             ]
             head = (
-                f"{name}：影响最大的是 {'；'.join(parts)}。"
+                f"{name}：影响最大的是{'；'.join(parts)}。"
                 if lang_ == "zh"
                 else f"{name}: moved most by {'; '.join(parts)}."
             )
