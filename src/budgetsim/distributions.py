@@ -322,6 +322,9 @@ class Categorical(_Attribute):
     dist: Literal["categorical"]
     categories_: tuple[str, ...] = Field(alias="categories", min_length=1)
     p: tuple[float, ...]
+    #: What each category is called in tables and charts, by category (Chinese, English).
+    category_labels: dict[str, str] = Field(default_factory=dict)
+    category_labels_en: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _probabilities(self) -> Categorical:
@@ -339,6 +342,15 @@ class Categorical(_Attribute):
             )
         if len(set(self.categories_)) != len(self.categories_):
             raise PydanticCustomError("categorical", "category labels must be unique")
+        for field in ("category_labels", "category_labels_en"):
+            unknown = sorted(set(getattr(self, field)) - set(self.categories_))
+            if unknown:
+                raise PydanticCustomError(
+                    "categorical",
+                    "{field} names categories that do not exist: {unknown}; expected some of "
+                    "{known}",
+                    {"field": field, "unknown": unknown, "known": list(self.categories_)},
+                )
         return self
 
     @property

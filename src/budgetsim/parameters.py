@@ -475,6 +475,21 @@ def _unused_ranges(raw: dict[str, Any], named: set[str], paths: set[str]) -> lis
     return problems
 
 
+def _category_label(raw: dict[str, Any], path: tuple[str, ...], lang: Lang) -> str:
+    """The label of the category an ``amounts.CATEGORY`` of a programme's instrument pays for:
+    the population attribute's ``category_labels`` (``_en``), or the category as written."""
+    category = path[-1]
+    try:
+        programme = raw["programmes"][path[1]]
+        attribute = raw["populations"][programme["population"]]["attributes"][
+            programme["instrument"]["by"]
+        ]
+        labels = attribute.get("category_labels_en" if lang == "en" else "category_labels", {})
+    except (KeyError, TypeError):
+        return category
+    return str(labels.get(category, category))
+
+
 def _label(raw: dict[str, Any], path: tuple[str, ...], info: FieldInfo, lang: Lang) -> str:
     """``block label · field label`` in the language asked for."""
     table = raw.get(path[0], {}).get(path[1], {}) if len(path) > 1 else {}
@@ -499,7 +514,8 @@ def _label(raw: dict[str, Any], path: tuple[str, ...], info: FieldInfo, lang: La
                 else (f"{where} · {item}" if where else item)
             )
     if path[-1].isdigit() or (len(path) >= 2 and path[-2] in ("amounts", "lpr")):
-        field = f"{field}（{path[-1]}）" if lang == "zh" else f"{field} ({path[-1]})"
+        key = _category_label(raw, path, lang) if path[-2] == "amounts" else path[-1]
+        field = f"{field}（{key}）" if lang == "zh" else f"{field} ({key})"
     parts = [p for p in (block, where, field) if p]
     return " · ".join(parts)
 
