@@ -4,8 +4,9 @@
   paired interval of each swing;
 - :func:`morris`: elementary effects over the plausible box (SALib), with their noise;
 - :func:`sobol`: first-order and total indices (SALib) on the numbers Morris keeps;
-- :func:`budgetsim.sensitivity.uncertain.simulate_uncertain`: a run in which the assumptions
-  themselves are drawn, and the split of each output's spread between them and luck.
+- :func:`simulate_uncertain`: a run in which the assumptions themselves are drawn;
+  :func:`variance_split`, the split of each output's spread between them and luck;
+  :func:`comparison`, the headlines with the assumptions fixed and drawn.
 """
 
 import sys
@@ -15,17 +16,27 @@ from typing import Any
 from budgetsim.sensitivity.design import Factor, changes, factors
 from budgetsim.sensitivity.methods import METHODS, morris, sensitivity, sobol, tornado
 from budgetsim.sensitivity.result import SensitivityResult
+from budgetsim.sensitivity.uncertain import (
+    UncertainDraws,
+    comparison,
+    simulate_uncertain,
+    variance_split,
+)
 
 __all__ = [
     "METHODS",
     "Factor",
     "SensitivityResult",
+    "UncertainDraws",
     "changes",
+    "comparison",
     "factors",
     "morris",
     "sensitivity",
+    "simulate_uncertain",
     "sobol",
     "tornado",
+    "variance_split",
 ]
 
 

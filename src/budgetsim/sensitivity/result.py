@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from budgetsim.metrics import Lang, as_lang, format_value
+from budgetsim.metrics import Lang, as_lang, format_value, is_money, money_unit
 from budgetsim.outcomes import Output
 from budgetsim.sensitivity.design import Factor
 
@@ -176,7 +176,7 @@ class SensitivityResult:
         """The sentence for an output that no number clearly moves."""
         if (rows["effect"] == "none").all():
             return (
-                f"{name}：所有假设都完全不影响它（相同抽样下结果完全相同）。"
+                f"{name}：所变动的参数都完全不影响它（相同抽样下结果完全相同）。"
                 if lang == "zh"
                 else f"{name}: no number changes it at all (the same draws give the same result)."
             )
@@ -187,7 +187,7 @@ class SensitivityResult:
                 else f"{name}: no index stands clear of its interval and of the Monte Carlo noise."
             )
         return (
-            f"{name}：没有一个假设的影响超出蒙特卡洛噪声。"
+            f"{name}：没有一个参数的影响超出蒙特卡洛噪声。"
             if lang == "zh"
             else f"{name}: no number moves it beyond Monte Carlo noise."
         )
@@ -207,6 +207,8 @@ class SensitivityResult:
         if self.method == "sobol":
             return f"ST {value:.2f}"
         text = format_value(out.metric, value, lang, signed=self.method == "tornado")
+        if is_money(out.metric):
+            text += " " + money_unit(self.scenario.unit, lang)
         return (
             ("摆幅 " if lang == "zh" else "swing ") + text
             if self.method == "tornado"
