@@ -206,3 +206,29 @@ def test_ranges_that_cross_are_one_message_not_a_traceback() -> None:
     assert "provincial_funding: expected low ≤ high" in str(info.value)
     with pytest.raises(BudgetsimError, match="narrow the ranges"):
         budgetsim.sensitivity(sc, "morris", ["budget_at_risk_p80"], draws=20, seed=1)
+
+
+def test_the_uncertain_tables_fit_100_columns_without_cutting_a_number() -> None:
+    import io
+
+    from rich.cells import cell_len
+    from rich.console import Console
+
+    from budgetsim.cli_uncertain import print_uncertain
+    from budgetsim.metrics import format_value
+
+    sc = budgetsim.load_scenario("jiangmen-2021")
+    plain = budgetsim.simulate(sc, 400, seed=1)
+    drawn = simulate_uncertain(sc, 400, seed=1)
+    table, split = comparison(plain, drawn, lang="en"), variance_split(drawn, lang="en")
+    buffer = io.StringIO()
+    print_uncertain(table, split, drawn, Console(file=buffer, width=100, highlight=False))
+    text = buffer.getvalue()
+    assert max(cell_len(line) for line in text.splitlines()) <= 100
+    for row in table.to_dict("records"):
+        assert format_value(row["metric"], row["uncertain"], "en") in text
+    for row in split.to_dict("records"):
+        assert f"[{row['low']:.0%}, {row['high']:.0%}]" in text or row["part"] not in (
+            "luck",
+            "interactions",
+        )

@@ -37,9 +37,9 @@ def comparison_table(frame: pd.DataFrame, unc: SimulationResult) -> Table:
         title_justify="left",
     )
     table.add_column("output")
-    table.add_column("assumptions fixed", justify="right")
-    table.add_column("assumptions drawn", justify="right")
-    table.add_column("difference [95 % interval]", justify="right")
+    table.add_column("assumptions fixed", justify="right", no_wrap=True)
+    table.add_column("assumptions drawn", justify="right", no_wrap=True)
+    table.add_column("difference [95 % interval]", justify="right", no_wrap=True)
     for row in frame.to_dict("records"):
         metric = str(row["metric"])
         table.add_row(
@@ -65,7 +65,7 @@ def split_table(split: pd.DataFrame) -> Table:
     )
     table.add_column("output")
     table.add_column("comes from")
-    table.add_column("share", justify="right")
+    table.add_column("share", justify="right", no_wrap=True)
     for _, rows in split.groupby("output", sort=False):
         ranked = rows[~rows["part"].isin(["luck", "interactions"])]
         ranked = ranked.sort_values("share", ascending=False).head(SHOWN)
