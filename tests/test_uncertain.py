@@ -178,7 +178,7 @@ def test_run_uncertain_on_the_command_line(tmp_path: pd.DataFrame) -> None:
     out = tmp_path / "unc"
     result = CliRunner().invoke(
         cli,
-        ["run", "guangdong-2022", "--draws", "400", "--uncertain", "--out", str(out)],
+        ["run", "guangdong-2022", "--draws", "1000", "--uncertain", "--out", str(out)],
         env={"COLUMNS": "100"},
     )
     assert result.exit_code == 0, result.output
@@ -218,8 +218,8 @@ def test_the_uncertain_tables_fit_100_columns_without_cutting_a_number() -> None
     from budgetsim.metrics import format_value
 
     sc = budgetsim.load_scenario("jiangmen-2021")
-    plain = budgetsim.simulate(sc, 400, seed=1)
-    drawn = simulate_uncertain(sc, 400, seed=1)
+    plain = budgetsim.simulate(sc, 800, seed=1)
+    drawn = simulate_uncertain(sc, 800, seed=1)
     table, split = comparison(plain, drawn, lang="en"), variance_split(drawn, lang="en")
     buffer = io.StringIO()
     print_uncertain(table, split, drawn, Console(file=buffer, width=100, highlight=False))

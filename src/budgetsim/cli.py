@@ -26,7 +26,7 @@ from budgetsim.cli_optimize import optimize
 from budgetsim.cli_params import params
 from budgetsim.cli_sensitivity import sensitivity
 from budgetsim.cli_tables import print_comparison, print_result
-from budgetsim.cli_uncertain import print_uncertain, write_uncertain
+from budgetsim.cli_uncertain import print_uncertain, split_or_none, write_uncertain
 from budgetsim.comparison import compare as compare_scenarios
 from budgetsim.engine import simulate
 from budgetsim.errors import BudgetsimError
@@ -39,7 +39,6 @@ from budgetsim.sensitivity.uncertain import (
     DEFAULT_BLOCK,
     comparison,
     simulate_uncertain,
-    variance_split,
 )
 
 __all__ = ["main"]
@@ -165,15 +164,14 @@ def run(
                 )
         console = _console()
         print_result(result, console)
-        tables = []
         if uncertain:
-            tables = [comparison(plain, result, lang="en"), variance_split(result, lang="en")]
-            print_uncertain(tables[0], tables[1], result, console)
+            table, split = comparison(plain, result, lang="en"), split_or_none(result)
+            print_uncertain(table, split, result, console)
         if out is not None:
             try:
                 files = write_outputs(result, out, draws_format)  # type: ignore[arg-type]
                 if uncertain:
-                    files += write_uncertain(result, tables[0], tables[1], out)
+                    files += write_uncertain(result, table, split, out)
             except OSError as exc:
                 raise BudgetsimError(f"--out {out}: cannot write the results: {exc}") from None
             console.print("wrote " + ", ".join(str(f) for f in files))

@@ -13,8 +13,9 @@ from budgetsim.cli_tables import LANG
 from budgetsim.metrics import format_value
 from budgetsim.outputs import atomic
 from budgetsim.results import SimulationResult
+from budgetsim.sensitivity.uncertain import MIN_BLOCKS, variance_split
 
-__all__ = ["print_uncertain", "write_uncertain"]
+__all__ = ["print_uncertain", "split_or_none", "write_uncertain"]
 
 #: Parts of a split shown per output, beside luck and interactions.
 SHOWN = 3
@@ -81,12 +82,31 @@ def split_table(split: pd.DataFrame) -> Table:
     return table
 
 
+def split_or_none(unc: SimulationResult) -> pd.DataFrame | None:
+    """The variance split of a run, or None (said when printed) with too few blocks."""
+    drawn = unc.uncertain
+    if unc.draws // drawn.block < MIN_BLOCKS:
+        return None
+    return variance_split(unc, lang=LANG)
+
+
 def print_uncertain(
-    comparison: pd.DataFrame, split: pd.DataFrame, unc: SimulationResult, console: Console
+    comparison: pd.DataFrame,
+    split: pd.DataFrame | None,
+    unc: SimulationResult,
+    console: Console,
 ) -> None:
-    """Print the comparison with the plain run and the variance split."""
+    """Print the comparison with the plain run and the variance split (or why there is none)."""
     console.print(comparison_table(comparison, unc))
-    console.print(split_table(split))
+    if split is None:
+        console.print(
+            f"No split of the spread: it needs at least {MIN_BLOCKS} sets of assumptions "
+            f"(--draws ≥ {MIN_BLOCKS * unc.uncertain.block:,} with --uncertain-block "
+            f"{unc.uncertain.block}).",
+            style="yellow",
+        )
+    else:
+        console.print(split_table(split))
     console.print(
         "Assumptions fixed: the run with every assumption at its stated value (same draws and "
         "seed). Drawn: each ranged assumption uniform over its plausible range, per block of "
@@ -96,7 +116,7 @@ def print_uncertain(
 
 
 def write_uncertain(
-    unc: SimulationResult, comparison: pd.DataFrame, split: pd.DataFrame, out: str
+    unc: SimulationResult, comparison: pd.DataFrame, split: pd.DataFrame | None, out: str
 ) -> list[Path]:
     """Write ``uncertain_comparison.csv``, ``uncertain_split.csv`` and
     ``uncertain_assumptions.csv`` (the assumptions of each block) into folder ``out``."""
@@ -107,6 +127,7 @@ def write_uncertain(
         "uncertain_split.csv": split,
         "uncertain_assumptions.csv": unc.uncertain.values().reset_index(),
     }
+    frames = {name: frame for name, frame in frames.items() if frame is not None}
     files = []
     for name, frame in frames.items():
         path = folder / name

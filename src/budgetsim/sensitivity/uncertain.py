@@ -22,9 +22,9 @@ Examples
 --------
 >>> import budgetsim
 >>> sc = budgetsim.load_scenario("guangdong-2022")
->>> res = simulate_uncertain(sc, draws=400, seed=1)
->>> res.uncertain.block, len(res.uncertain.factors)
-(20, 3)
+>>> res = simulate_uncertain(sc, draws=800, seed=1)
+>>> res.uncertain.block, res.uncertain.blocks, len(res.uncertain.factors)
+(40, 20, 3)
 >>> split = variance_split(res)
 >>> round(float(split.groupby("output")["share"].sum().iloc[0]), 9)
 1.0
@@ -71,8 +71,9 @@ __all__ = [
 ]
 
 Floats = NDArray[np.float64]
-#: Draws per block of one set of assumptions: 500 sets of assumptions in 10,000 draws.
-DEFAULT_BLOCK = 20
+#: Draws per block of one set of assumptions: 250 sets of assumptions in 10,000 draws (about
+#: the draws of one chunk of a plain run of the bundled scenarios, so the blocks cost little more).
+DEFAULT_BLOCK = 40
 #: The parts of a split that are not one assumption, as a reader calls them.
 PARTS = {
     "luck": ("运气（哪些企业申请、申请多少）", "luck (which firms apply, and for how much)"),
