@@ -167,11 +167,31 @@ def test_a_scenario_without_ranged_assumptions_says_so() -> None:
 
 def test_sizing_with_uncertain_assumptions_needs_more_money() -> None:
     sc = poisson_count()
-    plain = size_budgets(sc, (0.9,), draws=400, validation_draws=2_000, seed=1)[0]
-    drawn = size_budgets(sc, (0.9,), draws=400, validation_draws=2_000, seed=1, uncertain=True)[0]
+    plain = size_budgets(sc, (0.9,), draws=800, validation_draws=2_000, seed=1)[0]
+    drawn = size_budgets(sc, (0.9,), draws=800, validation_draws=2_000, seed=1, uncertain=True)[0]
     total = lambda r: float(r.budgets["budget"].sum())  # noqa: E731
     assert total(drawn) > total(plain) + 5
     assert drawn.certificate.probability >= 0.85
+    # the fresh draws come in 50 blocks of shared assumptions: the certificate's interval is
+    # that of fewer effective draws, wider than the plain run's
+    width = lambda r: r.certificate.high - r.certificate.low  # noqa: E731
+    assert width(drawn) > width(plain)
+    with pytest.raises(BudgetsimError, match="at least 16 sets of assumptions"):
+        size_budgets(sc, (0.9,), draws=300, validation_draws=2_000, seed=1, uncertain=True)
+
+
+def test_the_summaries_of_an_uncertain_run_count_blocks_not_draws() -> None:
+    """Draws of a block share their assumptions: the standard errors of the tables come from
+    the blocks, close to the spread of the estimate over seeds."""
+    sc = poisson_count()
+    runs = [simulate_uncertain(sc, 2_000, seed=s) for s in range(12)]
+    means = [float(r.summary()["demand_mean"].iloc[0]) for r in runs]
+    reported = float(np.mean([r.summary()["demand_mean_se"].iloc[0] for r in runs]))
+    spread = float(np.std(means, ddof=1))
+    # the spread over 12 seeds is itself uncertain by about 1/√(2·11) ≈ 21 %
+    assert 0.5 * spread < reported < 2 * spread
+    plain = budgetsim.simulate(sc, 2_000, seed=1).summary()["demand_mean_se"].iloc[0]
+    assert reported > 3 * plain
 
 
 def test_run_uncertain_on_the_command_line(tmp_path: pd.DataFrame) -> None:

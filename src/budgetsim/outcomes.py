@@ -443,13 +443,50 @@ def difference_se(name: str, a: dict[str, Floats], b: dict[str, Floats]) -> floa
     return float(np.std(qb - qa, ddof=1))
 
 
-def estimate_se(name: str, values: dict[str, Floats]) -> float:
-    """Monte Carlo standard error of ``estimate(name, values)``."""
+def estimate_se(name: str, values: dict[str, Floats], cluster: int | None = None) -> float:
+    """Monte Carlo standard error of ``estimate(name, values)``.
+
+    ``cluster``: the draws come in blocks of this many that share something (the drawn
+    assumptions of a run with uncertain assumptions), so they are not independent; the error
+    is then worked out from the blocks (their sums, or, for a quantile, resampling whole
+    blocks), which can be several times the error the draws alone would suggest.
+    """
     agg = metric(name).aggregate
+    of, _ = _variables(name)
+    n = values[of].size
+    if cluster is not None and cluster > 1 and n > cluster:
+        return _clustered_se(name, values, cluster)
     if agg.how is not How.QUANTILE:
         return float(standard_error(contributions(name, values)))
-    of, _ = _variables(name)
     x = values[of]
     assert agg.q is not None
     idx = _bootstrap_index(x.size)
     return float(np.std(quantile(x[idx].T, agg.q), ddof=1))
+
+
+def _clustered_se(name: str, values: dict[str, Floats], cluster: int) -> float:
+    """The standard error from blocks of ``cluster`` consecutive draws (the last may be
+    shorter): the spread of the blocks' sums of contributions, or, for a quantile, of the
+    quantile over resampled blocks."""
+    agg = metric(name).aggregate
+    of, _ = _variables(name)
+    n = values[of].size
+    block = np.arange(n) // cluster
+    k = int(block[-1]) + 1
+    if agg.how is not How.QUANTILE:
+        c = contributions(name, values)
+        sums = np.bincount(block, c, minlength=k)
+        sizes = np.bincount(block, minlength=k)
+        centred = sums - sizes * c.mean()
+        return float(np.sqrt(k / (k - 1) * (centred**2).sum()) / n)
+    x = values[of]
+    assert agg.q is not None
+    rng = np.random.default_rng(20_261_202 + n)
+    picks = rng.integers(0, k, size=(BOOTSTRAP, k))
+    starts = np.arange(k) * cluster
+    stops = np.minimum(starts + cluster, n)
+    estimates = [
+        float(quantile(np.concatenate([x[starts[j] : stops[j]] for j in row]), agg.q))
+        for row in picks
+    ]
+    return float(np.std(estimates, ddof=1))

@@ -36,7 +36,7 @@ from scipy import special
 
 from budgetsim._model import Amount, PerYearAmount, Provenance, Spec
 from budgetsim.distributions import AttributeDist
-from budgetsim.stats import proportion_se, quantile
+from budgetsim.stats import clustered_se, proportion_se, quantile
 from budgetsim.streams import stream, stream_key
 
 __all__ = [
@@ -362,7 +362,9 @@ def _ratio_of_means(num: Floats, den: Floats) -> Floats:
     return out
 
 
-def summarise(arrays: dict[str, Any], years: Sequence[int], initial: float) -> dict[str, Floats]:
+def summarise(
+    arrays: dict[str, Any], years: Sequence[int], initial: float, cluster: int | None = None
+) -> dict[str, Floats]:
     """Summary per year of one fund's per-draw outcomes.
 
     ``p_depleted`` is the chance that some claim went unpaid in full by the end of the year;
@@ -397,7 +399,9 @@ def summarise(arrays: dict[str, Any], years: Sequence[int], initial: float) -> d
         "replenished": arrays["replenished"].mean(axis=0),
         "leverage": _ratio_of_means(arrays["volume"], start),
         "p_depleted": depleted,
-        "p_depleted_se": proportion_se(depleted, n),
+        "p_depleted_se": proportion_se(depleted, n)
+        if cluster is None
+        else clustered_se((first_year[:, None] <= np.arange(n_year)).astype(float), cluster),
         "depletion_month_p50": np.array(median_month),
         "initial_balance": np.full(n_year, initial),
     }

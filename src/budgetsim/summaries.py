@@ -41,6 +41,13 @@ __all__ = [
 ]
 
 
+def _cluster(res: SimulationResult) -> int | None:
+    """Draws per block of shared assumptions of a run with uncertain assumptions (their
+    standard errors come from the blocks), or None for independent draws."""
+    drawn = res.uncertain
+    return None if drawn is None else int(drawn.block)
+
+
 def arrays(res: SimulationResult, p: int) -> dict[str, NDArray[Any]]:
     """Per-draw arrays (draw × year) of programme ``p``, stored and derived.
 
@@ -79,7 +86,7 @@ def summary(res: SimulationResult) -> pd.DataFrame:
     for p in range(len(res.programmes)):
         d = arrays(res, p)
         d["month"] = _median_month(d["exhaustion_month"])
-        stats = _stats_by_year(d, envelope[p])
+        stats = _stats_by_year(d, envelope[p], _cluster(res))
         for name in OPTIONAL_METRICS:
             if name in d:
                 stats[f"{name}_mean"] = d[name].mean(axis=0)
@@ -191,7 +198,7 @@ def _fund_year_stats(res: SimulationResult, f: int, y: int) -> dict[str, NDArray
     d["unspent"], d["lapsed"] = book.unspent[:, f, y], book.lapsed[:, f, y]
     d["exhausted"] = d["demand"] > d["available"]
     d["month"] = _median_month(first[:, None])[0]
-    return _stats(d, fund.amounts[y])
+    return _stats(d, fund.amounts[y], _cluster(res))
 
 
 def target_summary(res: SimulationResult) -> pd.DataFrame:
@@ -203,7 +210,7 @@ def target_summary(res: SimulationResult) -> pd.DataFrame:
         spec = res.scenario.targets[tid]
         arrays = {str(k): ds[k].values for k in ds.data_vars}
         frame = pd.DataFrame(
-            summarise_target(arrays, spec, res.years),
+            summarise_target(arrays, spec, res.years, _cluster(res)),
             index=pd.MultiIndex.from_product([[tid], res.years], names=["target", "year"]),
         )
         frame.insert(0, "label", spec.label)
@@ -221,7 +228,7 @@ def riskfund_summary(res: SimulationResult) -> pd.DataFrame:
     for rid, ds in res.riskfunds.items():
         spec = res.scenario.riskfunds[rid]
         arrays = {str(name): ds[name].values for name in ds.data_vars}
-        stats = summarise(arrays, res.years, spec.balance)
+        stats = summarise(arrays, res.years, spec.balance, _cluster(res))
         frame = pd.DataFrame(
             stats,
             index=pd.MultiIndex.from_product([[rid], res.years], names=["riskfund", "year"]),
@@ -256,7 +263,7 @@ def totals(res: SimulationResult) -> pd.DataFrame:
         horizon["unspent"] = d["unspent"][:, -1]
         horizon["exhausted"] = d["exhausted"].any(axis=1)
         horizon["month"] = np.asarray(np.nan)
-        stats = _stats(horizon, envelopes[p])
+        stats = _stats(horizon, envelopes[p], _cluster(res))
         del stats["exhaustion_month_p50"]
         stats["payable_after_mean"] = np.asarray((horizon["paid"] - horizon["cash"]).mean())
         for name in OPTIONAL_METRICS:

@@ -29,7 +29,7 @@ from pydantic import BeforeValidator, Field, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
 
 from budgetsim._model import Cited, Provenance, years_of
-from budgetsim.stats import proportion_se, quantile
+from budgetsim.stats import clustered_se, proportion_se, quantile
 from budgetsim.streams import stream, stream_key
 
 __all__ = ["Target", "TargetEntries", "TargetPlan", "simulate_target", "summarise_target"]
@@ -150,7 +150,9 @@ def simulate_target(
     return {"stock": stock, "entries": entries, "exits": exits}
 
 
-def summarise_target(arrays: dict[str, Ints], spec: Target, years: Sequence[int]) -> dict[str, Any]:
+def summarise_target(
+    arrays: dict[str, Ints], spec: Target, years: Sequence[int], cluster: int | None = None
+) -> dict[str, Any]:
     """Per year: stock P5/P50/P95 and mean, mean entries and exits, and P(stock ≥ goal)."""
     stock = arrays["stock"]
     q = quantile(stock, (0.05, 0.5, 0.95))
@@ -165,5 +167,7 @@ def summarise_target(arrays: dict[str, Ints], spec: Target, years: Sequence[int]
         "exits_mean": arrays["exits"].mean(axis=0),
         "goal": np.where(np.asarray(years) == spec.goal_year, spec.goal, np.nan),
         "p_at_goal": met,
-        "p_at_goal_se": proportion_se(met, n),
+        "p_at_goal_se": proportion_se(met, n)
+        if cluster is None
+        else clustered_se((stock >= spec.goal).astype(float), cluster),
     }

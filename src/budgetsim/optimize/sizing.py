@@ -40,6 +40,7 @@ from budgetsim.funds import carry_matrix, cumulative, pool_carry_over, pool_dema
 from budgetsim.optimize._lp import LinearProgram, OptimizationError, SolverName, Status, solve
 from budgetsim.results import SimulationResult
 from budgetsim.scenario import Scenario, compile_scenario
+from budgetsim.stats import clustered_se
 from budgetsim.streams import fresh_seed
 
 __all__ = [
@@ -398,8 +399,14 @@ def certify(
     *,
     carry_over: bool | Sequence[bool],
     fill: float = 1.0,
+    cluster: int | None = None,
 ) -> Certificate:
     """How often the budgets hold on (fresh) draws, with an exact 95 % binomial interval.
+
+    ``cluster``: the draws come in blocks of that many sharing their drawn assumptions (a run
+    with uncertain assumptions); the interval is then the exact one for the effective number of
+    independent draws, ``n × (binomial variance ÷ variance from the blocks)`` (Korn and
+    Graubard), which is wider when the blocks differ.
 
     Examples
     --------
@@ -410,6 +417,15 @@ def certify(
     """
     ok = holds(budgets, demand, carry_over=carry_over, fill=fill)
     n, held = int(ok.size), int(ok.sum())
+    if cluster is not None and cluster > 1 and 0 < held < n:
+        p = held / n
+        between = float(clustered_se(ok.astype(np.float64), cluster)) ** 2
+        if between > p * (1 - p) / n:  # fewer effective draws than draws
+            n_eff = p * (1 - p) / between
+            x = p * n_eff
+            low = float(stats.beta.ppf(0.025, x, n_eff - x + 1))
+            high = float(stats.beta.ppf(0.975, x + 1, n_eff - x))
+            return Certificate(n, held, low, high, level)
     ci = stats.binomtest(held, n).proportion_ci(confidence_level=0.95, method="exact")
     return Certificate(n, held, float(ci.low), float(ci.high), level)
 
@@ -526,13 +542,27 @@ def size_budgets(
     names, members = _pools(scenario, pooling, programmes)
     carry = _carry(scenario, members, carry_over)
     run = _runner(uncertain, uncertain_block, workers)
+    cluster = None
+    if uncertain:
+        from budgetsim.sensitivity.uncertain import DEFAULT_BLOCK, MIN_BLOCKS
+
+        cluster = uncertain_block or DEFAULT_BLOCK
+        fewest = min(draws, validation_draws // 2)
+        if fewest < MIN_BLOCKS * cluster:
+            raise OptimizationError(
+                f"sizing with the assumptions drawn needs at least {MIN_BLOCKS} sets of "
+                f"assumptions in every sample: --draws and --validation-draws / 2 ≥ "
+                f"{MIN_BLOCKS * cluster:,} (blocks of {cluster} draws); found {fewest:,}"
+            )
     sample = _Sample(scenario, members, draws, seed, run, max_draws)
     tuning = pool_demand(
         run(scenario, max(validation_draws // 2, 1), fresh_seed(seed, 1)).demand.values, members
     )
     final = pool_demand(run(scenario, validation_draws, fresh_seed(seed, 2)).demand.values, members)
     return [
-        _size_one(scenario, names, sample, tuning, final, level, carry, fill, solver, max_rounds)
+        _size_one(
+            scenario, names, sample, tuning, final, level, carry, fill, solver, max_rounds, cluster
+        )
         for level in levels
     ]
 
@@ -593,6 +623,7 @@ def _size_one(
     fill: float,
     solver: SolverName,
     max_rounds: int,
+    cluster: int | None = None,
 ) -> SizingResult:
     rounds: list[SizingRound] = []
     in_level = level
@@ -608,7 +639,7 @@ def _size_one(
                 f"the sized budgets hold in {achieved:.4f} of the in-sample draws, "
                 f"below the {in_level:.4f} imposed: a modelling error"
             )
-        check = certify(budgets, tuning, level, carry_over=carry_over, fill=fill)
+        check = certify(budgets, tuning, level, carry_over=carry_over, fill=fill, cluster=cluster)
         rounds.append(SizingRound(in_level, k, float(budgets.sum()), check))
         if check.passed:
             break
@@ -619,7 +650,7 @@ def _size_one(
             in_level = wanted
         elif not draws.grow():
             break
-    certificate = certify(budgets, final, level, carry_over=carry_over, fill=fill)
+    certificate = certify(budgets, final, level, carry_over=carry_over, fill=fill, cluster=cluster)
     req = fill * sample
     rows = []
     for p, name in enumerate(names):

@@ -318,12 +318,16 @@ def comparison(
     """Each output with the assumptions fixed (``plain``) and drawn (``uncertain``).
 
     The default outputs are the scenario's headline outputs and the whole policy's P80 and P95
-    budgets. ``plain_se`` and ``uncertain_se`` are Monte Carlo standard errors; the runs are
-    independent, so the difference's interval is ± 1.96 √(se₁² + se₂²).
+    budgets. ``plain_se`` and ``uncertain_se`` are Monte Carlo standard errors, the latter from
+    the blocks (the draws of a block share their assumptions, so they are not independent);
+    the difference's interval is ± 1.96 √(se₁² + se₂²), treating the runs as independent
+    (they share their seed, which makes it conservative).
     """
     lang_: Lang = as_lang(lang)
     sc = plain.scenario
     outs = _outputs(sc, outputs)
+    drawn: UncertainDraws | None = getattr(uncertain, "uncertain", None)
+    block = drawn.block if drawn is not None else None  # its draws are not independent
     if not outputs:
         extra = [
             Output(m, "policy", "policy") for m in ("budget_at_risk_p80", "budget_at_risk_p95")
@@ -333,7 +337,7 @@ def comparison(
     for out in outs:
         a, b = per_draw(plain, out), per_draw(uncertain, out)
         va, vb = estimate(out.metric, a), estimate(out.metric, b)
-        sa, sb = estimate_se(out.metric, a), estimate_se(out.metric, b)
+        sa, sb = estimate_se(out.metric, a), estimate_se(out.metric, b, cluster=block)
         half = Z95 * float(np.hypot(sa, sb))
         rows.append(
             {
