@@ -318,6 +318,14 @@ def print_result(result: SimulationResult, console: Console) -> None:
             "changed: " + "; ".join(f"{path} = {value}" for path, value in changes.items()),
             markup=False,
         )
+    drawn = result.uncertain
+    if drawn is not None:
+        console.print(
+            f"assumptions drawn: {len(drawn.factors)} ranged assumptions drawn over their "
+            f"plausible ranges, once per {drawn.block} draws ({drawn.blocks:,} sets); every table "
+            "below allows for them, and its ± counts the sets, not the draws",
+            style="bold",
+        )
     money, cover = _tables(result)
     console.print(money)
     console.print(cover)

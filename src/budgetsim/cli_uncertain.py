@@ -68,15 +68,26 @@ def split_table(split: pd.DataFrame) -> Table:
     table.add_column("comes from")
     table.add_column("share", justify="right", no_wrap=True)
     for _, rows in split.groupby("output", sort=False):
-        ranked = rows[~rows["part"].isin(["luck", "interactions"])]
-        ranked = ranked.sort_values("share", ascending=False).head(SHOWN)
+        every = rows[~rows["part"].isin(["luck", "interactions"])]
+        every = every.sort_values("share", ascending=False)
+        ranked, hidden = every.head(SHOWN), every.iloc[SHOWN:]
         rest = rows[rows["part"].isin(["luck", "interactions"])]
+        if len(hidden):  # so that what is shown adds up to 100 %
+            other = {
+                "output_label": "",
+                "label": f"the other {len(hidden)} assumptions together (each alone)",
+                "share": float(hidden["share"].sum()),
+                "low": float("nan"),
+                "high": float("nan"),
+            }
+            ranked = pd.concat([ranked, pd.DataFrame([other])])
         first = True
         for row in pd.concat([ranked, rest]).to_dict("records"):
             table.add_row(
                 str(row["output_label"]) if first else "",
                 str(row["label"]),
-                f"{row['share']:.0%} [{row['low']:.0%}, {row['high']:.0%}]",
+                f"{row['share']:.0%}"
+                + ("" if pd.isna(row["low"]) else f" [{row['low']:.0%}, {row['high']:.0%}]"),
             )
             first = False
     return table

@@ -385,8 +385,10 @@ def _noise_frame(outs: Sequence[Output], y: Floats, se: Floats) -> pd.DataFrame:
     rows = []
     for o, out in enumerate(outs):
         spread = float(np.var(y[o], ddof=1)) if y.shape[1] > 1 else float("nan")
+        if np.ptp(y[o]) <= 1e-12 * max(1.0, float(np.abs(y[o]).max())):
+            spread = 0.0  # the same value at every point (rounding aside): no spread to share
         noise = float(np.nanmean(se[o] ** 2)) if np.isfinite(se[o]).any() else float("nan")
-        share = noise / spread if spread > 0 else (0.0 if noise == 0 else float("nan"))
+        share = noise / spread if spread > 0 else float("nan")
         rows.append(
             {
                 "output": out.key,

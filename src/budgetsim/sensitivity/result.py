@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from budgetsim.metrics import Lang, as_lang, format_value, is_money, money_unit
+from budgetsim.metrics import Kind, Lang, as_lang, format_value, is_money, metric, money_unit
 from budgetsim.outcomes import Output
 from budgetsim.sensitivity.design import Factor
 
@@ -174,6 +174,17 @@ class SensitivityResult:
 
     def _nothing(self, name: str, rows: pd.DataFrame, lang: Lang) -> str:
         """The sentence for an output that no number clearly moves."""
+        base = float(rows["base"].iloc[0]) if len(rows) else float("nan")
+        pinned = metric(self.output(str(rows["output"].iloc[0])).metric).kind is Kind.SHARE
+        if (rows["effect"] == "none").all() and pinned and base in (0.0, 1.0):
+            value = format_value("p_exhausted", base, lang)
+            return (
+                f"{name}：在每个点、每次模拟中都是 {value}，在这些范围内没有任何参数能改变它"
+                "（其背后的需求仍可能随参数变化）。"
+                if lang == "zh"
+                else f"{name}: {value} in every draw at every point; no number within its range "
+                "changes that (the demand behind it may still move)."
+            )
         if (rows["effect"] == "none").all():
             return (
                 f"{name}：所变动的参数都完全不影响它（相同抽样下结果完全相同）。"
