@@ -103,7 +103,8 @@ _WORDS: dict[Lang, dict[str, str]] = {
         ),
         "legend_morris": (
             "μ*：参数在其合理区间内变动时结果的平均绝对变化（按整个区间计）；σ：其离散程度"
-            "（交互或非线性）；噪声标准误：单个基本效应的蒙特卡洛标准误。"
+            "（交互或非线性）；噪声标准误：单个基本效应的蒙特卡洛标准误；超出噪声：μ* 大于 1.96 倍"
+            "噪声标准误。±95%：对轨迹的自助法区间（反映所抽轨迹的多少，而非蒙特卡洛噪声）。"
         ),
         "legend_sobol": (
             "S1：该参数单独解释的结果方差份额；ST：含交互作用的总份额；±：自助法 95% 区间。"
@@ -147,7 +148,9 @@ _WORDS: dict[Lang, dict[str, str]] = {
         "legend_morris": (
             "μ*: the mean absolute change of the output as the number moves over its plausible "
             "range (per whole range); σ: how much that change varies (interactions, curvature); "
-            "noise SE: the Monte Carlo standard error of one elementary effect."
+            "noise SE: the Monte Carlo standard error of one elementary effect; beyond noise: μ* "
+            "above 1.96 noise SE. ±95%: SALib's bootstrap over the trajectories (how much μ* "
+            "depends on the few trajectories drawn, not Monte Carlo noise)."
         ),
         "legend_sobol": (
             "S1: the share of the output's variance the number explains alone; ST: with its "
