@@ -325,11 +325,15 @@ def test_swing_and_mu_star_of_a_noisy_linear_output_lie_within_their_noise() -> 
 # -- (e) reproducible -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("method", ["tornado", "morris"])
+@pytest.mark.parametrize("method", ["tornado", "morris", "sobol"])
 def test_same_seed_same_table_whatever_the_workers_and_chunks(method: str) -> None:
     sc = idle_scenario()
-    options: dict[str, Any] = {"trajectories": 4} if method == "morris" else {}
-    run = {"tornado": tornado, "morris": morris}[method]
+    options: dict[str, Any] = {
+        "tornado": {},
+        "morris": {"trajectories": 4},
+        "sobol": {"samples": 8, "trajectories": 3},
+    }[method]
+    run = {"tornado": tornado, "morris": morris, "sobol": sobol}[method]
     outs = ["paid_mean:grant", "budget_at_risk_p80"]
     one = run(sc, outs, draws=300, seed=11, **options)
     two = run(sc, outs, draws=300, seed=11, workers=2, chunk_draws=64, **options)
@@ -337,7 +341,7 @@ def test_same_seed_same_table_whatever_the_workers_and_chunks(method: str) -> No
     assert one.seed == two.seed == other_chunks.seed
     pd.testing.assert_frame_equal(one.table, two.table, check_exact=True)
     pd.testing.assert_frame_equal(one.table, other_chunks.table, check_exact=True)
-    if method == "morris":
+    if method != "tornado":
         pd.testing.assert_frame_equal(one.noise, two.noise, check_exact=True)
     # and through the front door
     front = sensitivity(sc, method, outs, draws=300, seed=11, **options)
