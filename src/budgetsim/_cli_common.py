@@ -5,9 +5,11 @@ from __future__ import annotations
 import math
 import os
 import sys
+from collections.abc import Callable
 
 import click
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from budgetsim.errors import BudgetsimError
 
@@ -18,6 +20,23 @@ PROGRESS_MIN_DRAWS = 2_000
 def console(stderr: bool = False) -> Console:
     stream = sys.stderr if stderr else sys.stdout
     return Console(file=stream, width=None if stream.isatty() else 180, highlight=False)
+
+
+def progress_bar(
+    what: str, total: int | None = None
+) -> tuple[Progress, Callable[[int, int], None]]:
+    """A transient progress bar on standard error, and the callback that moves it (done,
+    total): what every command shows while it simulates."""
+    bar = Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console(stderr=True),
+        transient=True,
+    )
+    task = bar.add_task(what, total=total)
+    return bar, lambda done, total: bar.update(task, completed=done, total=total)
 
 
 def fail(exc: BudgetsimError) -> None:

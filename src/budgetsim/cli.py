@@ -14,11 +14,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
 from budgetsim import __version__
-from budgetsim._cli_common import DRAWS, PROGRESS_MIN_DRAWS, SEED, WORKERS
+from budgetsim._cli_common import DRAWS, PROGRESS_MIN_DRAWS, SEED, WORKERS, progress_bar
 from budgetsim._cli_common import console as _console
 from budgetsim._cli_common import fail as _fail
 from budgetsim._cli_common import workers as _workers
@@ -51,16 +50,7 @@ def _progress_bar(
         show = sys.stderr.isatty() and draws >= PROGRESS_MIN_DRAWS
     if not show:
         return None, None
-    bar = Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=_console(stderr=True),
-        transient=True,
-    )
-    task = bar.add_task(what, total=draws)
-    return bar, lambda done, total: bar.update(task, completed=done, total=total)
+    return progress_bar(what, draws)
 
 
 def _count(n: int, noun: str) -> str:

@@ -22,11 +22,11 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from rich.cells import cell_len
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+from rich.progress import Progress
 from rich.table import Table
 from rich.text import Text
 
-from budgetsim._cli_common import SEED, WORKERS
+from budgetsim._cli_common import SEED, WORKERS, progress_bar
 from budgetsim._cli_common import console as _console
 from budgetsim._cli_common import fail as _fail
 from budgetsim._cli_common import workers as _workers
@@ -361,16 +361,7 @@ def _progress_bar(
         show = sys.stderr.isatty()
     if not show:
         return None, None
-    bar = Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=_console(stderr=True),
-        transient=True,
-    )
-    task = bar.add_task(_WORDS[lang]["progress"], total=None)
-    return bar, lambda done, total: bar.update(task, completed=done, total=total)
+    return progress_bar(_WORDS[lang]["progress"])
 
 
 # -- the terminal -------------------------------------------------------------------------------

@@ -292,35 +292,21 @@ def morris(
         problem, trajectories, num_levels=MORRIS_LEVELS, seed=_salib_seed(seed)
     )
     k = len(chosen)
-    y = np.empty((len(outs), len(x)))
-    step_se = np.full((len(outs), len(x)), np.nan)  # SE of the change into each point
-    point_se = np.full((len(outs), len(x)), np.nan)  # SE of a point, on a subset of points
-    every = max(1, len(x) // 64)
-    previous: list[dict[str, Floats]] = []
-    base_values: list[float] = []
-    for i, res in _stream(
+    design = _run_design(
         scenario,
-        [changes(chosen, row) for row in x],
+        outs,
+        chosen,
+        x,
         draws,
         seed,
-        chain=True,
         group=k + 1,
+        steps=True,
         workers=workers,
         executor=executor,
         chunk_draws=chunk_draws,
         progress=progress,
-    ):
-        values = [needed(o, res) for o in outs]
-        if i < 0:
-            base_values = [estimate(o.metric, v) for o, v in zip(outs, values, strict=True)]
-            continue
-        for o, out in enumerate(outs):
-            y[o, i] = estimate(out.metric, values[o])
-            if i % (k + 1):
-                step_se[o, i] = difference_se(out.metric, previous[o], values[o])
-            if i % every == 0:
-                point_se[o, i] = estimate_se(out.metric, values[o])
-        previous = values
+    )
+    y, step_se, point_se, base_values = design
     delta = MORRIS_LEVELS / (2 * (MORRIS_LEVELS - 1))
     moved = _moved(x, k)  # which factor each step moved
     rows = []
@@ -367,6 +353,61 @@ def morris(
         noise=_noise_frame(outs, y, point_se),
         extra={"trajectories": trajectories},
     )
+
+
+def _run_design(
+    scenario: Scenario,
+    outs: Sequence[Output],
+    chosen: Sequence[Factor],
+    x: Floats,
+    draws: int,
+    seed: int,
+    *,
+    group: int,
+    steps: bool,
+    workers: int,
+    executor: Executor | None,
+    chunk_draws: int | None,
+    progress: Progress | None,
+) -> tuple[Floats, Floats, Floats, list[float]]:
+    """Every point of a SALib design (rows of ``x``, unit coordinates) run as a chain, groups
+    of ``group`` points (a trajectory, a base row) starting afresh.
+
+    Returns each output at each point, the standard error of the change into each point from
+    the one before it within its group (with ``steps``; NaN at a group's first point and
+    without), the standard error of
+    a point on a subset of at most 64 points (NaN elsewhere), and each output at the base.
+    """
+    y = np.empty((len(outs), len(x)))
+    step_se = np.full((len(outs), len(x)), np.nan)
+    point_se = np.full((len(outs), len(x)), np.nan)
+    every = max(1, len(x) // 64)
+    previous: list[dict[str, Floats]] = []
+    base: list[float] = []
+    for i, res in _stream(
+        scenario,
+        [changes(chosen, row) for row in x],
+        draws,
+        seed,
+        chain=True,
+        group=group,
+        workers=workers,
+        executor=executor,
+        chunk_draws=chunk_draws,
+        progress=progress,
+    ):
+        values = [needed(o, res) for o in outs]
+        if i < 0:
+            base = [estimate(o.metric, v) for o, v in zip(outs, values, strict=True)]
+            continue
+        for o, out in enumerate(outs):
+            y[o, i] = estimate(out.metric, values[o])
+            if steps and i % group:
+                step_se[o, i] = difference_se(out.metric, previous[o], values[o])
+            if i % every == 0:
+                point_se[o, i] = estimate_se(out.metric, values[o])
+        previous = values
+    return y, step_se, point_se, base
 
 
 def _moved(x: Floats, k: int) -> NDArray[np.int64]:
@@ -452,30 +493,20 @@ def sobol(
         chosen = screened.kept(keep)
     problem = _problem(chosen)
     x = sobol_sample.sample(problem, samples, calc_second_order=False, seed=_salib_seed(seed))
-    y = np.empty((len(outs), len(x)))
-    point_se = np.full((len(outs), len(x)), np.nan)
-    every = max(1, len(x) // 64)  # the noise of a point, from a subset of points
-    base_values: list[float] = []
-    for i, res in _stream(
+    y, _, point_se, base_values = _run_design(
         scenario,
-        [changes(chosen, row) for row in x],
+        outs,
+        chosen,
+        x,
         draws,
         seed,
-        chain=True,
         group=len(chosen) + 2,
+        steps=False,
         workers=workers,
         executor=executor,
         chunk_draws=chunk_draws,
         progress=progress,
-    ):
-        values = [needed(o, res) for o in outs]
-        if i < 0:
-            base_values = [estimate(o.metric, v) for o, v in zip(outs, values, strict=True)]
-            continue
-        for o, out in enumerate(outs):
-            y[o, i] = estimate(out.metric, values[o])
-            if i % every == 0:
-                point_se[o, i] = estimate_se(out.metric, values[o])
+    )
     rows = []
     for o, out in enumerate(outs):
         with warnings.catch_warnings():
