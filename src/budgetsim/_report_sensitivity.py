@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from budgetsim.metrics import Kind, Lang, format_value, metric, unit_label
-from budgetsim.sensitivity.names import effect_label
+from budgetsim.sensitivity.names import column_label, effect_label
 
 if TYPE_CHECKING:
     from budgetsim.outcomes import Output
@@ -122,15 +122,17 @@ _TEXT: dict[str, dict[Lang, str]] = {
 }
 
 #: Headers of an output's table.
+#: The section's table header: the analysis' own columns named by the registry.
 _COLUMNS: dict[Lang, list[str]] = {
-    "zh": [
-        "数字", "类型", "取值范围", "取低端时", "取高端时", "摆幅", "摆幅的95%区间", "影响", "路径",
-    ],
-    "en": [
-        "number", "kind", "range", "at the low end", "at the high end", "swing",
-        "95 % interval of the swing", "effect", "path",
-    ],
-}  # fmt: skip
+    lang: [
+        *(("数字", "类型", "取值范围") if lang == "zh" else ("number", "kind", "range")),
+        *(column_label(c, lang) for c in ("at_low", "at_high", "swing")),
+        "摆幅的95%区间" if lang == "zh" else "95 % interval of the swing",
+        column_label("effect", lang),
+        "路径" if lang == "zh" else "path",
+    ]
+    for lang in ("zh", "en")
+}
 
 
 def _t(key: str, lang: Lang, **values: Any) -> str:

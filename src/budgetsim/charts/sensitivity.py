@@ -38,7 +38,7 @@ from budgetsim import __version__
 from budgetsim.charts._style import PALETTE, chart_style, footer, resolve_lang
 from budgetsim.metrics import Lang, format_value, label, unit_label
 from budgetsim.parameters import parameter_list
-from budgetsim.sensitivity.names import EFFECTS, METHODS
+from budgetsim.sensitivity.names import COLUMNS, EFFECTS, METHODS
 
 if TYPE_CHECKING:
     from budgetsim.outcomes import Output
@@ -74,8 +74,6 @@ _TEXT: dict[str, dict[Lang, str]] = {
     },
     "diagonal": {"zh": "σ = μ*（高于此线：非线性或交互作用）", "en": "σ = μ* (above: nonlinear)"},
     "key": {"zh": "编号", "en": "No."},
-    "s1": {"zh": "一阶指数 S1", "en": "first-order S1"},
-    "st": {"zh": "总效应指数 ST", "en": "total ST"},
     "index_ci": {"zh": "指数的 95% 区间", "en": "95% interval of the index"},
     "index": {"zh": "Sobol 指数（占输出方差的比例）", "en": "Sobol index (share of the variance)"},
     "noise_share": {"zh": "蒙特卡洛噪声占比 {share}", "en": "Monte Carlo noise share {share}"},
@@ -89,6 +87,8 @@ _TEXT: dict[str, dict[Lang, str]] = {
 
 for _key, (_zh, _en) in {**METHODS, **EFFECTS}.items():  # one registry of these names
     _TEXT[_key] = {"zh": _zh, "en": _en}
+for _key, _column in (("s1", "S1"), ("st", "ST")):
+    _TEXT[_key] = {"zh": COLUMNS[_column][0], "en": COLUMNS[_column][1]}
 
 
 def _t(key: str, lang: Lang) -> str:
