@@ -6,6 +6,7 @@ unit (万元 unless the scenario says otherwise). A plain number is already in t
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 
@@ -84,8 +85,11 @@ def parse_amount(value: object, unit: str = "万元") -> float:
     if isinstance(value, bool):
         raise AmountError(f"expected an amount such as 50 or '50万元', found {value!r}")
     if isinstance(value, int | float):
-        number = float(value)
-        if number != number or number in (float("inf"), float("-inf")):
+        try:
+            number = float(value)
+        except OverflowError:  # an integer beyond any float
+            number = math.inf
+        if not math.isfinite(number):
             raise AmountError(f"expected a finite amount, found {value!r}")
         return number
     if not isinstance(value, str):
@@ -99,9 +103,11 @@ def parse_amount(value: object, unit: str = "万元") -> float:
             f"expected an amount such as 50, '50万元', '2610万元' or '5亿元', found {value!r}"
         )
     number = float(match.group(1))
-    if match.group(2) is None:
-        return number
-    return number * UNITS[match.group(2)] / unit_factor(unit)
+    if match.group(2) is not None:
+        number = number * UNITS[match.group(2)] / unit_factor(unit)
+    if not math.isfinite(number):
+        raise AmountError(f"expected a finite amount, found {value!r}")
+    return number
 
 
 def parse_range(value: str, unit: str = "万元") -> tuple[float, float]:
