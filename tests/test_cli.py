@@ -113,7 +113,7 @@ def test_set_overrides_change_the_result(tmp_path: Path) -> None:
         ("programmes.rd_rewrd.instrument.cap=30", "did you mean 'rd_reward'?"),
         ("programmes.rd_reward.instrument.capp=30", "did you mean 'cap'?"),
         ("programmes.rd_reward.instrument.cap=-3", "≥ 0"),
-        ("programmes.rd_reward.instrument.rate=abc", "expected a number"),
+        ("programmes.rd_reward.instrument.rate=abc", "expected a rate such as 0.05"),
         ("programmes.rd_reward.rationing.boundary=nothing", "unknown field"),
         ("no_equals_sign", "expected PATH=VALUE"),
     ],

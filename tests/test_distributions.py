@@ -126,7 +126,7 @@ def test_base_with_growth_and_fixed_counts() -> None:
             {"dist": "categorical", "categories": ["a", "b"], "p": [1.0]},
             "one probability per category",
         ),
-        ({"dist": "bernoulli", "p": 1.5}, "less than or equal to 1"),
+        ({"dist": "bernoulli", "p": 1.5}, "a rate from 0 to 1"),
         ({"dist": "normal", "mean": 0, "sd": 1, "lower": 2, "upper": 1}, "lower < upper"),
         ({"dist": "lognormal", "median": 1, "sigmaa": 1}, "unknown field"),
         ({"dist": "gamma", "shape": 1}, "does not match any of the expected tags"),

@@ -7,10 +7,14 @@ their errors name the exact field.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+import re
+import unicodedata
+from collections.abc import Iterator, Sequence
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -21,17 +25,24 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from budgetsim.errors import did_you_mean
-from budgetsim.money import AmountError, parse_amount
+from budgetsim.money import AmountError, format_amount, parse_amount, unit_factor
 
 __all__ = [
+    "SANE",
     "Amount",
+    "BaseRate",
     "Cited",
     "Grade",
     "PerYearAmount",
     "PerYearFloat",
     "Plausible",
     "Provenance",
+    "Rate",
     "Spec",
+    "Unique",
+    "Year",
+    "insane_values",
+    "percent_hint",
     "years_of",
 ]
 
@@ -40,10 +51,34 @@ __all__ = [
 Grade = Literal["S", "D", "E"]
 
 
-class Spec(BaseModel):
-    """A frozen model that rejects unknown fields, suggesting the closest known one."""
+#: The range of values that makes sense for each kind of number in a scenario, an override or
+#: an applicant list. A value beyond it is a typo or a unit mistake, never a policy; it is
+#: refused at validation with its field path.
+SANE: dict[str, tuple[float, float]] = {
+    # any number anywhere: beyond 10^15, sums and products of amounts lose whole yuan
+    "number": (-1e15, 1e15),
+    # an amount of money in yuan: 100万亿元 is about China's yearly GDP
+    "amount_yuan": (0.0, 1e14),
+    # expected applicants to one population in one year: more than Guangdong's enterprises
+    "applicants": (0.0, 1e7),
+    # a scenario year
+    "year": (1949, 2200),
+    # a rate or share written as a fraction (0.05 is 5 %)
+    "rate": (0.0, 1.0),
+    # a yearly growth rate: from −100 % (nothing left) to +100 % (doubling)
+    "growth": (-1.0, 1.0),
+}
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+class Spec(BaseModel):
+    """A frozen model that rejects unknown fields, suggesting the closest known one.
+
+    Numbers must be finite: NaN and ±infinity are refused wherever a number is expected.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -191,7 +226,19 @@ def _amount(value: Any, info: ValidationInfo) -> float:
         raise PydanticCustomError("amount", str(exc)) from None
     if amount < 0:
         raise PydanticCustomError(
-            "amount", "expected an amount ≥ 0, found {value}", {"value": value}
+            "amount", "expected an amount ≥ 0, found {value}", {"value": _short(value)}
+        )
+    most = SANE["amount_yuan"][1] / unit_factor(_unit(info))
+    if amount > most:
+        raise PydanticCustomError(
+            "amount",
+            "out of range",
+            {
+                "expected": f"an amount of at most {format_amount(most, _unit(info))} "
+                f"({SANE['amount_yuan'][1] / 1e12:g}万亿元)",
+                "found": _short(value),
+                "hint": f"is the unit right? a number without a unit is read in {_unit(info)}",
+            },
         )
     return amount
 
@@ -216,7 +263,148 @@ def _float(value: Any, info: ValidationInfo) -> float:
         raise PydanticCustomError(
             "float", "expected a number, found {value}", {"value": repr(value)}
         )
-    return float(value)
+    number = float(value) if abs(value) < 1e300 else math.inf
+    if not math.isfinite(number):
+        raise PydanticCustomError(
+            "float", "expected a finite number, found {value}", {"value": _short(value)}
+        )
+    return number
+
+
+def _short(value: Any) -> str:
+    """``repr(value)``, shortened for a message (a 400-digit integer is not shown whole)."""
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:20]}…{text[-8:]} ({len(text)} characters)"
+
+
+_PERCENT = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*%$")
+
+
+def _rate_between(low: float, high: float) -> Any:
+    """A validator of rates in [low, high]: a fraction (0.05) or a percentage text ("5%")."""
+
+    def check(value: Any) -> float:
+        if isinstance(value, str):
+            match = _PERCENT.match(unicodedata.normalize("NFKC", value).strip())
+            if match is None:
+                raise PydanticCustomError(
+                    "rate",
+                    "expected a rate such as 0.05 or '5%', found {value}",
+                    {"value": repr(value)},
+                )
+            value = float(match.group(1)) / 100
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise PydanticCustomError(
+                "rate",
+                "expected a rate such as 0.05 or '5%', found {value}",
+                {"value": repr(value)},
+            )
+        number = float(value) if abs(value) < 1e300 else math.inf
+        if not low <= number <= high:
+            hint = percent_hint(number) if low <= number / 100 <= high else ""
+            raise PydanticCustomError(
+                "rate",
+                "out of range",
+                {
+                    "expected": f"a rate from {low:g} to {high:g} (or text such as '5%')",
+                    "found": _short(value),
+                    "hint": hint,
+                },
+            )
+        return number
+
+    return check
+
+
+def percent_hint(number: float) -> str:
+    """The hint for a rate written in percent where a fraction was expected.
+
+    Examples
+    --------
+    >>> percent_hint(5)
+    'did you mean 0.05 (5 %)?'
+    >>> percent_hint(3000)
+    ''
+    """
+    if math.isfinite(number) and 1 < abs(number) <= 100:
+        return f"did you mean {number / 100:g} ({number:g} %)?"
+    return ""
+
+
+#: A rate or share from 0 to 1: ``0.05`` or ``"5%"``; ``5`` is refused ("did you mean 0.05?").
+Rate = Annotated[float, BeforeValidator(_rate_between(*SANE["rate"]))]
+#: A rate applied to a base (``rate × base``): a fraction (``0.05``, ``"5%"``) of a base in
+#: money, or an amount per unit of a counted base (3.6万元 a person); which one is checked when
+#: the scenario is compiled, where the base's unit is known.
+BaseRate = Annotated[float, BeforeValidator(_rate_between(0.0, SANE["number"][1]))]
+#: A yearly growth rate from −1 to 1 (``0.08`` or ``"8%"``).
+Growth = Annotated[float, BeforeValidator(_rate_between(*SANE["growth"]))]
+#: A scenario year.
+Year = Annotated[int, Field(ge=SANE["year"][0], le=SANE["year"][1])]
+
+
+def _unique(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    repeated = sorted({str(v) for v in values if values.count(v) > 1})
+    if repeated:
+        raise PydanticCustomError(
+            "unique",
+            "listed twice",
+            {"expected": "each entry once", "found": ", ".join(map(repr, repeated))},
+        )
+    return values
+
+
+#: A list whose entries must differ (a population named twice in a target's entries is a
+#: mistake, not a double weight).
+Unique = AfterValidator(_unique)
+
+
+def insane_values(data: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    """Every number and text in raw data that no field could accept, as
+    ``(path, problem, expected, found)``.
+
+    Numbers must be finite and within :data:`SANE` ``["number"]``; texts must not hold control
+    characters or the direction overrides that make text display differently from what it is.
+
+    Examples
+    --------
+    >>> list(insane_values({"a": {"b": [1, float("nan")]}, "c": "ok"}))
+    [('a.b.1', 'not a number', 'a finite number', 'nan')]
+    """
+    low, high = SANE["number"]
+    where = ".".join(path)
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from insane_values(value, (*path, str(key)))
+    elif isinstance(data, list | tuple):
+        for i, value in enumerate(data):
+            yield from insane_values(value, (*path, str(i)))
+    elif isinstance(data, bool):
+        return
+    elif isinstance(data, float) and not math.isfinite(data):
+        yield where, "not a number", "a finite number", repr(data)
+    elif isinstance(data, int | float) and not low <= data <= high:
+        yield where, "out of range", f"a number from {low:g} to {high:g}", _short(data)
+    elif isinstance(data, str):
+        bad = next((c for c in data if _invisible(c)), None)
+        if bad is not None:
+            found = f"U+{ord(bad):04X} in {_short(data)}"
+            yield where, "invisible character", "text without control characters", found
+
+
+#: Characters that change the direction text is shown in, so that it reads differently from
+#: what it is.
+_DIRECTION = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _invisible(char: str) -> bool:
+    """A control character (other than tab and line ends) or a text-direction override."""
+    if char in "\t\n\r":
+        return False
+    return (
+        unicodedata.category(char) == "Cc"
+        or char in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+    )
 
 
 #: An amount of money in the scenario's unit; accepts ``"50万元"``, ``"5亿元"`` or a number.

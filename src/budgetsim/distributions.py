@@ -23,7 +23,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 from scipy import special
 
-from budgetsim._model import PerYearFloat, Provenance, years_of
+from budgetsim._model import SANE, Growth, PerYearFloat, Provenance, Rate, years_of
 
 __all__ = [
     "ArrivalDist",
@@ -310,7 +310,7 @@ class Bernoulli(_Attribute):
     """True with probability ``p``."""
 
     dist: Literal["bernoulli"]
-    p: float = Field(ge=0, le=1)
+    p: Rate
 
     def transform(self, x: Floats) -> NDArray[np.bool_]:
         return x < self.p
@@ -399,13 +399,23 @@ class _Arrivals(Provenance):
 
     mean: PerYearFloat
     base: float | None = Field(default=None, ge=0)
-    growth: float = 0.0
+    growth: Growth = 0.0
 
     @field_validator("mean")
     @classmethod
     def _non_negative(cls, value: tuple[float, ...]) -> tuple[float, ...]:
         if any(v < 0 for v in value):
             raise PydanticCustomError("mean", "expected means ≥ 0, found {v}", {"v": list(value)})
+        most = SANE["applicants"][1]
+        if any(v > most for v in value):
+            raise PydanticCustomError(
+                "mean",
+                "out of range",
+                {
+                    "expected": f"at most {most:,.0f} applicants a year",
+                    "found": ", ".join(f"{v:,.0f}" for v in value if v > most),
+                },
+            )
         return value
 
     @model_validator(mode="before")

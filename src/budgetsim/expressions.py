@@ -24,12 +24,19 @@ from typing import Any, TypeAlias
 import numpy as np
 from numpy.typing import NDArray
 
+from budgetsim._model import SANE
 from budgetsim.errors import ExpressionError, did_you_mean
 
 __all__ = ["FUNCTIONS", "Expression", "compile_expression"]
 
 Value: TypeAlias = NDArray[Any] | float | bool
+#: Longest expression text [characters].
 MAX_LENGTH = 2000
+#: Deepest nesting of operations (a chain ``a + b + c + …`` of any length counts as one).
+MAX_DEPTH = 40
+#: Largest magnitude of a number written in, or computed from numbers only in, an expression;
+#: the same bound as any number in a scenario.
+MAX_NUMBER = SANE["number"][1]
 
 _BINARY: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
     ast.Add: np.add,
@@ -99,6 +106,21 @@ class _Apply(_Node):
         return result
 
 
+@dataclass(frozen=True)
+class _Chain(_Node):
+    """A left-to-right chain of binary operators, ``a - b + c * …`` as written in one run
+    (``((a - b) + c) …``), evaluated in a loop, so that its length does not nest calls."""
+
+    first: _Node
+    rest: tuple[tuple[str, _Node], ...]
+
+    def compute(self, env: Mapping[str, Value]) -> Value:
+        value = self.first.compute(env)
+        for op, node in self.rest:
+            value = _OPS[op](value, node.compute(env))
+        return value
+
+
 def _logical_and(*args: Any) -> Any:
     return functools.reduce(np.logical_and, args)
 
@@ -161,18 +183,85 @@ class _Compiler:
         self.allowed = allowed
         self.categories = categories
         self.names: set[str] = set()
+        self.depth = 0
 
     def fail(self, message: str) -> ExpressionError:
         return ExpressionError(message, self.text)
 
     def compile(self, node: ast.AST) -> _Node:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.fail(f"expressions may nest at most {MAX_DEPTH} levels deep")
+        try:
+            return self.fold(self.node(node))
+        finally:
+            self.depth -= 1
+
+    def fold(self, node: _Node) -> _Node:
+        """``node``, computed now when it reads no attribute; its value must be a sane number."""
+        parts = (
+            node.args
+            if isinstance(node, _Apply)
+            else (node.first, *(n for _, n in node.rest))
+            if isinstance(node, _Chain)
+            else ()
+        )
+        if not parts or not all(isinstance(p, _Const) for p in parts):
+            return node
+        with np.errstate(all="ignore"):
+            value = np.asarray(node.compute({}))
+        if value.dtype == np.bool_:
+            return _Const(bool(value))
+        return _Const(self.number(float(value), "computes to"))
+
+    def number(self, value: float, what: str) -> float:
+        """``value`` when it is finite and within ±:data:`MAX_NUMBER`."""
+        if not np.isfinite(value) or abs(value) > MAX_NUMBER:
+            shown = f"{value:g}" if np.isfinite(value) else "infinity"
+            raise self.fail(
+                f"a part of it {what} {shown}; numbers in expressions are limited to "
+                f"±{MAX_NUMBER:g}"
+            )
+        return value
+
+    def chain(self, node: ast.BinOp) -> _Node:
+        """A run of left-associative operators, gathered without recursing down its length."""
+        links: list[tuple[str, ast.expr]] = []
+        left: ast.expr = node
+        while (
+            isinstance(left, ast.BinOp)
+            and type(left.op) in _BINARY
+            and not isinstance(left.op, ast.Pow)
+        ):
+            links.append((type(left.op).__name__, left.right))
+            left = left.left
+        links.reverse()
+        first = self.compile(left)
+        rest = tuple((op, self.compile(right)) for op, right in links)
+        while rest and isinstance(first, _Const) and isinstance(rest[0][1], _Const):
+            first = self.fold(_Apply(rest[0][0], (first, rest[0][1])))  # 1 / 0 + x: 1 / 0
+            rest = rest[1:]
+        if not rest:
+            return first
+        if len(rest) == 1:
+            return _Apply(rest[0][0], (first, rest[0][1]))
+        return _Chain(first, rest)
+
+    def node(self, node: ast.AST) -> _Node:
         match node:
             case ast.Expression(body=body):
                 return self.compile(body)
-            case ast.Constant(value=bool() | int() | float() as value) if not isinstance(
-                value, complex
-            ):
-                return _Const(value if isinstance(value, bool) else float(value))
+            case ast.Constant(value=bool() as value):
+                return _Const(value)
+            case ast.Constant(value=int() | float() as value) if not isinstance(value, complex):
+                if isinstance(value, int) and abs(value) > MAX_NUMBER:
+                    raise self.fail(
+                        f"it has a number of {len(str(abs(value)))} digits; numbers in "
+                        f"expressions are limited to ±{MAX_NUMBER:g}"
+                    )
+                return _Const(self.number(float(value), "is written as"))
+            case ast.BinOp(op=op) if type(op) in _BINARY and not isinstance(op, ast.Pow):
+                return self.chain(node)
             case ast.Constant(value=str() as value):
                 raise self.fail(
                     f"text {value!r} is only allowed in == or != comparisons with a "
@@ -319,7 +408,9 @@ def compile_expression(
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
         raise ExpressionError(f"syntax error at column {exc.offset}: {exc.msg}", text) from None
-    except (RecursionError, MemoryError, ValueError):
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        raise ExpressionError(f"cannot be read: {exc}", text[:80]) from None
+    except (RecursionError, MemoryError):
         raise ExpressionError("expression is too deeply nested or malformed", text) from None
     compiler = _Compiler(text, allowed_names, categories or {})
     try:

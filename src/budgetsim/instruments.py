@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from pydantic import Field, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
 
-from budgetsim._model import Amount, Provenance, Spec, years_of
+from budgetsim._model import Amount, BaseRate, Provenance, Rate, Spec, years_of
 from budgetsim.errors import SimulationError
 from budgetsim.expressions import Expression
 from budgetsim.segments import Segments
@@ -94,6 +94,11 @@ class _Instrument(Provenance):
         them by the same key."""
         return {name: getattr(self, name) for name in self.expression_fields}
 
+    def rates(self) -> dict[str, tuple[float, str]]:
+        """Each rate applied to a base, as ``(rate, base expression)`` by the rate's field
+        path; a rate above 1 makes sense only for a base counted in a unit other than money."""
+        return {}
+
 
 class FixedAmount(_Instrument):
     """A fixed amount per applicant, or one amount per category of a categorical attribute.
@@ -129,10 +134,14 @@ class Proportional(_Instrument):
 
     kind: Literal["proportional"]
     base: str
-    rate: float = Field(ge=0)
+    rate: BaseRate
     floor: Amount | None = None
     min_award: Amount | None = None
     expression_fields: ClassVar[tuple[str, ...]] = ("base",)
+
+    def rates(self) -> dict[str, tuple[float, str]]:
+        """``rate`` and ``base``, by the rate's field path."""
+        return {"rate": (self.rate, self.base)}
 
     @model_validator(mode="after")
     def _consistent(self) -> Proportional:
@@ -150,7 +159,7 @@ class Bracket(Spec):
     own ``base`` or the instrument's) or a fixed ``amount``, at most ``cap``."""
 
     when: str
-    rate: float | None = Field(default=None, ge=0)
+    rate: BaseRate | None = None
     base: str | None = None
     amount: Amount | None = None
     cap: Amount | None = None
@@ -183,6 +192,14 @@ class Tiered(_Instrument):
                     {"i": i},
                 )
         return self
+
+    def rates(self) -> dict[str, tuple[float, str]]:
+        """``rate`` and ``base`` of each bracket that has a rate, by the rate's field path."""
+        return {
+            f"brackets.{i}.rate": (b.rate, b.base or self.base or "")
+            for i, b in enumerate(self.brackets)
+            if b.rate is not None
+        }
 
     def expressions(self) -> dict[str, str]:
         found = {} if self.base is None else {"base": self.base}
@@ -238,7 +255,7 @@ class InterestSubsidy(_Instrument):
 
     kind: Literal["interest_subsidy"]
     principal: str
-    share: float = Field(gt=0, le=1)
+    share: Rate = Field(gt=0)
     lpr: dict[int, float]
     spread: str = "0"
     months: str = "12"
@@ -261,7 +278,7 @@ class TaxRefund(_Instrument):
     kind: Literal["tax_refund"]
     tax_paid: str
     taxable_income: str
-    threshold: float = Field(ge=0, le=1)
+    threshold: Rate
     expression_fields: ClassVar[tuple[str, ...]] = ("tax_paid", "taxable_income")
 
 
@@ -297,7 +314,7 @@ class GrantOrEquity(_Instrument):
 
     kind: Literal["grant_or_equity"]
     grant: Amount
-    equity_share: float = Field(gt=0, le=1)
+    equity_share: Rate = Field(gt=0)
     capital: str
     equity_cap: Amount | None = None
     form: str

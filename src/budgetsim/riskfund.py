@@ -34,7 +34,7 @@ from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 from scipy import special
 
-from budgetsim._model import Amount, PerYearAmount, Provenance, Spec
+from budgetsim._model import Amount, PerYearAmount, Provenance, Rate, Spec
 from budgetsim.distributions import AttributeDist
 from budgetsim.stats import clustered_se, proportion_se, quantile
 from budgetsim.streams import stream, stream_key
@@ -75,7 +75,7 @@ class LossTier(Spec):
     """The fund's share of the loss on loans up to ``up_to`` (None: any larger loan)."""
 
     up_to: Amount | None = None
-    share: float = Field(gt=0, le=1)
+    share: Rate = Field(gt=0)
 
 
 class RiskFund(Provenance):
@@ -89,14 +89,14 @@ class RiskFund(Provenance):
     leverage_cap: float | None = Field(default=None, gt=0)
     loan_size: AttributeDist
     pd: AttributeDist
-    rho: float = Field(ge=0, lt=1)
+    rho: Rate = Field(lt=1)
     lgd: AttributeDist
-    share: float | None = Field(default=None, gt=0, le=1)
+    share: Rate | None = Field(default=None, gt=0)
     tiers: tuple[LossTier, ...] | None = None
     claim_cap: Amount | None = None
     lag_months: tuple[int, int] = (0, 0)
     banks: int = Field(default=1, ge=1, le=100)
-    suspend_above: float | None = Field(default=None, gt=0, lt=1)
+    suspend_above: Rate | None = Field(default=None, gt=0, lt=1)
 
     @model_validator(mode="after")
     def _consistent(self) -> RiskFund:

@@ -28,7 +28,7 @@ from numpy.typing import NDArray
 from pydantic import BeforeValidator, Field, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
 
-from budgetsim._model import Cited, Provenance, years_of
+from budgetsim._model import Cited, Provenance, Rate, Unique, Year, years_of
 from budgetsim.stats import clustered_se, proportion_se, quantile
 from budgetsim.streams import stream, stream_key
 
@@ -44,7 +44,7 @@ def _names(value: Any) -> Any:
 class TargetEntries(Cited):
     """Where a target's entries come from: the applicants of ``populations`` each year."""
 
-    populations: Annotated[tuple[str, ...], BeforeValidator(_names)] = Field(min_length=1)
+    populations: Annotated[tuple[str, ...], BeforeValidator(_names), Unique] = Field(min_length=1)
     eligible: str | None = None
     uplift: float = Field(default=0.0, ge=0)
 
@@ -57,10 +57,10 @@ class Target(Provenance):
     start: int = Field(ge=0, description="the stock at the start of the first scenario year")
     entries: TargetEntries
     validity_years: int | None = Field(default=None, ge=1, le=20)
-    renew: float = Field(default=1.0, ge=0, le=1)
-    exit_rate: float = Field(default=0.0, ge=0, lt=1)
+    renew: Rate = 1.0
+    exit_rate: Rate = Field(default=0.0, lt=1)
     goal: int = Field(ge=0)
-    goal_year: int
+    goal_year: Year
 
     @model_validator(mode="after")
     def _goal_in_years(self, info: ValidationInfo) -> Target:

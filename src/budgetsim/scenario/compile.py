@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from budgetsim._model import percent_hint
 from budgetsim.distributions import AttributeDist
 from budgetsim.errors import ExpressionError, Problem, ScenarioError, did_you_mean
 from budgetsim.expressions import FUNCTIONS, Expression, compile_expression
 from budgetsim.funds import FundPlan
 from budgetsim.instruments import FixedAmount
+from budgetsim.money import UNITS
 from budgetsim.riskfund import RiskFundPlan
 from budgetsim.scenario.model import Envelope, Population, Programme, Scenario
 from budgetsim.streams import stream_key
@@ -157,6 +159,14 @@ def _population(pid: str, spec: Population, check: _Checker) -> PopulationPlan:
     )
 
 
+def _counted(base: str, population: PopulationPlan) -> bool:
+    """Whether ``base`` is one attribute counted in a unit other than money (people, items),
+    so that a rate on it is an amount per unit rather than a fraction."""
+    units = {name: dist.unit for name, dist in population.attributes}
+    unit = units.get(base.strip())
+    return unit is not None and unit not in UNITS
+
+
 def _programme(
     pid: str,
     spec: Programme,
@@ -186,6 +196,16 @@ def _programme(
         expr = check.expression(f"{base}.rationing.{key}", text, names, categories)
         if expr is not None:
             rationing[key] = expr
+    for key, (rate, base_text) in instrument.rates().items():
+        if rate > 1 and not _counted(base_text, population):
+            check.add(
+                f"{base}.instrument.{key}",
+                "out of range",
+                expected="a rate from 0 to 1 of a base in money (or a base counted in another "
+                'unit, e.g. an attribute with unit = "人", paid per unit)',
+                found=f"{rate:g}",
+                hint=percent_hint(rate),
+            )
     if isinstance(instrument, FixedAmount) and instrument.by is not None:
         _check_category_table(base, instrument, categories, check)
     capped = type(spec.rationing).capped

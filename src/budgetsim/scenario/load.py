@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 from pydantic import ValidationError
 
+from budgetsim._model import insane_values
 from budgetsim.errors import Problem, ScenarioError, did_you_mean
 from budgetsim.money import AmountError, parse_amount, parse_range
 from budgetsim.parameters import parameter_list
@@ -369,6 +370,13 @@ def _problems(exc: ValidationError, raw: Any) -> list[Problem]:
         value = err.get("input")
         found = "" if kind == "missing" or isinstance(value, dict) else _describe(value)
         message = err["msg"].removeprefix("Value error, ")
+        if {"expected", "found"} <= set(ctx):  # a check that says what it expected and found
+            hint = str(ctx.get("hint", ""))
+            problems.append(Problem(path, message, str(ctx["expected"]), str(ctx["found"]), hint))
+            continue
+        if kind == "finite_number":
+            problems.append(Problem(path, "not a number", expected="a finite number", found=found))
+            continue
         if kind == "unknown_field":
             for key in ctx["unknown"]:
                 hint = ctx["suggestions"].get(key)
@@ -463,6 +471,9 @@ def validate_data(
     ScenarioError
         With every problem found.
     """
+    insane = [Problem(path or "(top level)", *rest) for path, *rest in insane_values(raw)]
+    if insane:
+        raise ScenarioError(insane, file)
     try:
         scenario = Scenario.model_validate(raw, context=_context(raw))
     except ValidationError as exc:

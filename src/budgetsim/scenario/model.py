@@ -33,6 +33,8 @@ from budgetsim._model import (
     Plausible,
     Provenance,
     Spec,
+    Unique,
+    Year,
     years_of,
 )
 from budgetsim.distributions import ArrivalDist, AttributeDist
@@ -71,7 +73,7 @@ class Header(Spec):
     source_file: str | None = None
     description: str | None = None
     unit: str = "万元"
-    years: tuple[int, ...] = Field(min_length=1, max_length=50)
+    years: tuple[Year, ...] = Field(min_length=1, max_length=50)
     #: The plausible range of numbers of each grade that state none of their own, e.g.
     #: ``plausible_default = { E = { factor = [0.5, 1.5] } }``.
     plausible_default: dict[Grade, Plausible] = Field(default_factory=dict)
@@ -285,7 +287,7 @@ class Fund(Cited):
     label: str
     label_en: str | None = None
     source: str = Field(min_length=1, description="The clause that sets up the fund")
-    members: tuple[str, ...] = Field(min_length=1)
+    members: Annotated[tuple[str, ...], Unique] = Field(min_length=1)
     allocation: Literal["priority", "pro_rata"] = "priority"
     envelope: Envelope
     carry_over: bool = False
@@ -300,7 +302,7 @@ class Limit(Cited):
     """
 
     label: str | None = None
-    programmes: tuple[str, ...] = Field(min_length=2)
+    programmes: Annotated[tuple[str, ...], Unique] = Field(min_length=2)
     exclusive: bool = False
     cap: Amount | None = None
 
