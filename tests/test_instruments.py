@@ -157,7 +157,7 @@ def test_prizes_pay_the_whole_purse_when_entrants_suffice() -> None:
         ({"kind": "matching", "of": "x", "ratio": -1}, "greater than or equal to 0"),
         (
             {"kind": "tax_refund", "tax_paid": "t", "taxable_income": "i", "threshold": 2},
-            "did you mean 0.02 (2 %)?",
+            "a rate from 0 to 1",
         ),
         ({"kind": "prize", "score": "m", "prizes": []}, "at least 1 item"),
         ({"kind": "prize", "score": "m", "prizes": [{"count": 0, "amount": 5}]}, "greater than"),

@@ -232,8 +232,9 @@ def _amount(value: Any, info: ValidationInfo) -> float:
     if amount > most:
         raise PydanticCustomError(
             "amount",
-            "out of range",
+            "{problem}: expected {expected}, found {found}",
             {
+                "problem": "out of range",
                 "expected": f"an amount of at most {format_amount(most, _unit(info))} "
                 f"({SANE['amount_yuan'][1] / 1e12:g}万亿元)",
                 "found": _short(value),
@@ -304,8 +305,9 @@ def _rate_between(low: float, high: float) -> Any:
             hint = percent_hint(number) if low <= number / 100 <= high else ""
             raise PydanticCustomError(
                 "rate",
-                "out of range",
+                "{problem}: expected {expected}, found {found}",
                 {
+                    "problem": "out of range",
                     "expected": f"a rate from {low:g} to {high:g} (or text such as '5%')",
                     "found": _short(value),
                     "hint": hint,
@@ -348,8 +350,12 @@ def _unique(values: tuple[Any, ...]) -> tuple[Any, ...]:
     if repeated:
         raise PydanticCustomError(
             "unique",
-            "listed twice",
-            {"expected": "each entry once", "found": ", ".join(map(repr, repeated))},
+            "{problem}: expected {expected}, found {found}",
+            {
+                "problem": "listed twice",
+                "expected": "each entry once",
+                "found": ", ".join(map(repr, repeated)),
+            },
         )
     return values
 

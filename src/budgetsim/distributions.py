@@ -410,10 +410,11 @@ class _Arrivals(Provenance):
         if any(v > most for v in value):
             raise PydanticCustomError(
                 "mean",
-                "out of range",
+                "{problem}: expected {expected}, found {found}",
                 {
+                    "problem": "out of range",
                     "expected": f"at most {most:,.0f} applicants a year",
-                    "found": ", ".join(f"{v:,.0f}" for v in value if v > most),
+                    "found": ", ".join(f"{v:,.0f}" for v in dict.fromkeys(value) if v > most),
                 },
             )
         return value

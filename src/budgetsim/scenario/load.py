@@ -372,7 +372,8 @@ def _problems(exc: ValidationError, raw: Any) -> list[Problem]:
         message = err["msg"].removeprefix("Value error, ")
         if {"expected", "found"} <= set(ctx):  # a check that says what it expected and found
             hint = str(ctx.get("hint", ""))
-            problems.append(Problem(path, message, str(ctx["expected"]), str(ctx["found"]), hint))
+            problem = str(ctx.get("problem", message))
+            problems.append(Problem(path, problem, str(ctx["expected"]), str(ctx["found"]), hint))
             continue
         if kind == "finite_number":
             problems.append(Problem(path, "not a number", expected="a finite number", found=found))
