@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from budgetsim import capacity
 from budgetsim._allocator import tune_worker, tuned_allocator
 from budgetsim.errors import BudgetsimError, ScenarioError
 from budgetsim.results import MONTHLY, SimulationResult
@@ -40,13 +41,18 @@ Progress = Callable[[int, int], None]
 TARGET_APPLICANTS_PER_CHUNK = 400_000
 
 
+def _applicants(plan: Plan) -> dict[str, float]:
+    """Expected applicant-years of one draw, by sampled population."""
+    return {
+        pop.id: float(pop.spec.arrivals.means.sum())
+        for pop in plan.populations
+        if pop.id in plan.sampled
+    }
+
+
 def _chunks(plan: Plan, draws: int, chunk_draws: int | None) -> list[tuple[int, int]]:
     if chunk_draws is None:
-        per_draw = sum(
-            float(pop.spec.arrivals.means.sum())
-            for pop in plan.populations
-            if pop.id in plan.sampled
-        )
+        per_draw = sum(_applicants(plan).values())
         chunk_draws = max(1, min(draws, int(TARGET_APPLICANTS_PER_CHUNK / max(per_draw, 1.0))))
     if chunk_draws < 1:
         raise BudgetsimError(f"chunk size must be at least 1 draw, found {chunk_draws}")
@@ -163,6 +169,23 @@ def _results(
             yield from pool.map(_run_installed, bare)
 
 
+def _check_fits(
+    plans: tuple[Plan, ...], draws: int, chunk_draws: int, workers: int, monthly: bool
+) -> None:
+    """Refuse, before sampling, a run that cannot fit in memory or in a day."""
+    counts = [_applicants(plan) for plan in plans]
+    per_draw = max(sum(c.values()) for c in counts)
+    cells = sum(
+        len(plan.programmes) * len(plan.years) * (len(metric_types(plan)) + 12 * monthly)
+        + len(plan.funds)
+        for plan in plans
+    )
+    largest = sorted(counts[0].items(), key=lambda kv: -kv[1])[:2]
+    where = [f"{pid}: {n:,.0f}" for pid, n in largest if n >= 0.1 * per_draw]
+    work = capacity.estimate(per_draw, draws, min(chunk_draws, draws), workers, cells)
+    capacity.check(work, where=where)
+
+
 def _run(
     plans: tuple[Plan, ...],
     draws: int,
@@ -182,6 +205,7 @@ def _run(
     root = np.random.SeedSequence(seed)
     entropy = int(root.entropy)  # type: ignore[arg-type]
     bounds = _chunks(plans[0], draws, chunk_draws)
+    _check_fits(plans, draws, bounds[0][1] - bounds[0][0], 1 if executor else workers, monthly)
     tasks = [ChunkTask(plans, entropy, a, b, monthly, chain) for a, b in bounds]
     collectors = [_Collector(plan, draws, monthly) for plan in plans]
     done = 0

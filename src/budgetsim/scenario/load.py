@@ -371,9 +371,10 @@ def _problems(exc: ValidationError, raw: Any) -> list[Problem]:
         found = "" if kind == "missing" or isinstance(value, dict) else _describe(value)
         message = err["msg"].removeprefix("Value error, ")
         if {"expected", "found"} <= set(ctx):  # a check that says what it expected and found
-            hint = str(ctx.get("hint", ""))
-            problem = str(ctx.get("problem", message))
-            problems.append(Problem(path, problem, str(ctx["expected"]), str(ctx["found"]), hint))
+            problem, expected = str(ctx.get("problem", message)), str(ctx["expected"])
+            problems.append(
+                Problem(path, problem, expected, str(ctx["found"]), ctx.get("hint", ""))
+            )
             continue
         if kind == "finite_number":
             problems.append(Problem(path, "not a number", expected="a finite number", found=found))
