@@ -188,6 +188,9 @@ class Cited(Spec):
     grade: Grade | None = None
     grades: dict[str, Grade] = Field(default_factory=dict)
     plausible: dict[str, Plausible] = Field(default_factory=dict)
+    #: Numbers of the block that are right although unusual, by field, with the reason; their
+    #: plausibility warnings (:mod:`budgetsim.plausibility`) are not shown.
+    unusual: dict[str, str] = Field(default_factory=dict)
 
 
 class Provenance(Cited):
