@@ -177,7 +177,7 @@ def _envelope_path(scenario: Scenario, fund: Any) -> str:
 
 def _suggestion(ratio: float, amount: float) -> float | None:
     """The amount had it been written in the unit that makes it ``ratio`` times too large (or
-    small), when a pair of units (元 and 万元, 万元 and 亿元 …) explains the ratio.
+    small), when a pair of units at least 1000 apart (元 and 万元, 万元 and 亿元 …) explains it.
 
     Examples
     --------
@@ -189,7 +189,7 @@ def _suggestion(ratio: float, amount: float) -> float | None:
     True
     """
     sizes = sorted(set(UNITS.values()))
-    for slip in sorted({a / b for a in sizes for b in sizes if a != b}):
+    for slip in sorted({a / b for a in sizes for b in sizes if max(a / b, b / a) >= 1000}):
         if 1 / 3 <= ratio / slip <= 3:
             return float(f"{amount / slip:.12g}")
     return None
