@@ -60,6 +60,7 @@ _LARGE = {"万": 10**4, "萬": 10**4, "亿": 10**8, "億": 10**8}
 _ARABIC = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _GROUPED = re.compile(r"\d[\d,]*")
 _NUMERAL_CHARS = frozenset(_DIGITS) | frozenset(_SMALL) | frozenset(_LARGE) | {"点"}
+_NUMERAL_OR_DIGIT = _NUMERAL_CHARS | frozenset("0123456789")
 
 
 class AmountError(ValueError):
@@ -184,6 +185,8 @@ def parse_amount(value: object, unit: str = "万元", *, numerals: bool = False)
     if not isinstance(value, str):
         raise AmountError(f"expected an amount such as 50 or '50万元', found {value!r}")
     text = "".join(unicodedata.normalize("NFKC", value).split())
+    if text.lower().lstrip("+-") in ("nan", "inf", "infinity"):
+        raise AmountError(f"expected a finite amount, found {value!r}")
     if _RANGE.match(text.replace(",", "")):
         raise AmountError(f"expected a single amount, found the range {value!r}")
     text = _ungroup(text, value)
@@ -244,7 +247,7 @@ def _parse_spoken(text: str, value: str, unit: str) -> float:
     try:
         count, large = _numeral(text)
     except ValueError as exc:
-        if _foreign_suffix(written) is not None or not text:
+        if _foreign_suffix(written) is not None or not set(text) & _NUMERAL_OR_DIGIT:
             raise AmountError(_not_an_amount(written, value)) from None
         raise AmountError(
             f"expected an amount such as 50, '50万元', '五十万' or '3.5亿', found {value!r} ({exc})"
