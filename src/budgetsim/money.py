@@ -58,6 +58,7 @@ _DIGITS = {
 _SMALL = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
 _LARGE = {"万": 10**4, "萬": 10**4, "亿": 10**8, "億": 10**8}
 _ARABIC = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_PLAIN = re.compile(r"\s*[+-]?\d{1,15}(?:\.\d{0,15})?\s*\Z", re.ASCII)
 _GROUPED = re.compile(r"\d[\d,]*")
 _NUMERAL_CHARS = frozenset(_DIGITS) | frozenset(_SMALL) | frozenset(_LARGE) | {"点"}
 _NUMERAL_OR_DIGIT = _NUMERAL_CHARS | frozenset("0123456789")
@@ -184,6 +185,8 @@ def parse_amount(value: object, unit: str = "万元", *, numerals: bool = False)
         return number
     if not isinstance(value, str):
         raise AmountError(f"expected an amount such as 50 or '50万元', found {value!r}")
+    if _PLAIN.match(value):  # the common case, fast
+        return float(value)
     text = "".join(unicodedata.normalize("NFKC", value).split())
     if text.lower().lstrip("+-") in ("nan", "inf", "infinity"):
         raise AmountError(f"expected a finite amount, found {value!r}")

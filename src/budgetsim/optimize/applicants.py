@@ -160,7 +160,7 @@ class Applicants:
             check_unit(unit)
         except AmountError as exc:
             raise BudgetsimError(f"unit: {exc}") from None
-        frame = frame.rename(columns=lambda c: str(c).strip())
+        frame = frame.rename(columns=lambda c: str(c).strip()).reset_index(drop=True)
         columns = list(frame.columns)
         letters = {c: get_column_letter(j + 1) for j, c in enumerate(columns)}
         row_numbers = list(rows) if rows is not None else list(range(2, len(frame) + 2))
@@ -191,40 +191,45 @@ class Applicants:
         def where(i: int, name: str) -> str:
             return f"row {row_numbers[i]}, column {name!r} ({letters[name]})"
 
-        ids = frame[id_column].map(_text)
-        header_like = frame[amount_column].map(_text) == amount_column
-        for i in map(int, np.flatnonzero((ids == id_column).to_numpy() & header_like.to_numpy())):
-            problems.append(
-                Problem(
-                    f"row {row_numbers[i]}",
-                    "the header row again, not an applicant",
-                    hint="delete it, or split the tables into separate files",
-                )
-            )
-        for i, value in enumerate(ids):
-            total = _totals_label([value]) or _totals_label(frame.iloc[i].map(_text))
-            if total:
+        texts = frame.astype("string").fillna("").apply(lambda c: c.str.strip())
+        ids = texts[id_column]
+        header_again = ((ids == id_column) & (texts[amount_column] == amount_column)).to_numpy()
+        totals = texts.apply(
+            lambda c: c.str.replace(r"[\s:：]", "", regex=True).str.casefold()
+        ).isin(_TOTALS)
+        row_total = totals.any(axis=1).to_numpy()
+        for i in map(int, np.flatnonzero(header_again | row_total | (ids == "").to_numpy())):
+            if header_again[i]:
                 problems.append(
                     Problem(
                         f"row {row_numbers[i]}",
-                        f"a totals row ({total!r}), not an applicant",
+                        "the header row again, not an applicant",
+                        hint="delete it, or split the tables into separate files",
+                    )
+                )
+            elif row_total[i]:
+                label = texts.iloc[i][totals.iloc[i].to_numpy()].iloc[0]
+                problems.append(
+                    Problem(
+                        f"row {row_numbers[i]}",
+                        f"a totals row ({label!r}), not an applicant",
                         hint="delete it: the list must hold one row per applicant",
                     )
                 )
-            elif value == "":
+            else:
                 problems.append(Problem(where(i, id_column), "empty id"))
-        named = ids[(ids != "") & ~header_like]
-        for value in dict.fromkeys(named[named.duplicated(keep=False)]):
-            at = [row_numbers[i] for i in np.flatnonzero((ids == value).to_numpy())]
+        named = ids[(ids != "").to_numpy() & ~header_again]
+        repeated = named[named.duplicated(keep=False)]
+        for value, at in repeated.groupby(repeated, sort=False).groups.items():
             problems.append(
                 Problem(
-                    f"rows {', '.join(map(str, at))}, column {id_column!r} ({letters[id_column]})",
+                    f"rows {', '.join(str(row_numbers[i]) for i in at)}, column {id_column!r} "
+                    f"({letters[id_column]})",
                     f"duplicate id {value!r}",
                     expected="one row per applicant",
                 )
             )
-        skip = {i for i, p in enumerate(ids) if p == id_column and header_like.iloc[i]}
-        skip |= {i for i, v in enumerate(ids) if _totals_label([v])}
+        skip = set(np.flatnonzero(header_again | totals[id_column].to_numpy()).tolist())
         amount = np.full(len(frame), np.nan)
         for i, value in enumerate(frame[amount_column].tolist()):
             if i not in skip:
@@ -253,14 +258,6 @@ def _text(value: object) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     return str(value).strip()
-
-
-def _totals_label(values: Sequence[str] | pd.Series) -> str:
-    for value in values:
-        key = "".join(value.split()).strip(":：").casefold()
-        if key in _TOTALS:
-            return str(value)
-    return ""
 
 
 def _empty(value: object) -> bool:
