@@ -47,8 +47,8 @@ def test_award_errors_are_one_line_without_traceback(tmp_path: Path) -> None:
     bad.write_text("id,amount\na,1\na,-2\n", encoding="utf-8")
     code, text = invoke("award", str(bad), "--envelope", "10")
     assert code == 1
-    assert "rows 2, 3, column 'id': duplicate id 'a'" in text
-    assert "row 3, column 'amount': negative amount" in text
+    assert "rows 2, 3, column 'id' (A): duplicate id 'a'" in text
+    assert "row 3, column 'amount' (B): negative amount" in text
     assert "Traceback" not in text
     code, text = invoke(
         "award", EXAMPLE, "--envelope", "10", "--quota", "district=恩平市:60%-",

@@ -18,7 +18,7 @@ from rich.table import Table
 from budgetsim._cli_common import SEED, console, fail, money, share
 from budgetsim._cli_common import workers as _workers
 from budgetsim.errors import BudgetsimError
-from budgetsim.money import AmountError, parse_amount, parse_range
+from budgetsim.money import AmountError, check_unit, parse_amount, parse_range
 from budgetsim.optimize import (
     SOLVERS,
     AllocationResult,
@@ -81,9 +81,16 @@ def _amount(option: str, value: str | None, unit: str) -> float | None:
     if value is None:
         return None
     try:
-        return parse_amount(value, unit)
+        return parse_amount(value, unit, numerals=True)
     except AmountError as exc:
         raise BudgetsimError(f"{option}: {exc}") from None
+
+
+def _unit(value: str) -> str:
+    try:
+        return check_unit(value)
+    except AmountError as exc:
+        raise BudgetsimError(f"--unit {value}: {exc}") from None
 
 
 def _write(frame: pd.DataFrame, out: str) -> str:
@@ -529,7 +536,13 @@ def print_awards(res: AwardResult, file: str, shown: int) -> None:
 @click.option("--id-column", default="id", show_default=True)
 @click.option("--amount-column", default="amount", show_default=True)
 @click.option("--score-column", default="score", show_default=True)
-@click.option("--unit", default="万元", show_default=True, help="Unit of the amounts.")
+@click.option(
+    "--unit",
+    default="万元",
+    show_default=True,
+    help="Unit of plain numbers in the amount column and the options, and of the answer "
+    "(元, 千元, 万元, 百万元, 亿元); '50万元' or '五十万' are converted.",
+)
 @SOLVER
 @click.option("--time-limit", type=float, default=None, help="Solver time limit [s].")
 @click.option("--show", default=20, show_default=True, help="Rows to print.")
@@ -555,6 +568,7 @@ def award_cmd(
     """Choose who gets what from APPLICANTS (CSV or Excel: id, amount, optional score, and
     group columns) under the envelope, caps, minimum or all-or-nothing awards and quotas."""
     try:
+        unit = _unit(unit)
         apps = read_applicants(
             applicants,
             id_column=id_column,
@@ -562,6 +576,8 @@ def award_cmd(
             score_column=score_column,
             unit=unit,
         )
+        for note in apps.notes:
+            console().print(note, style="dim", soft_wrap=True, markup=False, highlight=False)
         rules = AwardRules(
             envelope=_amount("--envelope", envelope, unit) or 0.0,
             cap=_amount("--cap", cap, unit),

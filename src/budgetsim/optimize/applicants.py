@@ -2,29 +2,81 @@
 
 One row per applicant: an id, the amount requested or entitled, a review score, and any number
 of group columns (district, cluster, …). Column names are mapped once, here; the award model
-sees only arrays. Amounts may be numbers or amount text in any unit (``"50万元"``, ``"1.2亿"``);
-they are converted to the unit asked for.
+sees only arrays. Amounts may be numbers or amount text in any unit (``"50万元"``, ``"1.2亿"``,
+``"1,000"``, ``"五十万"``); they are converted to the unit asked for.
+
+Files as Windows makes them are read as they are: a CSV in UTF-8 with or without a byte-order
+mark, or in GB18030/GBK (what Excel on Chinese Windows saves as "CSV"); a sheet with a title
+row, merged or not, above the header (the header is the first row with the id and amount
+columns); blank rows and columns anywhere. What was done is said in :attr:`Applicants.notes`.
+Every row and column in a message is numbered as the spreadsheet shows it (row 1 is the first
+line of the file; column A the first column).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import codecs
+import csv
+import datetime as dt
+import io
+import math
+import unicodedata
+import zipfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import openpyxl
 import pandas as pd
 from numpy.typing import NDArray
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
 
-from budgetsim.errors import Problem, ScenarioError, did_you_mean
-from budgetsim.money import AmountError, parse_amount
+from budgetsim.errors import BudgetsimError, Problem, ScenarioError, did_you_mean
+from budgetsim.money import AmountError, check_unit, parse_amount, unit_factor
 
-__all__ = ["Applicants", "read_applicants"]
+__all__ = [
+    "MAX_AMOUNT_YUAN",
+    "MAX_PROBLEMS",
+    "SCORE_RANGE",
+    "ApplicantListError",
+    "Applicants",
+    "read_applicants",
+]
 
 Floats = NDArray[np.float64]
 
-#: Row numbers in messages count the header as row 1, as a spreadsheet shows them.
-_FIRST_ROW = 2
+#: Most money one applicant may ask for [元]: more than 100亿元 is a slip of the unit or a
+#: typo, not a subsidy request.
+MAX_AMOUNT_YUAN = 1e10
+#: Review scores outside this range are a wrong column or a typo.
+SCORE_RANGE = (0.0, 1000.0)
+#: Problems listed in a message; the rest are counted.
+MAX_PROBLEMS = 20
+#: How far down a sheet the header row is looked for.
+_HEADER_SEARCH = 30
+#: Labels of a totals row (compared after removing spaces and colons, case-folded).
+_TOTALS = frozenset({"合计", "总计", "小计", "共计", "累计", "total", "sum", "subtotal"})
+#: Typical request above which a list in 万元 or larger looks like it is in 元 [元].
+_LOOKS_LIKE_YUAN = 1e9
+
+
+class ApplicantListError(ScenarioError):
+    """A :class:`~budgetsim.errors.ScenarioError` from an applicant list: every problem is
+    kept in :attr:`problems`; the message lists the first :data:`MAX_PROBLEMS`."""
+
+    def render(self) -> str:
+        """The first problems, one per line, with the count of all of them."""
+        shown = [p.render(self.file) for p in self.problems[:MAX_PROBLEMS]]
+        if len(self.problems) == 1:
+            return shown[0]
+        where = f" in {self.file}" if self.file else ""
+        more = len(self.problems) - len(shown)
+        lines = [f"  - {line}" for line in shown]
+        if more:
+            lines.append(f"  - and {more} more (fix these and read the list again)")
+        return f"{len(self.problems)} problems{where}:\n" + "\n".join(lines)
 
 
 @dataclass(frozen=True)
@@ -45,6 +97,8 @@ class Applicants:
         Unit of ``amount``.
     file
         Where the list came from (for messages).
+    notes
+        How the file was read (encoding, sheet, header row), for the user to check.
     """
 
     ids: NDArray[np.str_]
@@ -53,6 +107,7 @@ class Applicants:
     groups: Mapping[str, NDArray[np.str_]]
     unit: str = "万元"
     file: str = ""
+    notes: tuple[str, ...] = ()
 
     def __len__(self) -> int:
         return int(self.amount.size)
@@ -67,14 +122,32 @@ class Applicants:
         score_column: str | None = "score",
         unit: str = "万元",
         file: str = "",
+        rows: Sequence[int] | None = None,
+        notes: Sequence[str] = (),
     ) -> Applicants:
         """Validate a table of applicants; every other column becomes a group column.
 
+        Parameters
+        ----------
+        frame
+            One row per applicant, columns named by the header.
+        id_column, amount_column, score_column
+            See :func:`read_applicants`.
+        unit
+            Unit the amounts are converted to.
+        file
+            The file, for messages.
+        rows
+            The spreadsheet row number of each row of ``frame`` (default: header on row 1,
+            applicants from row 2). Columns are lettered A, B, … in the frame's order.
+        notes
+            How the table was read, kept in :attr:`notes`.
+
         Raises
         ------
-        ScenarioError
-            Naming each bad row and column: missing columns, empty or negative amounts,
-            scores that are not numbers, duplicate ids.
+        ApplicantListError
+            Naming each bad row and column: missing columns, empty, negative or absurd
+            amounts, scores that are not numbers or out of range, duplicate ids, totals rows.
 
         Examples
         --------
@@ -83,9 +156,15 @@ class Applicants:
         >>> apps.amount.tolist(), apps.score.tolist(), apps.groups["district"].tolist()
         ([50.0, 20.0], [1.0, 1.0], ['x', 'y'])
         """
-        frame = frame.rename(columns=lambda c: str(c).strip())
+        try:
+            check_unit(unit)
+        except AmountError as exc:
+            raise BudgetsimError(f"unit: {exc}") from None
+        frame = frame.rename(columns=lambda c: str(c).strip()).reset_index(drop=True)
         columns = list(frame.columns)
-        problems = []
+        letters = {c: get_column_letter(j + 1) for j, c in enumerate(columns)}
+        row_numbers = list(rows) if rows is not None else list(range(2, len(frame) + 2))
+        problems: list[Problem] = []
         required = [id_column, amount_column]
         if score_column is not None and score_column in columns:
             required.append(score_column)
@@ -105,70 +184,396 @@ class Applicants:
                     )
                 )
         if problems:
-            raise ScenarioError(problems, file)
+            raise ApplicantListError(problems, file)
         if frame.empty:
-            raise ScenarioError([Problem("rows", "the list has no applicants")], file)
-        ids = frame[id_column].astype("string").str.strip()
-        for row in np.flatnonzero(ids.isna().to_numpy() | (ids == "").to_numpy()):
-            problems.append(Problem(f"row {row + _FIRST_ROW}, column {id_column!r}", "empty id"))
-        dup = ids.duplicated(keep=False).to_numpy() & ids.notna().to_numpy()
-        for value in dict.fromkeys(ids[dup]):
-            rows = np.flatnonzero((ids == value).to_numpy()) + _FIRST_ROW
+            raise ApplicantListError([Problem("rows", "the list has no applicants")], file)
+
+        def where(i: int, name: str) -> str:
+            return f"row {row_numbers[i]}, column {name!r} ({letters[name]})"
+
+        texts = frame.astype("string").fillna("").apply(lambda c: c.str.strip())
+        ids = texts[id_column]
+        header_again = ((ids == id_column) & (texts[amount_column] == amount_column)).to_numpy()
+        totals = texts.apply(
+            lambda c: c.str.replace(r"[\s:：]", "", regex=True).str.casefold()
+        ).isin(_TOTALS)
+        row_total = totals.any(axis=1).to_numpy()
+        for i in map(int, np.flatnonzero(header_again | row_total | (ids == "").to_numpy())):
+            if header_again[i]:
+                problems.append(
+                    Problem(
+                        f"row {row_numbers[i]}",
+                        "the header row again, not an applicant",
+                        hint="delete it, or split the tables into separate files",
+                    )
+                )
+            elif row_total[i]:
+                label = texts.iloc[i][totals.iloc[i].to_numpy()].iloc[0]
+                problems.append(
+                    Problem(
+                        f"row {row_numbers[i]}",
+                        f"a totals row ({label!r}), not an applicant",
+                        hint="delete it: the list must hold one row per applicant",
+                    )
+                )
+            else:
+                problems.append(Problem(where(i, id_column), "empty id"))
+        named = ids[(ids != "").to_numpy() & ~header_again]
+        repeated = named[named.duplicated(keep=False)]
+        for value, at in repeated.groupby(repeated, sort=False).groups.items():
             problems.append(
                 Problem(
-                    f"rows {', '.join(map(str, rows))}, column {id_column!r}",
+                    f"rows {', '.join(str(row_numbers[i]) for i in at)}, column {id_column!r} "
+                    f"({letters[id_column]})",
                     f"duplicate id {value!r}",
                     expected="one row per applicant",
                 )
             )
-        amount = _amounts(frame[amount_column], amount_column, unit, problems)
+        skip = set(np.flatnonzero(header_again | totals[id_column].to_numpy()).tolist())
+        amount = np.full(len(frame), np.nan)
+        for i, value in enumerate(frame[amount_column].tolist()):
+            if i not in skip:
+                amount[i] = _amount(value, unit, where(i, amount_column), problems)
         score = np.ones(len(frame))
         if score_column is not None and score_column in columns:
-            score = _numbers(frame[score_column], score_column, problems)
+            for i, value in enumerate(frame[score_column].tolist()):
+                if i not in skip:
+                    score[i] = _score(value, where(i, score_column), problems)
         if problems:
-            raise ScenarioError(problems, file)
+            raise ApplicantListError(problems, file)
         taken = {id_column, amount_column, score_column}
-        groups = {
-            c: frame[c].astype("string").fillna("").str.strip().to_numpy(dtype=str)
-            for c in columns
-            if c not in taken
-        }
-        return cls(ids.to_numpy(dtype=str), amount, score, groups, unit, file)
-
-
-def _amounts(column: pd.Series, name: str, unit: str, problems: list[Problem]) -> Floats:
-    out = np.full(len(column), np.nan)
-    for row, value in enumerate(column.tolist()):
-        where = f"row {row + _FIRST_ROW}, column {name!r}"
-        if value is None or (isinstance(value, float) and np.isnan(value)) or value == "":
-            problems.append(
-                Problem(where, "empty amount", expected="an amount such as 50 or '50万元'")
+        groups = {c: frame[c].map(_text).to_numpy(dtype=str) for c in columns if c not in taken}
+        typical = float(np.median(amount)) * unit_factor(unit)
+        if typical > _LOOKS_LIKE_YUAN and unit != "元":
+            notes = (
+                *notes,
+                f"the typical amount is {np.median(amount):,.0f} {unit} = "
+                f"{typical / 1e8:,.0f}亿元; if the column is in 元, pass --unit 元",
             )
-            continue
-        try:
-            amount = parse_amount(value, unit)
-        except AmountError as exc:
-            problems.append(Problem(where, str(exc)))
-            continue
-        if amount < 0:
-            problems.append(Problem(where, "negative amount", expected="≥ 0", found=repr(value)))
-            continue
-        out[row] = amount
-    return out
+        return cls(ids.to_numpy(dtype=str), amount, score, groups, unit, file, tuple(notes))
 
 
-def _numbers(column: pd.Series, name: str, problems: list[Problem]) -> Floats:
-    values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
-    for row in np.flatnonzero(~np.isfinite(values)):
+def _text(value: object) -> str:
+    """A cell as stripped text ("" when empty)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value).strip()
+
+
+def _empty(value: object) -> bool:
+    return _text(value) == ""
+
+
+def _amount(value: object, unit: str, where: str, problems: list[Problem]) -> float:
+    """One amount in ``unit``, or NaN with the problem appended."""
+    if _empty(value):
+        problems.append(Problem(where, "empty amount", expected="an amount such as 50 or '50万元'"))
+        return math.nan
+    if isinstance(value, dt.datetime | dt.date | dt.time):
         problems.append(
             Problem(
-                f"row {row + _FIRST_ROW}, column {name!r}",
-                "not a number",
-                expected="a finite score",
-                found=repr(column.iloc[row]),
+                where,
+                "a date, not an amount",
+                found=str(value),
+                hint="Excel turned what was typed into a date; format the column as numbers",
             )
         )
-    return values
+        return math.nan
+    if isinstance(value, str) and value.strip().startswith("#") and value.strip()[-1:] in "!?A":
+        problems.append(
+            Problem(
+                where,
+                f"an Excel error value ({value.strip()!r}), not an amount",
+                hint="fix the formula in the workbook and save again",
+            )
+        )
+        return math.nan
+    try:
+        amount = parse_amount(value, unit, numerals=True)
+    except AmountError as exc:
+        problems.append(Problem(where, str(exc)))
+        return math.nan
+    if amount < 0:
+        problems.append(Problem(where, "negative amount", expected="≥ 0", found=repr(value)))
+        return math.nan
+    most = MAX_AMOUNT_YUAN / unit_factor(unit)
+    if amount > most:
+        hint = "is the column in 元? then pass --unit 元" if unit != "元" else ""
+        problems.append(
+            Problem(
+                where,
+                "implausibly large amount for one applicant",
+                expected=f"at most {most:,.0f} {unit} (100亿元)",
+                found=f"{value!r} = {amount:,.6g} {unit}",
+                hint=hint,
+            )
+        )
+        return math.nan
+    return amount
+
+
+def _score(value: object, where: str, problems: list[Problem]) -> float:
+    """One review score, or NaN with the problem appended."""
+    low, high = SCORE_RANGE
+    expected = f"a review score from {low:g} to {high:g}"
+    if _empty(value):
+        problems.append(Problem(where, "empty score", expected=expected))
+        return math.nan
+    number = math.nan
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value)
+    elif isinstance(value, str):
+        text = unicodedata.normalize("NFKC", value).strip().removesuffix("分").strip()
+        try:
+            number = float(text)
+        except ValueError:
+            number = math.nan
+    if not math.isfinite(number):
+        problems.append(Problem(where, "not a number", expected=expected, found=repr(value)))
+    elif not low <= number <= high:
+        problems.append(Problem(where, "score out of range", expected=expected, found=repr(value)))
+    else:
+        return number
+    return math.nan
+
+
+# -- reading files ----------------------------------------------------------------------------
+def _file_problem(problem: str, found: str = "", hint: str = "", path: str = "(file)") -> Problem:
+    return Problem(path, problem, found=found, hint=hint)
+
+
+def _decode(data: bytes, file: str) -> tuple[str, str]:
+    """The text of a CSV and the name of its encoding: UTF-8 (with or without BOM), UTF-16
+    with BOM (Excel's "Unicode text"), else GB18030 (a superset of GBK)."""
+    if data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0"):
+        kind = ".xlsx" if data.startswith(b"PK") else ".xls"
+        raise ApplicantListError(
+            [
+                _file_problem(
+                    f"this is an Excel workbook ({kind}), not a CSV",
+                    hint=f"name the file with {kind} at the end",
+                )
+            ],
+            file,
+        )
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16"), "UTF-16"
+        except UnicodeDecodeError:
+            pass
+    if data.startswith(codecs.BOM_UTF8):
+        try:
+            return data.decode("utf-8-sig"), "UTF-8 with BOM"
+        except UnicodeDecodeError as exc:
+            raise _not_text(data, exc, file, "the file starts as UTF-8 but is not") from None
+    try:
+        return data.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError as utf8:
+        try:
+            return data.decode("gb18030"), "GB18030 (GBK)"
+        except UnicodeDecodeError:
+            raise _not_text(data, utf8, file, "the file is not UTF-8 or GBK") from None
+
+
+def _not_text(data: bytes, exc: UnicodeDecodeError, file: str, cause: str) -> ApplicantListError:
+    row = data.count(b"\n", 0, exc.start) + 1
+    return ApplicantListError(
+        [
+            _file_problem(
+                cause,
+                found=f"bytes {data[exc.start : exc.start + 4].hex(' ')} at byte {exc.start}",
+                hint="save it from Excel as 'CSV UTF-8 (comma delimited)'",
+                path=f"row {row}",
+            )
+        ],
+        file,
+    )
+
+
+def _read_csv(path: Path, file: str) -> tuple[list[list[object]], str]:
+    text, encoding = _decode(path.read_bytes(), file)
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    delimiter = ","
+    if "," not in first and "\t" in first:
+        delimiter = "\t"
+    elif "," not in first and ";" in first:
+        delimiter = ";"
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        grid: list[list[object]] = [list(row) for row in reader]
+    except csv.Error as exc:
+        raise ApplicantListError(
+            [_file_problem("not a readable CSV", found=str(exc), path=f"row {reader.line_num}")],
+            file,
+        ) from None
+    how = (
+        f"as {encoding}"
+        + {",": "", "\t": ", tab-separated", ";": ", semicolon-separated"}[delimiter]
+    )
+    return grid, how
+
+
+def _read_excel(path: Path, file: str, sheet: str | int) -> tuple[list[list[object]], str]:
+    """The cells of a sheet as values (error cells as their text, e.g. ``"#DIV/0!"``) and
+    which sheet it was. ``.xlsx``/``.xlsm`` are read with openpyxl, ``.xls`` with pandas."""
+    head = path.read_bytes()[:8]
+    if path.suffix.lower() != ".xls" and not head.startswith(b"PK\x03\x04"):
+        text = not head.startswith(b"\xd0\xcf\x11\xe0") and b"\0" not in head
+        raise ApplicantListError(
+            [
+                _file_problem(
+                    "not a readable Excel workbook",
+                    hint="it looks like a CSV or text file: name it .csv"
+                    if text
+                    else "it is damaged, password-protected, or an old .xls named .xlsx",
+                )
+            ],
+            file,
+        )
+    try:
+        if path.suffix.lower() == ".xls":
+            with pd.ExcelFile(path) as old:
+                names = [str(n) for n in old.sheet_names]
+                name = _sheet_name(names, sheet, file)
+                frame = pd.read_excel(old, sheet_name=name, header=None, dtype=object)
+            rows = [list(row) for row in frame.itertuples(index=False)]
+        else:
+            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+            try:
+                names = list(book.sheetnames)
+                name = _sheet_name(names, sheet, file)
+                rows = [list(row) for row in book[name].iter_rows(values_only=True)]
+            finally:
+                book.close()
+    except ImportError as exc:
+        raise ApplicantListError(
+            [
+                _file_problem(
+                    f"reading {path.suffix} workbooks needs a package that is not installed",
+                    found=str(exc).splitlines()[0],
+                    hint="save it as .xlsx or 'CSV UTF-8', or install xlrd",
+                )
+            ],
+            file,
+        ) from None
+    except (zipfile.BadZipFile, InvalidFileException, KeyError):
+        raise ApplicantListError(
+            [
+                _file_problem(
+                    "not a readable Excel workbook",
+                    hint="it is damaged, password-protected, or another kind of file named "
+                    f"{path.suffix}",
+                )
+            ],
+            file,
+        ) from None
+    grid = [[None if _empty(v) else v for v in row] for row in rows]
+    return grid, f"sheet {name!r}"
+
+
+def _sheet_name(names: list[str], sheet: str | int, file: str) -> str:
+    """The name of ``sheet`` (a name or a 0-based index) among the workbook's ``names``."""
+    if isinstance(sheet, int):
+        if not 0 <= sheet < len(names):
+            raise ApplicantListError(
+                [_file_problem(f"no sheet number {sheet + 1}", found="sheets " + repr(names))],
+                file,
+            )
+        return names[sheet]
+    if sheet not in names:
+        hint = did_you_mean(sheet, names)
+        raise ApplicantListError(
+            [
+                _file_problem(
+                    f"no sheet {sheet!r}",
+                    found="sheets " + ", ".join(map(repr, names)),
+                    hint=f"did you mean {hint!r}?" if hint else "",
+                )
+            ],
+            file,
+        )
+    return sheet
+
+
+def _find_header(grid: list[list[object]], wanted: Sequence[str]) -> tuple[int | None, int | None]:
+    """Index of the first row with every ``wanted`` column, and of the first non-blank row."""
+    first = None
+    for r, row in enumerate(grid[: _HEADER_SEARCH + 1]):
+        cells = {_text(v) for v in row}
+        if cells - {""} and first is None:
+            first = r
+        if all(w in cells for w in wanted):
+            return r, first
+    return None, first
+
+
+def _table(
+    grid: list[list[object]], wanted: Sequence[str], file: str
+) -> tuple[pd.DataFrame, list[int], int, str]:
+    """The applicants below the header as a frame, with blank rows and columns dropped:
+    the frame, the spreadsheet row of each of its rows, the header's row and what is above it.
+    """
+    header, first = _find_header(grid, wanted)
+    if first is None:
+        raise ApplicantListError([_file_problem("the file is empty")], file)
+    if header is None:  # report the columns of the first row that looks like a header
+        header = next(
+            (
+                r
+                for r, row in enumerate(grid[first : first + _HEADER_SEARCH], first)
+                if sum(map(bool, map(_text, row))) > 1
+            ),
+            first,
+        )
+    width = max(len(row) for row in grid)
+    grid = [list(row) + [None] * (width - len(row)) for row in grid]
+    body = [(r, row) for r, row in enumerate(grid) if r > header and any(map(_text, row))]
+    keep = [
+        j for j in range(width) if _text(grid[header][j]) or any(_text(row[j]) for _, row in body)
+    ]
+    names = [_text(grid[header][j]) or f"column {get_column_letter(j + 1)}" for j in keep]
+    seen: dict[str, list[str]] = {}
+    for j, name in zip(keep, names, strict=True):
+        seen.setdefault(name, []).append(get_column_letter(j + 1))
+    twice = {n: cols for n, cols in seen.items() if len(cols) > 1}
+    if twice:
+        raise ApplicantListError(
+            [
+                Problem(
+                    f"row {header + 1}, columns {' and '.join(cols)}",
+                    f"two columns named {name!r}",
+                    hint="rename or delete one",
+                )
+                for name, cols in twice.items()
+            ],
+            file,
+        )
+    frame = pd.DataFrame([[row[j] for j in keep] for _, row in body], columns=names, dtype=object)
+    # columns keep their sheet letters in messages: name the frame's columns in sheet order
+    # and pad the frame so that from_frame's A, B, … match the sheet's
+    if keep != list(range(len(keep))):
+        frame = _pad(frame, keep)
+    above = " / ".join(
+        " ".join(_text(v) for v in row if _text(v)) for row in grid[:header] if any(map(_text, row))
+    )
+    return frame, [r + 1 for r, _ in body], header + 1, above
+
+
+def _first_row(grid: list[list[object]]) -> int:
+    return next(r for r, row in enumerate(grid, 1) if any(map(_text, row)))
+
+
+def _pad(frame: pd.DataFrame, keep: list[int]) -> pd.DataFrame:
+    """``frame`` with empty placeholder columns where the sheet has blank columns, so that
+    column j of the frame is column j of the sheet (the placeholders are dropped later)."""
+    out = pd.DataFrame(index=frame.index)
+    for j in range(max(keep) + 1):
+        if j in keep:
+            name = frame.columns[keep.index(j)]
+            out[name] = frame[name]
+        else:
+            out[f"\0blank {j}"] = None
+    return out
 
 
 def read_applicants(
@@ -180,7 +585,12 @@ def read_applicants(
     unit: str = "万元",
     sheet: str | int = 0,
 ) -> Applicants:
-    """Read an applicant list from a CSV (UTF-8, with or without BOM) or Excel file.
+    """Read an applicant list from a CSV or Excel file.
+
+    A CSV may be UTF-8 (with or without BOM), GB18030/GBK or UTF-16, comma-, tab- or
+    semicolon-separated. The header is the first row with the id and amount columns, so a
+    title row above it (merged across the columns or not) is skipped; blank rows and columns
+    are dropped. :attr:`Applicants.notes` says which encoding, sheet and header row were used.
 
     Parameters
     ----------
@@ -196,35 +606,81 @@ def read_applicants(
 
     Raises
     ------
-    ScenarioError
-        When the file cannot be read or a row is bad (the message names the row and column).
+    ApplicantListError
+        When the file cannot be read or a row is bad: every problem, with the row and
+        column as the spreadsheet numbers them, what was expected and what was found.
+    BudgetsimError
+        When ``unit`` is not a known unit.
     """
+    try:
+        check_unit(unit)
+    except AmountError as exc:
+        raise BudgetsimError(f"unit: {exc}") from None
     path = Path(path)
     file = str(path)
     try:
         if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-            frame = pd.read_excel(path, sheet_name=sheet, dtype=object)
+            grid, how = _read_excel(path, file, sheet)
         else:
-            frame = pd.read_csv(path, dtype=object, encoding="utf-8-sig", skipinitialspace=True)
+            grid, how = _read_csv(path, file)
     except FileNotFoundError:
-        raise ScenarioError([Problem("(file)", "no such file")], file) from None
-    except (ValueError, OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise ScenarioError(
+        raise ApplicantListError([_file_problem("no such file")], file) from None
+    except ApplicantListError:
+        raise
+    except Exception as exc:  # any reader's failure is the file's problem, said in one line
+        raise ApplicantListError(
             [
-                Problem(
-                    "(file)",
+                _file_problem(
                     "cannot read the applicant list",
-                    expected="a CSV (UTF-8) or Excel file with a header row",
                     found=str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+                    hint="expected a CSV or an Excel workbook with a header row",
                 )
             ],
             file,
         ) from None
-    return Applicants.from_frame(
-        frame,
-        id_column=id_column,
-        amount_column=amount_column,
-        score_column=score_column,
-        unit=unit,
-        file=file,
+    frame, rows, header, above = _table(grid, [id_column, amount_column], file)
+    note = f"read {path.name} {how}, header on row {header}"
+    if above:
+        note += f" (above it: {above[:60]!r})"
+    try:
+        apps = Applicants.from_frame(
+            frame,
+            id_column=id_column,
+            amount_column=amount_column,
+            score_column=score_column,
+            unit=unit,
+            file=file,
+            rows=rows,
+        )
+    except ApplicantListError as exc:
+        if not any(p.problem == "missing column" for p in exc.problems):
+            raise
+        causes = list(exc.problems)
+        if above:
+            causes.append(
+                Problem(
+                    f"row {_first_row(grid)}",
+                    f"this is a title row ({above[:40]!r}), skipped",
+                    hint=f"the header was taken to be row {header}",
+                )
+            )
+        if how.startswith("as GB18030"):
+            causes.append(
+                _file_problem(
+                    "read as GB18030 (GBK) because it is not UTF-8",
+                    hint="if the column names look garbled, save it as 'CSV UTF-8'",
+                )
+            )
+        raise ApplicantListError(causes, file) from None
+    blank = sum(1 for r, row in enumerate(grid) if r >= header and not any(map(_text, row)))
+    skipped = f", {blank} blank row{'s' if blank > 1 else ''} skipped" if blank else ""
+    groups = {k: v for k, v in apps.groups.items() if not k.startswith("\0")}
+    return Applicants(
+        apps.ids,
+        apps.amount,
+        apps.score,
+        groups,
+        apps.unit,
+        file,
+        (f"{note}{skipped}: {len(apps):,} applicants", *apps.notes),
     )
