@@ -63,6 +63,10 @@ SANE: dict[str, tuple[float, float]] = {
     "applicants": (0.0, 1e7),
     # a scenario year
     "year": (1949, 2200),
+    # what one applicant asks for, in yuan: more than 100亿元 is a slip of the unit or a typo
+    "request_yuan": (0.0, 1e10),
+    # a review score in an applicant list
+    "score": (0.0, 1000.0),
     # a rate or share written as a fraction (0.05 is 5 %)
     "rate": (0.0, 1.0),
     # a yearly growth rate: from −100 % (nothing left) to +100 % (doubling)

@@ -33,6 +33,7 @@ from numpy.typing import NDArray
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
+from budgetsim._model import SANE
 from budgetsim.errors import BudgetsimError, Problem, ScenarioError, did_you_mean
 from budgetsim.money import AmountError, check_unit, parse_amount, unit_factor
 
@@ -47,11 +48,10 @@ __all__ = [
 
 Floats = NDArray[np.float64]
 
-#: Most money one applicant may ask for [元]: more than 100亿元 is a slip of the unit or a
-#: typo, not a subsidy request.
-MAX_AMOUNT_YUAN = 1e10
+#: Most money one applicant may ask for [元] (:data:`budgetsim._model.SANE`).
+MAX_AMOUNT_YUAN = SANE["request_yuan"][1]
 #: Review scores outside this range are a wrong column or a typo.
-SCORE_RANGE = (0.0, 1000.0)
+SCORE_RANGE = SANE["score"]
 #: Problems listed in a message; the rest are counted.
 MAX_PROBLEMS = 20
 #: How far down a sheet the header row is looked for.
