@@ -1,4 +1,5 @@
 import pickle
+import re
 
 import numpy as np
 import pytest
@@ -106,3 +107,37 @@ def test_compiled_expression_pickles() -> None:
 def test_empty_arrays() -> None:
     env = {name: np.array([]) for name in ("rd_expense", "growth")}
     assert compile_expression("rd_expense * growth", NAMES).evaluate(env, 0).shape == (0,)
+
+
+def test_a_long_chain_of_one_operator_evaluates() -> None:
+    """600 terms validate and evaluate (no recursion), left to right as Python does."""
+    x = np.array([1.0, 2.5, -3.0])
+    expr = compile_expression("+".join(["x"] * 600) + " - x / 2 * 3", {"x"})
+    np.testing.assert_array_equal(expr.evaluate({"x": x}, size=3), x * 600 - x / 2 * 3)
+    mixed = compile_expression("x - 1 + 2 - 3 * x / 4 % 5", {"x"})
+    expected = x - 1 + 2 - 3 * x / 4 % 5
+    np.testing.assert_array_equal(mixed.evaluate({"x": x}, size=3), expected)
+
+
+def test_constant_parts_are_computed_once_with_the_same_arithmetic() -> None:
+    x = np.array([1.0, 7.0])
+    expr = compile_expression("2 ** 3 * x + 10 / 4", {"x"})
+    np.testing.assert_array_equal(expr.evaluate({"x": x}, size=2), 2.0**3 * x + 10 / 4)
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("9**9**9", "computes to infinity"),
+        ("x > 10**100000", "computes to infinity"),
+        ("x < 1e400", "written as infinity"),
+        ("x > " + "9" * 400, "a number of 400 digits"),
+        ("x > 1\x00", "syntax error: source code string cannot contain null bytes"),
+        ("1 / 0 + x", "computes to infinity"),
+        ("-(" * 45 + "x" + ")" * 45, "nest at most 40 levels"),
+        ("x * 1e16", "limited to ±1e+15"),
+    ],
+)
+def test_what_cannot_evaluate_does_not_validate(text: str, fragment: str) -> None:
+    with pytest.raises(ExpressionError, match=re.escape(fragment)):
+        compile_expression(text, {"x"})

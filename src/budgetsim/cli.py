@@ -31,8 +31,10 @@ from budgetsim.engine import simulate
 from budgetsim.errors import BudgetsimError
 from budgetsim.outputs import write_outputs
 from budgetsim.parameters import unranged
+from budgetsim.plausibility import doubts
 from budgetsim.report import write_report
-from budgetsim.scenario import DEFAULT_SCENARIO, bundled_scenarios, load_scenario
+from budgetsim.results import SimulationResult
+from budgetsim.scenario import DEFAULT_SCENARIO, Scenario, bundled_scenarios, load_scenario
 from budgetsim.sensitivity.methods import tornado
 from budgetsim.sensitivity.uncertain import (
     DEFAULT_BLOCK,
@@ -152,6 +154,7 @@ def run(
                     workers=n_workers,
                     progress=callback,
                 )
+        _warn(sc, scenario, plain)
         console = _console()
         print_result(result, console)
         if uncertain:
@@ -167,6 +170,14 @@ def run(
             console.print("wrote " + ", ".join(str(f) for f in files))
     except BudgetsimError as exc:
         _fail(exc)
+
+
+def _warn(sc: Scenario, file: str, result: SimulationResult | None = None) -> None:
+    """Print, on standard error, each number that is valid but probably not what was meant
+    (:func:`budgetsim.plausibility.doubts`; ``result``'s demand, or a pilot run's)."""
+    errors = _console(stderr=True)
+    for doubt in doubts(sc, result):
+        errors.print(f"[yellow]warning:[/] {doubt.render(file)}", soft_wrap=True, highlight=False)
 
 
 @cli.command(short_help="Check scenario files and report every problem.")
@@ -207,6 +218,7 @@ def validate(files: Sequence[str], overrides: Sequence[str]) -> None:
             )
             for row in missing:
                 console.print(f"    {row.path}", soft_wrap=True, markup=False)
+        _warn(sc, file)
     if failed:
         raise SystemExit(1)
 
@@ -313,6 +325,7 @@ def report(
                 progress=callback,
                 monthly=True,  # for the fan chart
             )
+        _warn(sc, scenario, result)
         analysis = None
         if sensitivity:
             bar, callback = _progress_bar(1, sys.stderr.isatty(), "sensitivity: points")

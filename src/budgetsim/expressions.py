@@ -407,10 +407,9 @@ def compile_expression(
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
-        raise ExpressionError(f"syntax error at column {exc.offset}: {exc.msg}", text) from None
-    except ValueError as exc:  # e.g. an integer of more than 4300 digits
-        raise ExpressionError(f"cannot be read: {exc}", text[:80]) from None
-    except (RecursionError, MemoryError):
+        where = f" at column {exc.offset}" if exc.offset else ""
+        raise ExpressionError(f"syntax error{where}: {exc.msg}", text) from None
+    except (RecursionError, MemoryError, ValueError):
         raise ExpressionError("expression is too deeply nested or malformed", text) from None
     compiler = _Compiler(text, allowed_names, categories or {})
     try:

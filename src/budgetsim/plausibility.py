@@ -57,7 +57,7 @@ _SAYS: dict[str, dict[str, str]] = {
         "zh": "“{written}”的单位是{written_unit}",
         "en": "{written!r} is in {written_unit}",
     },
-    "check_unit": {"zh": "请核对单位", "en": "check its unit"},
+    "check_unit": {"zh": "请核对单位：", "en": "check its unit:"},
     "silence": {
         "zh": '如确无误，请在该表中注明：unusual = {{ {field} = "理由" }}',
         "en": 'if it is right, say so in its table: unusual = {{ {field} = "why" }}',

@@ -39,6 +39,7 @@ from budgetsim._report_sensitivity import (
 from budgetsim.charts._style import resolve_lang
 from budgetsim.metrics import OVERVIEW, REGISTRY, How, Kind, Lang, as_lang, format_value, label
 from budgetsim.outputs import atomic, write_outputs
+from budgetsim.plausibility import Doubt, doubts
 from budgetsim.results import SimulationResult
 
 if TYPE_CHECKING:
@@ -259,6 +260,7 @@ _HEADINGS: dict[str, dict[str, str]] = {
         "en": "All programmes together (the budget to set aside)",
     },
     "charts": {"zh": "图表", "en": "Charts"},
+    "doubts": {"zh": "请核对的数字", "en": "Numbers to check"},
     "appendix": {"zh": "附录：每个数字的来源", "en": "Appendix: where every number comes from"},
     "appendix_note": {
         "zh": "政策数字注明所依据的条款（source）；"
@@ -280,6 +282,7 @@ def _html(
     appendix: pd.DataFrame,
     lang: Lang,
     sensitivity: str = "",
+    doubts: Sequence[Doubt] = (),
 ) -> str:
     def h(key: str) -> str:
         return _HEADINGS[key][lang]
@@ -301,6 +304,19 @@ def _html(
         f"<h2>{h('findings')}</h2><ul>",
         *(f"<li>{html.escape(s)}</li>" for s in sentences),
         "</ul>",
+        *(
+            [
+                f"<h2>{h('doubts')}</h2><ul>",
+                *(
+                    f"<li><code>{html.escape(d.path)}</code>: {html.escape(d.text(lang))} "
+                    f"({html.escape(d.hint(lang))})</li>"
+                    for d in doubts
+                ),
+                "</ul>",
+            ]
+            if doubts
+            else []
+        ),
         f"<h2>{h('table')}</h2>",
         table,
         f"<h2>{h('policy')}</h2>",
@@ -533,8 +549,9 @@ def write_report(
         uris = {name: _data_uri(images.pop(name)) for name in tornadoes}
         extra = to_html(section(sensitivity, text_lang), uris)
     page = folder / "report.html"
+    unusual = doubts(result.scenario, result)
     with atomic(page) as handle:
-        handle.write(_html(result, sentences, images, appendix, text_lang, extra))
+        handle.write(_html(result, sentences, images, appendix, text_lang, extra, unusual))
     written.append(page)
     book = folder / "report.xlsx"
     _workbook(result, book, sentences, appendix, sensitivity, text_lang)
