@@ -10,6 +10,7 @@ from collections.abc import Callable
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+from rich.text import Text
 
 from budgetsim.errors import BudgetsimError
 
@@ -19,7 +20,10 @@ PROGRESS_MIN_DRAWS = 2_000
 
 def console(stderr: bool = False) -> Console:
     stream = sys.stderr if stderr else sys.stdout
-    return Console(file=stream, width=None if stream.isatty() else 180, highlight=False)
+    # markup off: labels, values and messages are the user's text ("[/]" in a label is text)
+    return Console(
+        file=stream, width=None if stream.isatty() else 180, highlight=False, markup=False
+    )
 
 
 def progress_bar(
@@ -40,7 +44,7 @@ def progress_bar(
 
 
 def fail(exc: BudgetsimError) -> None:
-    console(stderr=True).print(f"[bold red]error:[/] {exc}", markup=True, soft_wrap=True)
+    console(stderr=True).print(Text.assemble(("error:", "bold red"), f" {exc}"), soft_wrap=True)
     raise SystemExit(1)
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 from rich.table import Table
+from rich.text import Text
 
 from budgetsim import __version__
 from budgetsim._cli_common import DRAWS, PROGRESS_MIN_DRAWS, SEED, WORKERS, progress_bar
@@ -177,7 +178,8 @@ def _warn(sc: Scenario, file: str, result: SimulationResult | None = None) -> No
     (:func:`budgetsim.plausibility.doubts`; ``result``'s demand, or a pilot run's)."""
     errors = _console(stderr=True)
     for doubt in doubts(sc, result):
-        errors.print(f"[yellow]warning:[/] {doubt.render(file)}", soft_wrap=True, highlight=False)
+        line = Text.assemble(("warning:", "yellow"), f" {doubt.render(file)}")
+        errors.print(line, soft_wrap=True)
 
 
 @cli.command(short_help="Check scenario files and report every problem.")
@@ -197,13 +199,16 @@ def validate(files: Sequence[str], overrides: Sequence[str]) -> None:
         try:
             sc = load_scenario(file, overrides)
         except BudgetsimError as exc:
-            errors.print(f"[bold red]✗[/] {exc}", soft_wrap=True)
+            errors.print(Text.assemble(("✗", "bold red"), f" {exc}"), soft_wrap=True)
             failed = True
             continue
         years = sc.years
         console.print(
-            f"[green]✓[/] {file}: scenario {sc.id!r} is valid — {len(sc.populations)} "
-            f"populations, {len(sc.programmes)} programmes, years {years[0]}–{years[-1]}"
+            Text.assemble(
+                ("✓", "green"),
+                f" {file}: scenario {sc.id!r} is valid — {len(sc.populations)} "
+                f"populations, {len(sc.programmes)} programmes, years {years[0]}–{years[-1]}",
+            )
         )
         missing = unranged(sc, "E")
         if missing:

@@ -315,6 +315,7 @@ def print_sizing(results: Sequence[SizingResult], scenario_id: str) -> None:
                 f"[bold]Not certified:[/] {len(res.budgets)} requirements jointly need more "
                 f"in-sample draws than {res.draws:,}; raise --draws (or size fewer pools).",
                 soft_wrap=True,
+                markup=True,  # numbers only
             )
         how = res.solve
         out.print(

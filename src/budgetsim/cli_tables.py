@@ -9,6 +9,7 @@ import math
 import pandas as pd
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from budgetsim import __version__
 from budgetsim.comparison import Comparison
@@ -306,7 +307,7 @@ def _policy_table(result: SimulationResult) -> Table:
 def print_result(result: SimulationResult, console: Console) -> None:
     """Print the header, the two summary tables and the legend of a run."""
     header = result.scenario.scenario
-    console.print(f"[bold]{header.title}[/]")
+    console.print(Text(header.title, style="bold"))
     console.print(
         f"{header.source} · {result.draws:,} draws · seed {result.seed} · "
         f"scenario hash {result.scenario_hash} · budgetsim {__version__} · "
@@ -359,7 +360,8 @@ def print_comparison(comparison: Comparison, console: Console) -> None:
     console.print(
         f"[bold]variant − base[/] · {base.draws:,} draws · seed {base.seed} · "
         f"common random numbers · base {base.scenario_hash}, "
-        f"variant {variant.scenario_hash}"
+        f"variant {variant.scenario_hash}",
+        markup=True,  # numbers and hashes only
     )
     table = Table(title=f"Differences [{base.unit}], mean and 95 % interval", title_justify="left")
     for name in ("programme", "year"):

@@ -50,13 +50,19 @@ def _applicants(plan: Plan) -> dict[str, float]:
     }
 
 
-def _chunks(plan: Plan, draws: int, chunk_draws: int | None) -> list[tuple[int, int]]:
+def _chunk_size(plan: Plan, draws: int, chunk_draws: int | None) -> int:
+    """Draws per chunk: as asked, or about :data:`TARGET_APPLICANTS_PER_CHUNK` applicants."""
     if chunk_draws is None:
         per_draw = sum(_applicants(plan).values())
         chunk_draws = max(1, min(draws, int(TARGET_APPLICANTS_PER_CHUNK / max(per_draw, 1.0))))
     if chunk_draws < 1:
         raise BudgetsimError(f"chunk size must be at least 1 draw, found {chunk_draws}")
-    return [(s, min(s + chunk_draws, draws)) for s in range(0, draws, chunk_draws)]
+    return min(chunk_draws, draws)
+
+
+def _chunks(plan: Plan, draws: int, chunk_draws: int | None) -> list[tuple[int, int]]:
+    size = _chunk_size(plan, draws, chunk_draws)
+    return [(s, min(s + size, draws)) for s in range(0, draws, size)]
 
 
 class _Collector:
@@ -182,7 +188,7 @@ def _check_fits(
     )
     largest = sorted(counts[0].items(), key=lambda kv: -kv[1])[:2]
     where = [f"{pid}: {n:,.0f}" for pid, n in largest if n >= 0.1 * per_draw]
-    work = capacity.estimate(per_draw, draws, min(chunk_draws, draws), workers, cells)
+    work = capacity.estimate(per_draw, draws, chunk_draws, workers, cells)
     capacity.check(work, where=where)
 
 
@@ -204,8 +210,9 @@ def _run(
     started = time.perf_counter()
     root = np.random.SeedSequence(seed)
     entropy = int(root.entropy)  # type: ignore[arg-type]
-    bounds = _chunks(plans[0], draws, chunk_draws)
-    _check_fits(plans, draws, bounds[0][1] - bounds[0][0], 1 if executor else workers, monthly)
+    size = _chunk_size(plans[0], draws, chunk_draws)
+    _check_fits(plans, draws, size, 1 if executor else workers, monthly)  # before any list
+    bounds = _chunks(plans[0], draws, size)
     tasks = [ChunkTask(plans, entropy, a, b, monthly, chain) for a, b in bounds]
     collectors = [_Collector(plan, draws, monthly) for plan in plans]
     done = 0
