@@ -2,6 +2,7 @@
 against brute force over candidate budgets, and the certificate against its definition."""
 
 import itertools
+import math
 import re
 from dataclasses import replace
 
@@ -21,7 +22,7 @@ from budgetsim.optimize import (
 )
 from budgetsim.optimize.sizing import Pooling, _carry, _pools, certify, holds, size_from_demand
 from budgetsim.scenario import compile_scenario
-from tests.conftest import toy
+from tests.conftest import order_statistic_band, toy
 
 Z = 5.0
 
@@ -38,11 +39,11 @@ def test_single_programme_budget_is_the_poisson_quantile_of_demand() -> None:
     res = size_budget(sc, level, draws=draws, validation_draws=2_000, seed=3)
     assert res.solve.method == "quantile"
     budget = float(res.budgets["budget"].iloc[0])
-    # the empirical 0.9 quantile's rank moves by ± Z·sqrt(K p (1 − p)) draws at most
-    slack = Z * np.sqrt(level * (1 - level) / draws)
-    low = 2 * stats.poisson.ppf(level - slack, 50)
-    high = 2 * stats.poisson.ppf(level + slack, 50)
-    assert low <= budget <= high
+    # the budget is the ⌈0.9 K⌉-th smallest of K draws of 2 × Poisson(50): the exact
+    # order-statistic (beta/binomial) interval, not a normal approximation of its rank
+    rank = math.ceil(res.in_sample_level * res.draws - 1e-9)
+    low, high = order_statistic_band(stats.poisson(50), rank, res.draws, Z)
+    assert 2 * low <= budget <= 2 * high
     assert budget % 2 == 0  # a whole number of grants
     # out of sample the certificate estimates P(N ≤ budget / 2), the Poisson CDF
     p = stats.poisson.cdf(budget / 2, 50)
@@ -213,10 +214,11 @@ def test_a_fund_that_carries_over_is_sized_on_its_cumulative_demand() -> None:
     budgets = res.budgets["budget"].to_numpy()[None, :]
     assert holds(budgets, demand, carry_over=True).mean() >= res.in_sample_level
     assert holds(budgets, demand, carry_over=False).mean() < level  # not year by year
-    # known answer: the rank of an empirical quantile moves by ± Z·sqrt(K p (1 − p)) draws
-    p = res.in_sample_level
-    slack = Z * np.sqrt(p * (1 - p) / draws)
-    assert stats.poisson.ppf(p - slack, 150) <= res.total <= stats.poisson.ppf(p + slack, 150)
+    # known answer: the ⌈p K⌉-th smallest of K draws of Poisson(150), within its exact
+    # order-statistic interval
+    rank = int(np.ceil(res.in_sample_level * draws - 1e-9))
+    low, high = order_statistic_band(stats.poisson(150), rank, draws, Z)
+    assert low <= res.total <= high
 
 
 def test_each_pool_carries_over_as_its_fund_does_unless_asked() -> None:
