@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import copy
+import math
 from typing import Any
 
 import pytest
+from scipy import stats
 
 from budgetsim.scenario import Scenario
 from budgetsim.scenario.load import validate_data
@@ -49,3 +51,37 @@ def toy(**changes: Any) -> Scenario:
 @pytest.fixture
 def make_toy() -> Any:
     return toy
+
+
+def variance_se(mu4: float, var: float, n: int) -> float:
+    """Standard error of the sample variance (``ddof=1``) of ``n`` independent draws.
+
+    Exact for any distribution with fourth central moment ``mu4`` and variance ``var``:
+    ``Var(s²) = (μ4 − σ⁴ (n − 3)/(n − 1)) / n``; the normal-theory ``2σ⁴/(n − 1)`` is the
+    special case ``μ4 = 3σ⁴`` and understates it for a heavy-tailed (skewed) count.
+    """
+    return math.sqrt((mu4 - var**2 * (n - 3) / (n - 1)) / n)
+
+
+def central_moments(dist: Any) -> tuple[float, float]:
+    """Variance and fourth central moment of a frozen scipy distribution."""
+    var, kurt = (float(v) for v in dist.stats(moments="vk"))
+    return var, (kurt + 3.0) * var**2
+
+
+def binomial_band(p: float, n: int, z: float) -> tuple[float, float]:
+    """Shares between which the share of ``n`` independent events of probability ``p``
+    falls with the two-sided probability of ``±z`` normal standard errors, from the exact
+    binomial distribution of the count (right near 0 or 1, where ``±z·√(p(1 − p)/n)`` is not).
+    """
+    tail = float(stats.norm.sf(z))
+    return float(stats.binom.ppf(tail, n, p)) / n, float(stats.binom.isf(tail, n, p)) / n
+
+
+def order_statistic_band(dist: Any, rank: int, n: int, z: float) -> tuple[float, float]:
+    """Values between which the ``rank``-th smallest of ``n`` draws of ``dist`` falls with the
+    two-sided probability of ``±z`` normal standard errors: ``F(X₍ᵣ₎)`` is the ``r``-th order
+    statistic of uniforms, Beta(r, n − r + 1), and ``X₍ᵣ₎ = F⁻¹`` of it (discrete too)."""
+    tail = float(stats.norm.sf(z))
+    u = stats.beta(rank, n - rank + 1)
+    return float(dist.ppf(u.ppf(tail))), float(dist.ppf(u.isf(tail)))

@@ -42,6 +42,18 @@ def test_award_all_or_nothing_reports_the_envelope_left() -> None:
     assert "less than any unfunded request" in text
 
 
+def test_award_stopped_by_its_time_limit_says_what_it_kept() -> None:
+    # a time limit of 0 forces the stop: no solver proves an integer optimum in 0 s
+    code, text = invoke(
+        "award", EXAMPLE, "--envelope", "3000", "--cap", "50", "--all-or-nothing",
+        "--time-limit", "0",
+    )  # fmt: skip
+    assert code == 0, text
+    assert "feasible, cbc (exact)" in text
+    assert "Solver: stopped by the time limit after " in text
+    assert "gap " in text
+
+
 def test_award_errors_are_one_line_without_traceback(tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("id,amount\na,1\na,-2\n", encoding="utf-8")

@@ -2,6 +2,7 @@
 case, explanations, invariants under hypothesis, and applicant lists that are wrong."""
 
 import itertools
+import re
 from pathlib import Path
 
 import numpy as np
@@ -17,9 +18,11 @@ from budgetsim.optimize import (
     OptimizationError,
     Quota,
     Status,
+    _lp,
     award,
     read_applicants,
 )
+from budgetsim.optimize._lp import LinearProgram, Solution, _solution
 
 EXAMPLE = Path(__file__).parents[1] / "examples" / "applicants-jiangmen-interest.csv"
 
@@ -228,3 +231,89 @@ def test_solver_tolerance_never_pays_money_that_is_not_there() -> None:
     # found by hypothesis: CBC met "1e-6 × y ≤ 0" within its 1e-6 tolerance with y = 1
     res = award(_apps([1e-06]), AwardRules(envelope=0.0, all_or_nothing=True))
     assert res.table["award"].sum() == 0.0
+
+
+def _fake_stop(monkeypatch: pytest.MonkeyPatch, relaxation: bool) -> None:
+    """Every PuLP solve stops at its time limit with nothing (after 1 s); without
+    ``relaxation`` SciPy's HiGHS too, so that no LP relaxation helps either."""
+
+    def nothing(lp: LinearProgram, *args: object) -> Solution:
+        solver = "scipy" if len(args) == 3 else args[0]
+        return _solution(lp, Status.NOT_SOLVED, np.full(lp.n, np.nan), (None, None), solver, 0, 1)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_lp, "_solve_pulp", nothing)
+    if not relaxation:
+        monkeypatch.setattr(_lp, "_solve_scipy", nothing)
+
+
+def _market(n: int = 60) -> Applicants:
+    rng = np.random.default_rng(3)
+    return _apps(
+        list(rng.lognormal(np.log(20), 0.6, n).round(2)),
+        list(rng.uniform(60, 100, n).round(1)),
+        d=list(rng.choice(["x", "y"], n, p=[0.3, 0.7])),
+    )
+
+
+STOPPED_RULES = {
+    "all_or_nothing": AwardRules(
+        envelope=400.0, all_or_nothing=True, objective="score", quotas=(Quota("d", "x", 0.4),)
+    ),
+    "minimum": AwardRules(
+        envelope=400.0,
+        cap=30.0,
+        min_award=15.0,
+        objective="money_score",
+        quotas=(Quota("d", "y", max_share=0.5),),
+    ),
+    "continuous": AwardRules(envelope=400.0, objective="count", quotas=(Quota("d", "x", 0.4),)),
+}
+
+
+@pytest.mark.parametrize("relaxation", [True, False])
+@pytest.mark.parametrize("kind", STOPPED_RULES)
+def test_a_solver_stopped_with_nothing_still_gives_feasible_awards(
+    monkeypatch: pytest.MonkeyPatch, kind: str, relaxation: bool
+) -> None:
+    # issue 13: a stop short of optimal falls back and says so, never raises
+    apps, rules = _market(), STOPPED_RULES[kind]
+    exact = award(apps, rules)
+    assert exact.status is Status.OPTIMAL
+    assert exact.note == ""
+    _fake_stop(monkeypatch, relaxation)
+    res = award(apps, rules, time_limit=0.5)  # award re-checks every rule (_verify)
+    assert res.status is Status.FEASIBLE
+    assert res.note.startswith("stopped by the time limit after 1 s")
+    if kind != "continuous" and relaxation:  # the LP relaxation: a start, and the bound
+        assert re.search(r"gap \d[\d.]* %$", res.note)
+        assert res.bound >= exact.objective - 1e-6
+    else:
+        assert res.note.endswith("greedy awards by value per unit (no solver answer), gap unknown")
+    assert 0 < res.objective <= exact.objective + 1e-6
+    shares = res.table.groupby("d")["award"].sum() / res.total
+    for q in rules.quotas:
+        assert q.min_share - 1e-9 <= shares[q.group] <= q.max_share + 1e-9
+
+
+def test_greedy_fallback_is_the_fractional_knapsack_optimum(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # one envelope, no quotas, continuous: filling by value per 万元 is optimal
+    apps, rules = _market(), AwardRules(envelope=400.0, objective="score")
+    exact = award(apps, rules)
+    _fake_stop(monkeypatch, relaxation=False)
+    res = award(apps, rules, time_limit=0.5)
+    assert res.objective == pytest.approx(exact.objective, rel=1e-9)
+    np.testing.assert_allclose(res.table["award"], exact.table["award"], atol=1e-9)
+
+
+@pytest.mark.parametrize("method", ["exact", "round"])
+def test_a_time_limit_of_zero_never_raises(method: str) -> None:
+    # forced, not timed: no solver finishes an integer model in 0 s
+    apps = _market(400)
+    rules = AwardRules(envelope=2_000.0, all_or_nothing=True, objective="score")
+    res = award(apps, rules, method=method, time_limit=0.0)  # type: ignore[arg-type]
+    assert res.total <= rules.envelope
+    if method == "exact":
+        assert res.status is Status.FEASIBLE
+        assert res.note.startswith("stopped by the time limit after ")

@@ -330,6 +330,8 @@ def print_sizing(results: Sequence[SizingResult], scenario_id: str) -> None:
             + _carried(res),
             soft_wrap=True,
         )
+        if how.note:
+            out.print(f"[bold]Solver:[/] {how.note}.", soft_wrap=True)
 
 
 def _carried(res: SizingResult) -> str:
@@ -507,6 +509,8 @@ def print_awards(res: AwardResult, file: str, shown: int) -> None:
         f"solve {res.solve_seconds:.2f} s.",
         soft_wrap=True,
     )
+    if res.note:
+        out.print(f"[bold]Solver:[/] {res.note}.", soft_wrap=True)
     out.print("Binding: " + ("; ".join(res.binding) or "none"), soft_wrap=True)
     reasons = t.loc[t["reason"] != "", "reason"].str.replace(r"[\d.,]+(e-?\d+)?", "…", regex=True)
     if not reasons.empty:

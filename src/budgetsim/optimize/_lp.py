@@ -6,6 +6,13 @@ when ``highspy`` is installed) or straight to the HiGHS build inside SciPy (``so
 "scipy"``), which skips PuLP's per-variable Python objects for wide models. PuLP objects and
 status codes never leave this module: callers get a :class:`Solution` with a :class:`Status`.
 
+A solve never ends in a raw solver error. Whatever the solver returns is re-checked in numpy;
+an answer short of a proven optimum (a time limit, fractional values of integer variables, an
+answer that fails the check) is repaired when it can be — integer values rounded, or the LP
+relaxation solved and rounded — and otherwise returned as ``NOT_SOLVED`` with the reason in
+words (:attr:`Solution.reason`) and the relaxation's values and bound, for the caller's own
+fallback. A solver that is missing or crashes is an :class:`OptimizationError`.
+
 Conventions: ``A_ub x ≤ b_ub``, ``A_eq x = b_eq``, ``lower ≤ x ≤ upper``. Duals are reported as
 the change of the objective (in the model's own sense, maximised or minimised) per unit
 increase of each row's right-hand side, whatever the solver's sign convention.
@@ -32,6 +39,8 @@ __all__ = [
     "Solution",
     "SolverName",
     "Status",
+    "relative_gap",
+    "shortfall",
     "solve",
     "to_pulp",
     "violations",
@@ -134,6 +143,14 @@ class Solution:
         The solver used (``"cbc"``, ``"highs"`` or ``"scipy"``).
     build_seconds, solve_seconds
         Time to build the solver's model and to solve it [s].
+    bound
+        Best bound known on the objective (the objective itself when optimal; the solver's
+        bound or the LP relaxation's otherwise; NaN when none is known).
+    reason
+        Why the solve is short of a proven optimum, in words (empty when optimal).
+    relaxed
+        Values of the LP relaxation, when it was solved to repair or bound an integer model
+        (None otherwise): a starting point for a caller's own rounding.
     """
 
     status: Status
@@ -144,11 +161,74 @@ class Solution:
     solver: SolverName
     build_seconds: float
     solve_seconds: float
+    bound: float = float("nan")
+    reason: str = ""
+    relaxed: Floats | None = None
 
     @property
     def usable(self) -> bool:
         """Whether there is a solution to read (optimal, or feasible at a time limit)."""
         return self.status in (Status.OPTIMAL, Status.FEASIBLE)
+
+    @property
+    def gap(self) -> float:
+        """Relative distance of the objective from the bound (NaN when either is unknown)."""
+        return relative_gap(self.objective, self.bound)
+
+
+def relative_gap(objective: float, bound: float) -> float:
+    """Relative distance of an objective from its bound, ``|bound − objective| / |bound|``.
+
+    Examples
+    --------
+    >>> relative_gap(98.0, 100.0)
+    0.02
+    >>> relative_gap(1.0, float("nan"))
+    nan
+    """
+    if not (np.isfinite(objective) and np.isfinite(bound)):
+        return float("nan")
+    return abs(bound - objective) / max(abs(bound), 1e-12)
+
+
+def shortfall(
+    sol: Solution, what: str, *, fallback: str | None = None, objective: float | None = None
+) -> str:
+    """One sentence on a solve short of a proven optimum, for a result's note.
+
+    Parameters
+    ----------
+    sol
+        The solve.
+    what
+        What the model chooses (``"split"``, ``"awards"``).
+    fallback
+        What the caller kept instead of the solver's answer (None: the solver's answer).
+    objective
+        Objective of what was kept, for the gap (default: the solver's).
+
+    Returns
+    -------
+    str
+        Empty when the solver's own answer is optimal and kept.
+
+    Examples
+    --------
+    >>> sol = Solution(Status.FEASIBLE, np.zeros(1), 98.0, None, None, "cbc", 0.0, 2.0,
+    ...                bound=100.0, reason="stopped by the time limit after 2 s")
+    >>> shortfall(sol, "split")
+    'stopped by the time limit after 2 s: best split found, gap 2 %'
+    >>> shortfall(replace(sol, status=Status.NOT_SOLVED, reason="the solver crashed"), "split",
+    ...           fallback="kept the greedy split", objective=90.0)
+    'the solver crashed: kept the greedy split, gap 10 %'
+    """
+    if fallback is None and sol.status is Status.OPTIMAL and not sol.reason:
+        return ""
+    head = sol.reason or f"the {sol.solver} solver ended {sol.status.value}"
+    gap = relative_gap(sol.objective if objective is None else objective, sol.bound)
+    gap_text = "gap unknown" if np.isnan(gap) else f"gap {100 * gap:.3g} %"
+    kept = f"best {what} found" if fallback is None else fallback
+    return f"{head}: {kept}, {gap_text}"
 
 
 def violations(lp: LinearProgram, x: Floats, tol: float = 1e-6) -> list[str]:
@@ -300,6 +380,7 @@ def _solve_pulp(
             raise OptimizationError(f"the {solver} solver failed: {exc}") from None
     t2 = time.perf_counter()
     status = _pulp_status(prob)
+    bound = _highs_bound(prob, lp) if solver == "highs" and status is Status.FEASIBLE else np.nan
     x = np.full(lp.n, np.nan)
     duals: tuple[Floats | None, Floats | None] = (None, None)
     if status in (Status.OPTIMAL, Status.FEASIBLE):
@@ -312,7 +393,17 @@ def _solve_pulp(
                 pi = -pi  # PuLP passes on HiGHS's duals of the minimised problem
             if np.isfinite(pi).all():
                 duals = (pi[: lp.b_ub.size], pi[lp.b_ub.size :])
-    return _solution(lp, status, x, duals, solver, t1 - t0, t2 - t1)
+    return replace(_solution(lp, status, x, duals, solver, t1 - t0, t2 - t1), bound=bound)
+
+
+def _highs_bound(prob: Any, lp: LinearProgram) -> float:
+    """HiGHS's dual bound of an integer model stopped early (NaN when it gives none)."""
+    try:
+        value = float(prob.solverModel.getInfo().mip_dual_bound)
+    except (AttributeError, TypeError, ValueError):
+        return float("nan")
+    # PuLP hands HiGHS the model in its own sense; an unset bound is ±inf
+    return value if lp.is_mip and np.isfinite(value) else float("nan")
 
 
 def _solve_scipy(
@@ -321,6 +412,7 @@ def _solve_scipy(
     t0 = time.perf_counter()
     sign = -1.0 if lp.maximize else 1.0
     bounds = np.column_stack([lp.lower, lp.upper])
+    bound = float("nan")
     duals: tuple[Floats | None, Floats | None] = (None, None)
     if lp.is_mip:
         constraints = [
@@ -344,6 +436,9 @@ def _solve_scipy(
         status = {0: Status.OPTIMAL, 2: Status.INFEASIBLE, 3: Status.UNBOUNDED}.get(
             code, Status.FEASIBLE if res.x is not None else Status.NOT_SOLVED
         )
+        dual_bound = res.get("mip_dual_bound")
+        if status is Status.FEASIBLE and dual_bound is not None and np.isfinite(dual_bound):
+            bound = sign * float(dual_bound)
     else:
         opts: dict[str, Any] = {"presolve": presolve}
         if time_limit is not None:
@@ -368,7 +463,8 @@ def _solve_scipy(
             eq = sign * np.asarray(res.eqlin.marginals) if lp.b_eq.size else np.empty(0)
             duals = (ub, eq)
     t1 = time.perf_counter()
-    return _solution(lp, status, np.asarray(x, dtype=float), duals, "scipy", 0.0, t1 - t0)
+    sol = _solution(lp, status, np.asarray(x, dtype=float), duals, "scipy", 0.0, t1 - t0)
+    return replace(sol, bound=bound)
 
 
 def _solution(
@@ -416,11 +512,17 @@ def solve(
     Solution
         Status, values, objective, duals (for continuous models) and timings.
 
+    Returns a :class:`Solution` whatever way the solver stopped: short of a proven optimum,
+    its ``status`` says what is left (``FEASIBLE``: a solution that passes the check, with
+    ``bound`` and ``reason``; ``NOT_SOLVED``, ``INFEASIBLE``, ``UNBOUNDED``: none) and
+    :func:`shortfall` puts it in words. An integer model stopped short also has its LP
+    relaxation solved with SciPy's HiGHS (within ``max(time_limit, 1)`` s): it gives the
+    bound, and rounded it may give a feasible solution (``relaxed`` holds its values).
+
     Raises
     ------
     OptimizationError
-        When the solver returns a solution that violates a row, bound or integrality
-        (checked in numpy with :func:`violations`).
+        When the solver is unknown, missing or crashes (never a raw solver error).
 
     Examples
     --------
@@ -437,19 +539,109 @@ def solve(
         status = Status.INFEASIBLE if violations(lp, x) else Status.OPTIMAL
         duals = (np.zeros(lp.b_ub.size), np.zeros(lp.b_eq.size))
         return _solution(lp, status, x, duals if not lp.is_mip else (None, None), solver, 0, 0)
-    if solver == "scipy":
-        sol = _solve_scipy(lp, time_limit, presolve, mip_gap)
-    else:
-        sol = _solve_pulp(lp, solver, time_limit, presolve, mip_gap)
-        if sol.status is Status.NOT_SOLVED and time_limit is None:
-            # CBC reports an infeasible LP as "Undefined": let HiGHS tell which it is
-            status = _solve_scipy(lp, None, True, None).status
-            if status in (Status.INFEASIBLE, Status.UNBOUNDED):
-                sol = replace(sol, status=status)
+    try:
+        if solver == "scipy":
+            sol = _solve_scipy(lp, time_limit, presolve, mip_gap)
+        else:
+            sol = _solve_pulp(lp, solver, time_limit, presolve, mip_gap)
+    except OptimizationError:
+        raise
+    except Exception as exc:  # a solver's own failure, whatever its type: the user's terms
+        raise OptimizationError(f"the {solver} solver failed: {type(exc).__name__}: {exc}") from exc
+    if solver != "scipy" and sol.status is Status.NOT_SOLVED and time_limit is None:
+        # CBC reports an infeasible LP as "Undefined": let HiGHS tell which it is
+        status = _solve_scipy(lp, None, True, None).status
+        if status in (Status.INFEASIBLE, Status.UNBOUNDED):
+            sol = replace(sol, status=status)
+    return _settle(lp, sol, time_limit, presolve)
+
+
+def _round_integers(lp: LinearProgram, x: Floats) -> Floats:
+    """``x`` with its integer variables rounded to the nearest integer within their bounds."""
+    rounded = np.clip(np.round(x), lp.lower, lp.upper)
+    return np.where(lp.integer, rounded, x)
+
+
+def _without(sol: Solution, status: Status, reason: str) -> Solution:
+    """``sol`` with no solution to read, and why."""
+    nan = np.full(sol.x.size, np.nan)
+    return replace(
+        sol,
+        status=status,
+        x=nan,
+        objective=float("nan"),
+        duals_ub=None,
+        duals_eq=None,
+        reason=reason,
+    )
+
+
+def _settle(lp: LinearProgram, sol: Solution, time_limit: float | None, presolve: bool) -> Solution:
+    """Check the solver's answer in numpy, repair what can be repaired, and say why a solve
+    is short of a proven optimum."""
+    seconds = sol.build_seconds + sol.solve_seconds
+    timed_out = time_limit is not None and seconds >= time_limit
+    if timed_out and sol.status is not Status.OPTIMAL:
+        sol = replace(sol, reason=f"stopped by the time limit after {seconds:.3g} s")
     if sol.usable:
         bad = violations(lp, sol.x)
-        if bad:
-            raise OptimizationError(
-                f"the {solver} solution fails the independent check: " + "; ".join(bad)
+        rounded = _round_integers(lp, sol.x)
+        if bad and lp.is_mip and not violations(lp, rounded):
+            # CBC stopped early may hand back fractional integer values, even as "Optimal"
+            frac = int((lp.integer & (np.abs(sol.x - np.round(sol.x)) > 1e-6)).sum())
+            why = sol.reason or f"the {sol.solver} solver stopped short"
+            kept = _solution(
+                lp,
+                Status.FEASIBLE,
+                rounded,
+                (None, None),
+                sol.solver,
+                sol.build_seconds,
+                sol.solve_seconds,
             )
-    return sol
+            sol = replace(kept, reason=f"{why}; {frac} fractional integer value(s) rounded")
+        elif bad:
+            sol = _without(
+                sol,
+                Status.NOT_SOLVED,
+                f"the {sol.solver} answer fails the independent check ({'; '.join(bad)})",
+            )
+    if sol.status is Status.OPTIMAL:
+        return replace(sol, bound=sol.objective)
+    if not sol.reason:
+        sol = replace(sol, reason=f"the {sol.solver} solver ended {sol.status.value}")
+    if not lp.is_mip:
+        return sol
+    return _with_relaxation(lp, sol, time_limit, presolve, timed_out)
+
+
+def _with_relaxation(
+    lp: LinearProgram, sol: Solution, time_limit: float | None, presolve: bool, timed_out: bool
+) -> Solution:
+    """An integer model short of an optimum: its LP relaxation bounds it and, rounded, may
+    give a solution where the solver found none."""
+    limit = None if time_limit is None else max(time_limit, 1.0)
+    relaxed_lp = replace(lp, integer=np.zeros(lp.n, bool))
+    try:
+        relaxed = _solve_scipy(relaxed_lp, limit, presolve, None)
+    except Exception:  # the bound is a courtesy: the solver's own answer stands without it
+        return sol
+    if relaxed.status is Status.INFEASIBLE and not sol.usable:  # no integer solution either
+        return _without(sol, Status.INFEASIBLE, "the model is infeasible (so is its LP relaxation)")
+    if relaxed.status is not Status.OPTIMAL or violations(relaxed_lp, relaxed.x):
+        return sol
+    bound = sol.bound if np.isfinite(sol.bound) else relaxed.objective
+    sol = replace(sol, bound=bound, relaxed=relaxed.x)
+    if sol.usable or (sol.status is Status.INFEASIBLE and not timed_out):
+        return sol
+    if sol.status is Status.INFEASIBLE:  # CBC says so under load: not proven at a time limit
+        reason = f"{sol.reason}, calling the model infeasible (unproven: its LP relaxation is not)"
+        sol = replace(sol, status=Status.NOT_SOLVED, reason=reason)
+    x = _round_integers(lp, relaxed.x)
+    if violations(lp, x):
+        return sol
+    kept = _solution(
+        lp, Status.FEASIBLE, x, (None, None), sol.solver, sol.build_seconds, sol.solve_seconds
+    )
+    reason = f"{sol.reason}; the LP relaxation, rounded"
+    return replace(kept, bound=bound, relaxed=relaxed.x, reason=reason)

@@ -222,7 +222,10 @@ def allocate_from_demand(
     )
     sol = solve(lp, solver)
     if not sol.usable:
-        raise OptimizationError(f"the allocation model ended {sol.status.value}")
+        # the bounds were checked, so the model has a solution: this is the solver's failure
+        # (no split can be trusted without the LP's optimum, so there is no fallback)
+        other = "" if solver == "scipy" else " (another solver may succeed: --solver scipy)"
+        raise OptimizationError(f"the allocation model was not solved: {sol.reason}{other}")
     envelopes = sol.x[:n_e].reshape(f_n, t_n)
     _verify(envelopes, bounds, total)
     paid = sol.x[3 * n_e :].reshape(demand.shape)

@@ -17,6 +17,11 @@ The model is built as arrays (:class:`~budgetsim.optimize._lp.LinearProgram`); t
 re-checked in numpy against these rules before it is returned. ``method = "round"`` solves the
 LP relaxation of an all-or-nothing model, rounds down and fills greedily by value per 万元: the
 result is feasible and its distance from the LP bound is reported.
+
+A solve short of a proven optimum never raises: the best awards the solver found are kept, or
+— when it found none (time limit, solver failure) — the LP relaxation rounded and filled, or
+else a greedy fill by value per 万元 within every row (always feasible, as no award at all is).
+:attr:`AwardResult.note` says which, with the gap to the best bound known.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from budgetsim.optimize._lp import (
     Solution,
     SolverName,
     Status,
+    shortfall,
     solve,
     violations,
 )
@@ -132,6 +138,9 @@ class AwardResult:
         Model construction and solver time [s].
     rules
         The rules applied.
+    note
+        Why the awards are short of a proven optimum and what was kept, in words (empty when
+        optimal), e.g. "stopped by the time limit after 5 s: best awards found, gap 0.1 %".
     """
 
     table: pd.DataFrame
@@ -144,6 +153,7 @@ class AwardResult:
     build_seconds: float
     solve_seconds: float
     rules: AwardRules
+    note: str = ""
 
     @property
     def total(self) -> float:
@@ -300,26 +310,109 @@ def _round_and_fill(lp: LinearProgram, y: Floats) -> Floats:
     return chosen
 
 
+def _greedy_fill(lp: LinearProgram, start: Floats, value: Floats, n: int) -> Floats:
+    """Awards in money terms: from a feasible ``start``, raise each award in order of value
+    per 万元 as far as its bound and every row allow, pass after pass while any rises.
+
+    Works on the award variables of any of the three models: an indicator (all-or-nothing)
+    rises by whole units only, and with a minimum award (indicators after the awards) an award
+    starts only at the minimum or more. Every row holds throughout, so the result is feasible
+    as the start is (no award at all always is).
+    """
+    rows = lp.a_ub[: lp.b_ub.size - (lp.n - n) * 2].toarray()[:, :n]  # envelope and quotas
+    b = lp.b_ub[: rows.shape[0]]
+    whole = bool(lp.integer[:n].all())
+    minimum = lp.n > n  # with a minimum award: x_i ≥ m·y_i, read m from the link rows
+    least = np.zeros(n)
+    if minimum:
+        link = lp.a_ub[lp.b_ub.size - n :].tocsr()  # −x_i + m·y_i ≤ 0
+        least = np.asarray(link[:, n:].sum(axis=1)).ravel()
+    x = start[:n].copy()
+    slack = b - rows @ x
+    order = np.argsort(-value, kind="stable")
+    order = order[lp.upper[order] > 0]
+    for _ in range(100):  # quota rows free room for others: a few passes settle it
+        grew = False
+        for j in order:
+            col = rows[:, j]
+            pos = col > 0
+            room = lp.upper[j] - x[j]
+            if pos.any():
+                room = min(room, float(np.min(np.maximum(slack[pos], 0.0) / col[pos])))
+            if whole:
+                room = np.floor(room + _TOL)
+            if room <= _TOL * max(1.0, lp.upper[j]) or (x[j] == 0 and room < least[j]):
+                continue
+            x[j] += room
+            slack -= col * room
+            grew = True
+        if not grew:
+            break
+    if minimum:
+        return np.concatenate([x, (x > 0).astype(float)])
+    return x
+
+
+def _fallback(lp: LinearProgram, sol: Solution, value: Floats, n: int) -> tuple[Floats, float, str]:
+    """Variables of a feasible answer when the solver gave none, the objective and what was
+    kept: the LP relaxation rounded down (and a part award below the minimum dropped), then
+    filled greedily; the greedy fill alone when that breaks a row or there is no relaxation."""
+    start, how = np.zeros(lp.n), "greedy awards by value per unit (no solver answer)"
+    if sol.relaxed is not None:
+        relaxed = sol.relaxed.copy()
+        if lp.integer[:n].all():  # indicators: round down
+            relaxed = np.floor(relaxed + _TOL)
+        elif lp.n > n:  # minimum award: keep the awards that reach it
+            least = np.asarray(lp.a_ub[lp.b_ub.size - n :][:, n:].sum(axis=1)).ravel()
+            keep = relaxed[:n] >= least - _TOL * np.maximum(1.0, least)
+            relaxed = np.concatenate([np.where(keep, relaxed[:n], 0.0), keep.astype(float)])
+        if not violations(lp, relaxed):
+            start, how = relaxed, "the LP relaxation rounded and filled greedily"
+    x = _greedy_fill(lp, start, value, n)
+    return x, float(lp.c @ x), how
+
+
+def _topped_up(lp: LinearProgram, sol: Solution, value: Floats, n: int) -> tuple[Floats, str]:
+    """The solver's answer, with whole values for the indicators; one short of a proven
+    optimum is filled greedily where money is left, and the note says so."""
+    x = np.where(lp.integer, np.round(sol.x), sol.x)
+    if sol.status is Status.OPTIMAL:
+        return x, shortfall(sol, "awards")
+    filled = _greedy_fill(lp, x, value, n)
+    if float(lp.c @ filled) > float(lp.c @ x) + 1e-9 * max(1.0, abs(float(lp.c @ x))):
+        kept = "best awards found, topped up greedily"
+        return filled, shortfall(sol, "awards", fallback=kept, objective=float(lp.c @ filled))
+    return x, shortfall(sol, "awards")
+
+
 def _all_or_nothing(
-    lp: LinearProgram, u: Floats, solver: SolverName, method: str, time_limit: float | None
-) -> tuple[Floats, Status, float, float, Solution]:
+    lp: LinearProgram,
+    u: Floats,
+    value: Floats,
+    solver: SolverName,
+    method: str,
+    time_limit: float | None,
+) -> tuple[Floats, Status, float, float, Solution, str]:
     """Whole awards: ``"exact"`` solves the integer model; ``"round"`` rounds the LP
     relaxation down and fills greedily, and reports the relaxation as the bound."""
+    n = u.size
     if method == "exact":
         sol = solve(lp, solver, time_limit=time_limit, mip_gap=MIP_GAP)
-        if not sol.usable:
-            raise OptimizationError(
-                f"no awards found: the solver ended {sol.status.value}"
-                + (" (raise the time limit)" if time_limit else "")
-            )
-        y = np.round(sol.x)
-        objective = float(lp.c @ y)
-        return y * u, sol.status, objective, objective, sol
+        if sol.usable:
+            y, note = _topped_up(lp, sol, value, n)
+            objective = float(lp.c @ y)
+            bound = objective if sol.status is Status.OPTIMAL else sol.bound
+            return y * u, sol.status, objective, bound, sol, note
+        y, objective, how = _fallback(lp, sol, value, n)
+        note = shortfall(sol, "awards", fallback=how, objective=objective)
+        return y * u, Status.FEASIBLE, objective, sol.bound, sol, note
     relaxed = replace(lp, integer=np.zeros(lp.n, bool))
     # HiGHS's presolve is slow on this wide shape; CBC's is not
     sol = solve(relaxed, solver, time_limit=time_limit, presolve=solver == "cbc")
     if not sol.usable:
-        raise OptimizationError(f"the LP relaxation ended {sol.status.value}")
+        y, objective, how = _fallback(lp, sol, value, n)
+        note = shortfall(sol, "awards", fallback=how, objective=objective)
+        return y * u, Status.FEASIBLE, objective, float("nan"), sol, note
     y = _round_and_fill(relaxed, sol.x)
     if violations(lp, y):
         raise OptimizationError(
@@ -327,7 +420,8 @@ def _all_or_nothing(
         )
     objective = float(lp.c @ y)
     close = objective >= sol.objective - 1e-9 * max(1.0, abs(sol.objective))
-    return y * u, Status.OPTIMAL if close else Status.FEASIBLE, objective, sol.objective, sol
+    note = shortfall(sol, "awards") if sol.status is not Status.OPTIMAL else ""
+    return y * u, Status.OPTIMAL if close else Status.FEASIBLE, objective, sol.objective, sol, note
 
 
 def _within_envelope(award: Floats, value: Floats, envelope: float, whole: bool) -> Floats:
@@ -460,12 +554,14 @@ def award(
         LP relaxation and fills greedily, reporting the gap to the LP bound.
     time_limit
         Solver time limit [s]; a stop at the limit returns the best awards found with status
-        ``FEASIBLE``.
+        ``FEASIBLE`` — the solver's, or when it found none the rounded LP relaxation or a
+        greedy fill — and says which in ``note``.
 
     Raises
     ------
     OptimizationError
-        When the rules conflict (named in words) or a solution fails the independent check.
+        When the rules conflict (named in words), the solver is missing or crashes, or the
+        awards fail the independent check (a bug, not a result).
 
     Examples
     --------
@@ -481,17 +577,21 @@ def award(
     if method == "round" and not rules.all_or_nothing:
         raise OptimizationError("method 'round' applies to all-or-nothing awards only")
     if rules.all_or_nothing:
-        x, status, objective, bound, sol = _all_or_nothing(lp, u, solver, method, time_limit)
+        x, status, objective, bound, sol, note = _all_or_nothing(
+            lp, u, value, solver, method, time_limit
+        )
     else:
         sol = solve(lp, solver, time_limit=time_limit, presolve=lp.is_mip or solver == "cbc")
-        if not sol.usable:
-            raise OptimizationError(
-                f"no awards found: the solver ended {sol.status.value}"
-                + (" (raise the time limit)" if time_limit else "")
-            )
-        x = np.clip(sol.x[:n], 0.0, u)
-        status, objective = sol.status, float(value @ x)
-        bound = objective if status is Status.OPTIMAL else float("nan")
+        if sol.usable:
+            full, note = _topped_up(lp, sol, value, n)
+            x, status = full[:n], sol.status
+        else:
+            full, _, how = _fallback(lp, sol, value, n)
+            x, status = full[:n], Status.FEASIBLE
+            note = shortfall(sol, "awards", fallback=how, objective=float(value @ x))
+        x = np.clip(x, 0.0, u)
+        objective = float(value @ x)
+        bound = objective if status is Status.OPTIMAL else sol.bound
     x = np.where(x > 1e-9 * np.maximum(1.0, u), x, 0.0)
     x = _within_envelope(x, value, rules.envelope, rules.all_or_nothing)
     _verify(applicants, rules, x)
@@ -520,4 +620,5 @@ def award(
         build_seconds=sol.build_seconds,
         solve_seconds=sol.solve_seconds,
         rules=rules,
+        note=note,
     )

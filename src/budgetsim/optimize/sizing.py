@@ -37,7 +37,14 @@ from scipy import sparse, stats
 
 from budgetsim.engine import simulate
 from budgetsim.funds import carry_matrix, cumulative, pool_carry_over, pool_demand
-from budgetsim.optimize._lp import LinearProgram, OptimizationError, SolverName, Status, solve
+from budgetsim.optimize._lp import (
+    LinearProgram,
+    OptimizationError,
+    SolverName,
+    Status,
+    shortfall,
+    solve,
+)
 from budgetsim.results import SimulationResult
 from budgetsim.scenario import Scenario, compile_scenario
 from budgetsim.stats import clustered_se
@@ -154,8 +161,10 @@ class SizingResult:
 @dataclass(frozen=True)
 class SizingSolve:
     """How a sizing model was solved: ``"quantile"``, ``"milp"`` or ``"greedy"`` (the MILP
-    stopped at its time limit without beating the heuristic), indicators kept, status, solver
-    and timings [s]."""
+    stopped short, at its time limit or by a solver failure, without beating the heuristic),
+    indicators kept, status, solver and timings [s], and ``note``: why the answer is short of
+    a proven optimum and what was kept, in words (empty when optimal), e.g. "stopped by the
+    time limit after 30 s: best split found, gap 0.4 %"."""
 
     method: str
     binaries: int
@@ -163,6 +172,7 @@ class SizingSolve:
     solver: SolverName
     build_seconds: float
     solve_seconds: float
+    note: str = ""
 
 
 def _flags(carry_over: bool | Sequence[bool], pools: int) -> Flags:
@@ -302,7 +312,8 @@ def size_from_demand(
     time_limit
         Seconds the MILP may take [s]; past it the best split found is kept (status
         ``FEASIBLE``; method ``"greedy"`` when the solver found nothing better than the
-        heuristic split it started from).
+        heuristic split it started from, or nothing). Any stop short of a proven optimum is
+        said in the ``note`` of the returned :class:`SizingSolve`.
 
     Returns
     -------
@@ -372,15 +383,23 @@ def size_from_demand(
     )
     sol = solve(lp, solver, mip_gap=1e-9, time_limit=time_limit)
     timing = (sol.solver, sol.build_seconds, sol.solve_seconds)
-    if sol.status in (Status.INFEASIBLE, Status.UNBOUNDED):
-        if time_limit is None:
-            raise OptimizationError(f"the budget-sizing model ended {sol.status.value}")
-        # the greedy split is feasible by construction: a solver stopped by its time limit
-        # before it found a solution may still call the model infeasible (CBC does, under
-        # load); keep the greedy split
-        return incumbent, SizingSolve("greedy", n_z, Status.FEASIBLE, *timing)
-    if not sol.usable or sol.objective > cost_ub + tol:  # past the time limit: the heuristic
-        return incumbent, SizingSolve("greedy", n_z, Status.FEASIBLE, *timing)
+    if sol.status in (Status.INFEASIBLE, Status.UNBOUNDED) and time_limit is None:
+        # the greedy split is feasible by construction: the model cannot be either
+        raise OptimizationError(
+            f"the budget-sizing model ended {sol.status.value}: a modelling error"
+        )
+
+    def greedy(why: str | None = None) -> tuple[Floats, SizingSolve]:
+        kept = "kept the greedy split" + (f" ({why})" if why else "")
+        note = shortfall(sol, "split", fallback=kept, objective=cost_ub)
+        return incumbent, SizingSolve("greedy", n_z, Status.FEASIBLE, *timing, note=note)
+
+    # a solver stopped by its time limit may call the model infeasible (CBC does, under load),
+    # or stop with nothing, or with fractional indicators: keep the greedy split
+    if not sol.usable:
+        return greedy()
+    if sol.objective > cost_ub + tol:
+        return greedy("cheaper than the solver's")
     budgets = np.maximum(sol.x[:n_env], 0.0).reshape(pools, years)
     if (
         sol.status is not Status.OPTIMAL
@@ -388,8 +407,8 @@ def size_from_demand(
     ):
         # an incumbent a time limit stopped at is met only to the solver's tolerances: keep it
         # only if it holds in the draws themselves
-        return incumbent, SizingSolve("greedy", n_z, Status.FEASIBLE, *timing)
-    return budgets, SizingSolve("milp", n_z, sol.status, *timing)
+        return greedy("the solver's split fails the draws at its tolerances")
+    return budgets, SizingSolve("milp", n_z, sol.status, *timing, note=shortfall(sol, "split"))
 
 
 def certify(
