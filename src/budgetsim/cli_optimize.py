@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import click
 import pandas as pd
 from rich.table import Table
+from rich.text import Text
 
 from budgetsim._cli_common import SEED, console, fail, money, share
 from budgetsim._cli_common import workers as _workers
@@ -331,7 +332,7 @@ def print_sizing(results: Sequence[SizingResult], scenario_id: str) -> None:
             soft_wrap=True,
         )
         if how.note:
-            out.print(f"[bold]Solver:[/] {how.note}.", soft_wrap=True)
+            out.print(Text.assemble(("Solver:", "bold"), f" {how.note}."), soft_wrap=True)
 
 
 def _carried(res: SizingResult) -> str:
@@ -510,7 +511,7 @@ def print_awards(res: AwardResult, file: str, shown: int) -> None:
         soft_wrap=True,
     )
     if res.note:
-        out.print(f"[bold]Solver:[/] {res.note}.", soft_wrap=True)
+        out.print(Text.assemble(("Solver:", "bold"), f" {res.note}."), soft_wrap=True)
     out.print("Binding: " + ("; ".join(res.binding) or "none"), soft_wrap=True)
     reasons = t.loc[t["reason"] != "", "reason"].str.replace(r"[\d.,]+(e-?\d+)?", "…", regex=True)
     if not reasons.empty:
