@@ -9,6 +9,8 @@ status 1, never a traceback.
 from __future__ import annotations
 
 import contextlib
+import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -21,6 +23,7 @@ from budgetsim._cli_common import DRAWS, PROGRESS_MIN_DRAWS, SEED, WORKERS, prog
 from budgetsim._cli_common import console as _console
 from budgetsim._cli_common import fail as _fail
 from budgetsim._cli_common import workers as _workers
+from budgetsim._pool import stop_all as stop_workers
 from budgetsim.cli_optimize import optimize
 from budgetsim.cli_params import params
 from budgetsim.cli_sensitivity import sensitivity
@@ -57,7 +60,26 @@ def _count(n: int, noun: str) -> str:
     return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Stopped(BaseException):
+    """The command stopped early: interrupted (Ctrl-C) or its output closed (a pipe to
+    ``head``). Raised past click, which would print "Aborted!" and exit with status 1."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+class _Commands(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise _Stopped(130) from None
+        except BrokenPipeError:
+            raise _Stopped(141) from None
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="budgetsim")
 def cli() -> None:
     """Plan multi-year subsidy budgets: Monte Carlo simulation of applicant populations."""
@@ -357,13 +379,36 @@ cli.add_command(params)
 cli.add_command(sensitivity)
 
 
+def _quiet_stdout() -> None:
+    """Point standard output at the null device, so that nothing more (not even the flush at
+    exit) fails on a reader that has gone."""
+    with contextlib.suppress(OSError, ValueError):
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
-    """Entry point of the ``budgetsim`` command."""
+    """Entry point of the ``budgetsim`` command.
+
+    Ctrl-C stops the run: pending work is cancelled, the worker processes end, and the
+    command prints ``interrupted`` and exits with status 130. Output piped to a reader that
+    stops early (``budgetsim run | head``) ends the command quietly, with status 141 (as a
+    command killed by SIGPIPE).
+    """
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="budgetsim")
-    except KeyboardInterrupt:
-        _console(stderr=True).print("interrupted")
-        raise SystemExit(130) from None
+    except (KeyboardInterrupt, _Stopped) as stop:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut this short
+        stop_workers()
+        status = stop.status if isinstance(stop, _Stopped) else 130
+        if status == 141:
+            _quiet_stdout()
+        else:
+            with contextlib.suppress(OSError):
+                sys.stderr.write("interrupted\n")
+                sys.stderr.flush()
+        raise SystemExit(status) from None
 
 
 if __name__ == "__main__":  # pragma: no cover
