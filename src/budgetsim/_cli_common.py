@@ -17,9 +17,18 @@ from budgetsim.errors import BudgetsimError
 PROGRESS_MIN_DRAWS = 2_000
 
 
+class _Console(Console):
+    """A rich console whose reader going away (``budgetsim run | head``) is a
+    :class:`BrokenPipeError` the command line handles (quietly, status 141), not rich's own
+    exit with status 1."""
+
+    def on_broken_pipe(self) -> None:
+        raise BrokenPipeError
+
+
 def console(stderr: bool = False) -> Console:
     stream = sys.stderr if stderr else sys.stdout
-    return Console(file=stream, width=None if stream.isatty() else 180, highlight=False)
+    return _Console(file=stream, width=None if stream.isatty() else 180, highlight=False)
 
 
 def progress_bar(
