@@ -6,12 +6,14 @@ import math
 import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from budgetsim.errors import BudgetsimError
+from budgetsim.outputs import check_writable
 
 #: Runs with at least this many draws show a progress bar on a terminal.
 PROGRESS_MIN_DRAWS = 2_000
@@ -51,6 +53,30 @@ def progress_bar(
 def fail(exc: BudgetsimError) -> None:
     console(stderr=True).print(f"[bold red]error:[/] {exc}", markup=True, soft_wrap=True)
     raise SystemExit(1)
+
+
+def check_out_folder(out: str | Path | None, what: str, option: str = "--out") -> None:
+    """Refuse, before anything runs, an output folder that cannot be written: a file where a
+    folder should be, a read-only folder, a missing folder under a read-only one."""
+    if out is not None:
+        _check(out, Path(out), what, option)
+
+
+def check_out_file(out: str | Path | None, what: str, option: str = "--out") -> None:
+    """Refuse, before anything runs, an output file that cannot be written: a folder of that
+    name, or a folder to hold it that cannot be written (see :func:`check_out_folder`)."""
+    if out is None:
+        return
+    if Path(out).is_dir():
+        raise BudgetsimError(f"{option} {out}: cannot write {what}: {out} is a folder")
+    _check(out, Path(out).parent, what, option)
+
+
+def _check(out: str | Path, folder: Path, what: str, option: str) -> None:
+    try:
+        check_writable(folder)
+    except OSError as exc:
+        raise BudgetsimError(f"{option} {out}: cannot write {what}: {exc}") from None
 
 
 def money(value: float) -> str:

@@ -19,7 +19,14 @@ import click
 from rich.table import Table
 
 from budgetsim import __version__
-from budgetsim._cli_common import DRAWS, PROGRESS_MIN_DRAWS, SEED, WORKERS, progress_bar
+from budgetsim._cli_common import (
+    DRAWS,
+    PROGRESS_MIN_DRAWS,
+    SEED,
+    WORKERS,
+    check_out_folder,
+    progress_bar,
+)
 from budgetsim._cli_common import console as _console
 from budgetsim._cli_common import fail as _fail
 from budgetsim._cli_common import workers as _workers
@@ -32,7 +39,7 @@ from budgetsim.cli_uncertain import print_uncertain, split_or_none, write_uncert
 from budgetsim.comparison import compare as compare_scenarios
 from budgetsim.engine import simulate
 from budgetsim.errors import BudgetsimError
-from budgetsim.outputs import write_outputs
+from budgetsim.outputs import OUTPUT_NAMES, file_set, write_outputs
 from budgetsim.parameters import unranged
 from budgetsim.report import write_report
 from budgetsim.scenario import DEFAULT_SCENARIO, bundled_scenarios, load_scenario
@@ -44,6 +51,11 @@ from budgetsim.sensitivity.uncertain import (
 )
 
 __all__ = ["main"]
+
+#: Files of earlier sets that a run's or a report's set replaces, though written before sets
+#: had a manifest that lists them.
+UNCERTAIN_NAMES = ("uncertain_comparison.csv", "uncertain_split.csv", "uncertain_assumptions.csv")
+REPORT_NAMES = ("report.html", "report.xlsx")
 
 
 def _progress_bar(
@@ -153,6 +165,7 @@ def run(
     per programme and year: money, exhaustion, coverage and budget at risk."""
     try:
         n_workers = _workers(workers, draws)
+        check_out_folder(out, "the results")
         sc = load_scenario(scenario, overrides)
         bar, callback = _progress_bar(draws, progress)
         with bar if bar is not None else contextlib.nullcontext():
@@ -181,9 +194,11 @@ def run(
             print_uncertain(table, split, result, console)
         if out is not None:
             try:
-                files = write_outputs(result, out, draws_format)  # type: ignore[arg-type]
-                if uncertain:
-                    files += write_uncertain(result, table, split, out)
+                with file_set(out, replaces=OUTPUT_NAMES + UNCERTAIN_NAMES) as staged:
+                    files = write_outputs(result, staged.folder, draws_format)  # type: ignore[arg-type]
+                    if uncertain:
+                        files += write_uncertain(result, table, split, str(staged.folder))
+                files = [staged.final(f) for f in files]
             except OSError as exc:
                 raise BudgetsimError(f"--out {out}: cannot write the results: {exc}") from None
             console.print("wrote " + ", ".join(str(f) for f in files))
@@ -323,6 +338,7 @@ def report(
     the stamped JSON summary. With --sensitivity, also which assumptions move the headline
     outputs most and which to pin down first."""
     try:
+        check_out_folder(out, "the report")
         sc = load_scenario(scenario, overrides)
         n_workers = _workers(workers, draws)
         bar, callback = _progress_bar(draws, None)
@@ -343,7 +359,11 @@ def report(
                     sc, draws=sensitivity_draws, seed=seed, workers=n_workers, progress=callback
                 )
         try:
-            files = write_report(result, out, lang=lang, svg=svg, sensitivity=analysis)
+            with file_set(out, replaces=(*OUTPUT_NAMES, *REPORT_NAMES)) as staged:
+                files = write_report(
+                    result, staged.folder, lang=lang, svg=svg, sensitivity=analysis
+                )
+            files = [staged.final(f) for f in files]
         except OSError as exc:
             raise BudgetsimError(f"--out {out}: cannot write the report: {exc}") from None
         _console().print(

@@ -15,7 +15,7 @@ import click
 import pandas as pd
 from rich.table import Table
 
-from budgetsim._cli_common import SEED, console, fail, money, share
+from budgetsim._cli_common import SEED, check_out_file, console, fail, money, share
 from budgetsim._cli_common import workers as _workers
 from budgetsim.errors import BudgetsimError
 from budgetsim.money import AmountError, parse_amount, parse_range
@@ -241,6 +241,7 @@ def allocate_cmd(
     document's split on fresh draws. Fixed per-year lines stay fixed; multi-year totals may
     move between years; ranges bound the total."""
     try:
+        check_out_file(out, "the table")
         sc = load_scenario(scenario)
         res = allocate(
             sc,
@@ -402,6 +403,7 @@ def size_cmd(
     """Size the budget of SCENARIO per year so that every eligible claim is paid in at least
     LEVEL of cases jointly over the years, and certify it on fresh draws."""
     try:
+        check_out_file(out, "the table")
         sc = load_scenario(scenario)
         n = _workers(workers, validation_draws)
         results = size_budgets(
@@ -555,6 +557,7 @@ def award_cmd(
     """Choose who gets what from APPLICANTS (CSV or Excel: id, amount, optional score, and
     group columns) under the envelope, caps, minimum or all-or-nothing awards and quotas."""
     try:
+        check_out_file(out, "the table")
         apps = read_applicants(
             applicants,
             id_column=id_column,
