@@ -297,6 +297,37 @@ def test_run_out_is_one_set_that_replaces_the_last(tmp_path: Path) -> None:
         assert json.loads(handle.readline().removeprefix("# "))["run_id"] == two
 
 
+def test_concurrent_runs_into_one_folder_leave_one_set(tmp_path: Path) -> None:
+    runs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "budgetsim",
+                "run",
+                "-n",
+                str(n),
+                "-s",
+                str(n),
+                "--workers",
+                "1",
+                "--out",
+                str(tmp_path),
+            ],
+            env=ENV,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        for n in (400, 401, 402)
+    ]
+    for run in runs:
+        _, stderr = run.communicate(timeout=300)
+        assert run.returncode == 0, stderr
+    _check_set(tmp_path)
+    draws = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))["stamp"]["draws"]
+    assert draws in (400, 401, 402)
+
+
 #: Write a set with os.replace killing the process at its Nth call: in the middle of writing
 #: (the files are renamed into the staging folder), or of moving the set in.
 KILLED_WRITER = textwrap.dedent(

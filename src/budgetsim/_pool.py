@@ -42,6 +42,8 @@ _RUNNING: weakref.WeakSet[ProcessPoolExecutor] = weakref.WeakSet()
 
 
 def _alive(pid: int) -> bool:
+    if sys.platform == "win32":  # signal 0 is Ctrl-C there
+        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -34,6 +34,7 @@ import os
 import re
 import secrets
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -86,8 +87,9 @@ def _umask() -> int:
 
 
 def _dead(pid: int) -> bool:
-    """Whether no process ``pid`` runs (on this machine)."""
-    if pid == os.getpid():
+    """Whether no process ``pid`` runs (on this machine; never said on Windows, where signal
+    0 is Ctrl-C)."""
+    if pid == os.getpid() or sys.platform == "win32":
         return False
     try:
         os.kill(pid, 0)
