@@ -6,6 +6,7 @@ import math
 import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import click
 from rich.console import Console
@@ -13,15 +14,25 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 from rich.text import Text
 
 from budgetsim.errors import BudgetsimError
+from budgetsim.outputs import check_writable
 
 #: Runs with at least this many draws show a progress bar on a terminal.
 PROGRESS_MIN_DRAWS = 2_000
 
 
+class _Console(Console):
+    """A rich console whose reader going away (``budgetsim run | head``) is a
+    :class:`BrokenPipeError` the command line handles (quietly, status 141), not rich's own
+    exit with status 1."""
+
+    def on_broken_pipe(self) -> None:
+        raise BrokenPipeError
+
+
 def console(stderr: bool = False) -> Console:
     stream = sys.stderr if stderr else sys.stdout
     # markup off: labels, values and messages are the user's text ("[/]" in a label is text)
-    return Console(
+    return _Console(
         file=stream, width=None if stream.isatty() else 180, highlight=False, markup=False
     )
 
@@ -46,6 +57,30 @@ def progress_bar(
 def fail(exc: BudgetsimError) -> None:
     console(stderr=True).print(Text.assemble(("error:", "bold red"), f" {exc}"), soft_wrap=True)
     raise SystemExit(1)
+
+
+def check_out_folder(out: str | Path | None, what: str, option: str = "--out") -> None:
+    """Refuse, before anything runs, an output folder that cannot be written: a file where a
+    folder should be, a read-only folder, a missing folder under a read-only one."""
+    if out is not None:
+        _check(out, Path(out), what, option)
+
+
+def check_out_file(out: str | Path | None, what: str, option: str = "--out") -> None:
+    """Refuse, before anything runs, an output file that cannot be written: a folder of that
+    name, or a folder to hold it that cannot be written (see :func:`check_out_folder`)."""
+    if out is None:
+        return
+    if Path(out).is_dir():
+        raise BudgetsimError(f"{option} {out}: cannot write {what}: {out} is a folder")
+    _check(out, Path(out).parent, what, option)
+
+
+def _check(out: str | Path, folder: Path, what: str, option: str) -> None:
+    try:
+        check_writable(folder)
+    except OSError as exc:
+        raise BudgetsimError(f"{option} {out}: cannot write {what}: {exc}") from None
 
 
 def money(value: float) -> str:

@@ -9,6 +9,8 @@ status 1, never a traceback.
 from __future__ import annotations
 
 import contextlib
+import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -18,10 +20,18 @@ from rich.table import Table
 from rich.text import Text
 
 from budgetsim import __version__
-from budgetsim._cli_common import DRAWS, PROGRESS_MIN_DRAWS, SEED, WORKERS, progress_bar
+from budgetsim._cli_common import (
+    DRAWS,
+    PROGRESS_MIN_DRAWS,
+    SEED,
+    WORKERS,
+    check_out_folder,
+    progress_bar,
+)
 from budgetsim._cli_common import console as _console
 from budgetsim._cli_common import fail as _fail
 from budgetsim._cli_common import workers as _workers
+from budgetsim._pool import stop_all as stop_workers
 from budgetsim.cli_optimize import optimize
 from budgetsim.cli_params import params
 from budgetsim.cli_sensitivity import sensitivity
@@ -30,7 +40,7 @@ from budgetsim.cli_uncertain import print_uncertain, split_or_none, write_uncert
 from budgetsim.comparison import compare as compare_scenarios
 from budgetsim.engine import simulate
 from budgetsim.errors import BudgetsimError
-from budgetsim.outputs import write_outputs
+from budgetsim.outputs import OUTPUT_NAMES, file_set, write_outputs
 from budgetsim.parameters import unranged
 from budgetsim.plausibility import doubts
 from budgetsim.report import write_report
@@ -44,6 +54,11 @@ from budgetsim.sensitivity.uncertain import (
 )
 
 __all__ = ["main"]
+
+#: Files of earlier sets that a run's or a report's set replaces, though written before sets
+#: had a manifest that lists them.
+UNCERTAIN_NAMES = ("uncertain_comparison.csv", "uncertain_split.csv", "uncertain_assumptions.csv")
+REPORT_NAMES = ("report.html", "report.xlsx")
 
 
 def _progress_bar(
@@ -60,7 +75,26 @@ def _count(n: int, noun: str) -> str:
     return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Stopped(BaseException):
+    """The command stopped early: interrupted (Ctrl-C) or its output closed (a pipe to
+    ``head``). Raised past click, which would print "Aborted!" and exit with status 1."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+class _Commands(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise _Stopped(130) from None
+        except BrokenPipeError:
+            raise _Stopped(141) from None
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="budgetsim")
 def cli() -> None:
     """Plan multi-year subsidy budgets: Monte Carlo simulation of applicant populations."""
@@ -134,6 +168,7 @@ def run(
     per programme and year: money, exhaustion, coverage and budget at risk."""
     try:
         n_workers = _workers(workers, draws)
+        check_out_folder(out, "the results")
         sc = load_scenario(scenario, overrides)
         bar, callback = _progress_bar(draws, progress)
         with bar if bar is not None else contextlib.nullcontext():
@@ -163,9 +198,11 @@ def run(
             print_uncertain(table, split, result, console)
         if out is not None:
             try:
-                files = write_outputs(result, out, draws_format)  # type: ignore[arg-type]
-                if uncertain:
-                    files += write_uncertain(result, table, split, out)
+                with file_set(out, replaces=OUTPUT_NAMES + UNCERTAIN_NAMES) as staged:
+                    files = write_outputs(result, staged.folder, draws_format)  # type: ignore[arg-type]
+                    if uncertain:
+                        files += write_uncertain(result, table, split, str(staged.folder))
+                files = [staged.final(f) for f in files]
             except OSError as exc:
                 raise BudgetsimError(f"--out {out}: cannot write the results: {exc}") from None
             console.print("wrote " + ", ".join(str(f) for f in files))
@@ -318,6 +355,7 @@ def report(
     the stamped JSON summary. With --sensitivity, also which assumptions move the headline
     outputs most and which to pin down first."""
     try:
+        check_out_folder(out, "the report")
         sc = load_scenario(scenario, overrides)
         n_workers = _workers(workers, draws)
         bar, callback = _progress_bar(draws, None)
@@ -339,7 +377,11 @@ def report(
                     sc, draws=sensitivity_draws, seed=seed, workers=n_workers, progress=callback
                 )
         try:
-            files = write_report(result, out, lang=lang, svg=svg, sensitivity=analysis)
+            with file_set(out, replaces=(*OUTPUT_NAMES, *REPORT_NAMES)) as staged:
+                files = write_report(
+                    result, staged.folder, lang=lang, svg=svg, sensitivity=analysis
+                )
+            files = [staged.final(f) for f in files]
         except OSError as exc:
             raise BudgetsimError(f"--out {out}: cannot write the report: {exc}") from None
         _console().print(
@@ -375,13 +417,36 @@ cli.add_command(params)
 cli.add_command(sensitivity)
 
 
+def _quiet_stdout() -> None:
+    """Point standard output at the null device, so that nothing more (not even the flush at
+    exit) fails on a reader that has gone."""
+    with contextlib.suppress(OSError, ValueError):
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
-    """Entry point of the ``budgetsim`` command."""
+    """Entry point of the ``budgetsim`` command.
+
+    Ctrl-C stops the run: pending work is cancelled, the worker processes end, and the
+    command prints ``interrupted`` and exits with status 130. Output piped to a reader that
+    stops early (``budgetsim run | head``) ends the command quietly, with status 141 (as a
+    command killed by SIGPIPE).
+    """
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="budgetsim")
-    except KeyboardInterrupt:
-        _console(stderr=True).print("interrupted")
-        raise SystemExit(130) from None
+    except (KeyboardInterrupt, _Stopped) as stop:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut this short
+        stop_workers()
+        status = stop.status if isinstance(stop, _Stopped) else 130
+        if status == 141:
+            _quiet_stdout()
+        else:
+            with contextlib.suppress(OSError):
+                sys.stderr.write("interrupted\n")
+                sys.stderr.flush()
+        raise SystemExit(status) from None
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -16,7 +16,7 @@ import pandas as pd
 from rich.table import Table
 from rich.text import Text
 
-from budgetsim._cli_common import SEED, console, fail, money, share
+from budgetsim._cli_common import SEED, check_out_file, console, fail, money, share
 from budgetsim._cli_common import workers as _workers
 from budgetsim.errors import BudgetsimError
 from budgetsim.money import AmountError, check_unit, parse_amount, parse_range
@@ -249,6 +249,7 @@ def allocate_cmd(
     document's split on fresh draws. Fixed per-year lines stay fixed; multi-year totals may
     move between years; ranges bound the total."""
     try:
+        check_out_file(out, "the table")
         sc = load_scenario(scenario)
         res = allocate(
             sc,
@@ -413,6 +414,7 @@ def size_cmd(
     """Size the budget of SCENARIO per year so that every eligible claim is paid in at least
     LEVEL of cases jointly over the years, and certify it on fresh draws."""
     try:
+        check_out_file(out, "the table")
         sc = load_scenario(scenario)
         n = _workers(workers, validation_draws)
         results = size_budgets(
@@ -575,6 +577,7 @@ def award_cmd(
     group columns) under the envelope, caps, minimum or all-or-nothing awards and quotas."""
     try:
         unit = _unit(unit)
+        check_out_file(out, "the table")
         apps = read_applicants(
             applicants,
             id_column=id_column,

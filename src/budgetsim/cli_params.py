@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from budgetsim._cli_common import check_out_file
 from budgetsim._cli_common import console as _console
 from budgetsim._cli_common import fail as _fail
 from budgetsim.errors import BudgetsimError
@@ -156,6 +157,7 @@ def params(
     try:
         if out is not None and out.suffix.lower() not in (".csv", ".xlsx", ".xlsm"):
             raise BudgetsimError(f"--out {out}: expected a .csv or .xlsx file")
+        check_out_file(out, "the table")
         sc = load_scenario(scenario, overrides)
         table = parameters(
             sc,

@@ -26,7 +26,13 @@ from rich.progress import Progress
 from rich.table import Table
 from rich.text import Text
 
-from budgetsim._cli_common import SEED, WORKERS, progress_bar
+from budgetsim._cli_common import (
+    SEED,
+    WORKERS,
+    check_out_file,
+    check_out_folder,
+    progress_bar,
+)
 from budgetsim._cli_common import console as _console
 from budgetsim._cli_common import fail as _fail
 from budgetsim._cli_common import workers as _workers
@@ -352,6 +358,11 @@ def _check_files(out: Path | None, chart: Path | None) -> None:
         raise BudgetsimError(f"--out {out}: expected a .csv or .xlsx file")
     if chart is not None and chart.suffix.lower() not in ("", ".png") and not chart.is_dir():
         raise BudgetsimError(f"--chart {chart}: expected a .png file or a folder")
+    check_out_file(out, "the table")
+    if chart is not None and chart.suffix.lower() == ".png" and not chart.is_dir():
+        check_out_file(chart, "the chart", "--chart")
+    else:
+        check_out_folder(chart, "the charts", "--chart")
 
 
 def _progress_bar(

@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +27,7 @@ from numpy.typing import NDArray
 
 from budgetsim import capacity
 from budgetsim._allocator import tune_worker, tuned_allocator
+from budgetsim._pool import worker_pool
 from budgetsim.errors import BudgetsimError, ScenarioError
 from budgetsim.results import MONTHLY, SimulationResult
 from budgetsim.scenario import Plan, Scenario, compile_scenario, scenario_hash
@@ -163,7 +164,12 @@ def _results(
     workers: int,
     executor: Executor | None,
 ) -> Iterator[list[ChunkResult]]:
-    """Chunk results in task order, from this process, worker processes or ``executor``."""
+    """Chunk results in task order, from this process, worker processes or ``executor``.
+
+    budgetsim's own workers (:func:`budgetsim._pool.worker_pool`) ignore Ctrl-C and exit with
+    this process; closing the iterator early (an error, an interrupt) cancels the chunks not
+    started and terminates them.
+    """
     if executor is not None:
         yield from executor.map(run_chunk, tasks)
     elif workers == 1 or len(tasks) == 1:
@@ -171,7 +177,7 @@ def _results(
             yield run_chunk(task)
     else:
         bare = [ChunkTask((), t.entropy, t.start, t.stop, t.monthly, t.chain) for t in tasks]
-        with ProcessPoolExecutor(workers, initializer=_install, initargs=(plans,)) as pool:
+        with worker_pool(workers, _install, (plans,)) as pool:
             yield from pool.map(_run_installed, bare)
 
 
@@ -464,9 +470,7 @@ def simulate_blocks(
     with tuned_allocator(), contextlib.ExitStack() as stack:
         results: Iterator[ChunkResult]
         if own_pool:
-            pool = stack.enter_context(
-                ProcessPoolExecutor(workers, initializer=_install_base, initargs=(scenario,))
-            )
+            pool = stack.enter_context(worker_pool(workers, _install_base, (scenario,)))
             results = pool.map(run_block, tasks)
         elif executor is not None:
             results = executor.map(run_block, tasks)

@@ -1,4 +1,4 @@
-"""Write a run's results to files, atomically, each stamped for reproducibility.
+"""Write a run's results to files, as one set, atomically, each stamped for reproducibility.
 
 ``summary.json``
     Scenario, stamp, and per programme × year (and horizon) summary statistics.
@@ -9,55 +9,352 @@
     Per-draw results, one row per draw × programme × year. Parquet carries the stamp in its
     file metadata; the CSV starts with one ``#`` comment line holding it (read it back with
     ``pandas.read_csv(path, comment="#")``).
+``manifest.json``
+    The set: its run id (also in every file's stamp) and each file's size and SHA-256.
 
-Each file is written to a temporary name in the output folder and renamed into place, so a
-reader never sees a half-written file.
+The files of one output folder are one set (:func:`file_set`): they are written into a staging
+folder inside it, ``.budgetsim-tmp-<pid>-<run id>``, and moved into place only when all are
+written, the manifest last. A run killed while writing leaves the previous set as it was; one
+killed while moving its files in leaves part of one set or the other without a manifest, never
+files of two runs side by side, and the next run into the folder finishes the move. What a
+killed run left behind (staging folders, temporary files of processes that no longer run) is
+removed by the next run into the folder. Files get the permissions the umask gives (0644 under
+022), as files that a shell redirect creates.
 """
 
 from __future__ import annotations
 
 import contextlib
 import gzip
+import hashlib
 import importlib.util
 import json
 import math
 import os
+import re
+import secrets
+import shutil
+import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, Literal
 
+from budgetsim import __version__
 from budgetsim.results import SimulationResult
 
-__all__ = ["DrawsFormat", "atomic", "write_outputs"]
+try:  # a lock on the output folder serialises two runs moving their sets into it
+    import fcntl
+except ImportError:  # pragma: no cover - not on Windows
+    fcntl = None  # type: ignore[assignment]
+
+__all__ = [
+    "MANIFEST",
+    "OUTPUT_NAMES",
+    "DrawsFormat",
+    "FileSet",
+    "atomic",
+    "check_writable",
+    "clean_leftovers",
+    "file_set",
+    "write_outputs",
+]
 
 DrawsFormat = Literal["auto", "parquet", "csv"]
 
+#: The file that lists a set's files and names its run.
+MANIFEST = "manifest.json"
+#: The files :func:`write_outputs` writes (one of the per-draw files).
+OUTPUT_NAMES = ("summary.json", "summary.csv", "draws.parquet", "draws.csv.gz")
 
-def _mode(path: Path) -> int:
-    """The permissions a new file gets (0666 less the umask), or those of the file replaced."""
+_STAGE = re.compile(r"\.budgetsim-tmp-(?P<pid>\d+)-(?P<run>[0-9A-Za-z-]+)")
+_TEMP = re.compile(r"\..+\.budgetsim-(?P<pid>\d+)-[^.]+\.tmp")
+_PROBE = re.compile(r"\.budgetsim-probe-(?P<pid>\d+)-.+")
+_COMMIT = ".commit.json"
+
+
+def _umask() -> int:
+    """The process' umask, read without changing it where the system says it."""
+    with contextlib.suppress(OSError, ValueError), open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return umask
+
+
+def _dead(pid: int) -> bool:
+    """Whether no process ``pid`` runs (on this machine; never said on Windows, where signal
+    0 is Ctrl-C)."""
+    if pid == os.getpid() or sys.platform == "win32":
+        return False
     try:
-        return path.stat().st_mode & 0o777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # someone else's process (PermissionError), or no such call
+        return False
+    return False
 
 
 @contextlib.contextmanager
 def atomic(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
     """Open ``path`` for writing through a temporary file that replaces it only when the
-    block ends without error (and is removed if it does not)."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    block ends without error (and is removed if it does not).
+
+    The folder is created if missing; the file gets the permissions of the umask (0666 less
+    the umask, as ``open`` gives a new file). The temporary file, ``.NAME.budgetsim-PID-….tmp``
+    beside it, names the process writing it, so that one left by a killed process is removed
+    the next time ``path`` is written.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _remove_dead(path.parent, f".{path.name}.budgetsim-")
+    fd, tmp = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.budgetsim-{os.getpid()}-", suffix=".tmp"
+    )
     try:
         encoding = None if "b" in mode else "utf-8"
         with os.fdopen(fd, mode, encoding=encoding) as handle:
             yield handle
-        os.chmod(tmp, _mode(path))  # mkstemp makes 0600: give the file the usual permissions
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        raise
+
+
+def _remove_dead(folder: Path, prefix: str = ".") -> list[Path]:
+    """Remove the temporary files and probes of dead processes in ``folder`` whose names
+    start with ``prefix``."""
+    removed = []
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(folder):
+            if not entry.name.startswith(prefix):
+                continue
+            match = _TEMP.fullmatch(entry.name) or _PROBE.fullmatch(entry.name)
+            if match and _dead(int(match["pid"])) and not entry.is_dir(follow_symlinks=False):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(entry.path)
+                    removed.append(Path(entry.path))
+    return removed
+
+
+def check_writable(folder: str | Path) -> None:
+    """Raise :class:`OSError` unless files can be written into ``folder`` (which is created
+    if missing, with its parents): a file where a folder should be, a read-only folder or
+    file system, a missing folder under a read-only one.
+
+    Nothing is created: the check writes and removes one hidden file in the deepest folder
+    of ``folder`` that exists.
+
+    Parameters
+    ----------
+    folder
+        The folder to write into.
+    """
+    target = Path(folder)
+    existing = target
+    while not os.path.lexists(existing) and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise NotADirectoryError(f"{existing} is a file, not a folder")
+    try:
+        fd, probe = tempfile.mkstemp(dir=existing, prefix=f".budgetsim-probe-{os.getpid()}-")
+    except OSError as exc:
+        raise OSError(f"cannot create files in {existing} ({exc.strerror})") from None
+    os.close(fd)
+    os.unlink(probe)
+
+
+@dataclass(frozen=True)
+class FileSet:
+    """A set of output files being written: write them under ``folder``; they appear in
+    ``target`` together when the :func:`file_set` block ends."""
+
+    folder: Path
+    target: Path
+    run_id: str
+
+    def final(self, path: Path) -> Path:
+        """Where ``path``, written under :attr:`folder`, is once the set is in place."""
+        return self.target / Path(path).relative_to(self.folder)
+
+
+@contextlib.contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``folder`` (the lock ends with the process that holds it)."""
+    if fcntl is None:  # pragma: no cover
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _files(folder: Path) -> list[str]:
+    """The files under ``folder``, as sorted relative POSIX paths (no manifest or marker)."""
+    return sorted(
+        p.relative_to(folder).as_posix()
+        for p in folder.rglob("*")
+        if p.is_file() and p.name not in (MANIFEST, _COMMIT)
+    )
+
+
+def _digest(path: Path) -> str:
+    sha = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            sha.update(block)
+    return sha.hexdigest()
+
+
+def _listed(folder: Path) -> set[str]:
+    """The files the manifest in ``folder`` lists (none without a readable manifest)."""
+    try:
+        document = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        return {str(name) for name in document["files"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return set()
+
+
+def _inside(folder: Path, name: str) -> Path | None:
+    """``folder / name`` if that stays inside ``folder`` (a manifest is data, not trusted)."""
+    path = folder / name
+    if ".." in Path(name).parts or Path(name).is_absolute():
+        return None
+    return path
+
+
+def _move_in(stage: Path, target: Path) -> None:
+    """Move the set staged in ``stage`` into ``target`` (under the folder's lock), by the
+    plan in the stage's commit marker; safe to repeat after an interruption."""
+    plan = json.loads((stage / _COMMIT).read_text(encoding="utf-8"))
+    new = [str(n) for n in plan["files"]]
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(target / MANIFEST)
+    # First the old set goes, then the new one comes: in between, the folder holds part of
+    # one set, never files of two.
+    gone = [str(n) for n in plan["remove"]] + [n for n in new if (stage / n).exists()]
+    for name in gone:
+        path = _inside(target, name)
+        if path is not None:
+            with contextlib.suppress(FileNotFoundError, IsADirectoryError):
+                os.unlink(path)
+    for name in new:
+        source = stage / name
+        if source.exists():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(source, target / name)
+    if (stage / MANIFEST).exists():
+        os.replace(stage / MANIFEST, target / MANIFEST)
+    for name in plan["remove"]:  # folders the old set alone used
+        path = _inside(target, str(name))
+        while path is not None and path.parent != target:
+            path = path.parent
+            with contextlib.suppress(OSError):
+                path.rmdir()
+    shutil.rmtree(stage, ignore_errors=True)
+
+
+def clean_leftovers(folder: str | Path) -> list[Path]:
+    """Tidy what killed runs left in output folder ``folder``.
+
+    A staging folder of a process that no longer runs is removed, or, if that run had begun
+    to move its set in, the move is finished; temporary files and probes of such processes
+    are removed. Call with the folder's lock held (:func:`file_set` does).
+
+    Returns
+    -------
+    list of Path
+        What was removed or finished.
+    """
+    folder = Path(folder)
+    done = _remove_dead(folder)
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(folder):
+            match = _STAGE.fullmatch(entry.name)
+            if not (match and entry.is_dir(follow_symlinks=False) and _dead(int(match["pid"]))):
+                continue
+            stage = Path(entry.path)
+            if (stage / _COMMIT).exists():
+                _move_in(stage, folder)
+            else:
+                shutil.rmtree(stage, ignore_errors=True)
+            done.append(stage)
+    return done
+
+
+def _run_id() -> str:
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}"
+
+
+@contextlib.contextmanager
+def file_set(out: str | Path, replaces: Iterable[str] = ()) -> Iterator[FileSet]:
+    """Write a set of files into folder ``out`` so that they appear together, or not at all.
+
+    The block writes its files under ``FileSet.folder``, a staging folder inside ``out``.
+    When it ends without error, ``manifest.json`` (the run id, and each file's size and
+    SHA-256) is added and the set replaces the folder's previous one: the files the previous
+    manifest lists, and those of ``replaces``, go (other files in the folder stay). When it
+    ends by an error or an interrupt, the staging folder is removed and the folder is as it
+    was. Leftovers of killed runs are tidied first (:func:`clean_leftovers`).
+
+    Parameters
+    ----------
+    out
+        The output folder; created if missing. If it is itself a staging folder (a writer
+        called by another that writes a set), the files are written there, to go with the
+        caller's set.
+    replaces
+        Names (relative paths) of files of an earlier set that this set replaces, though no
+        manifest lists them (files written before manifests were).
+
+    Yields
+    ------
+    FileSet
+        Where to write, and the run id to stamp the files with.
+    """
+    target = Path(out)
+    nested = _STAGE.fullmatch(target.name)
+    if nested is not None:
+        yield FileSet(target, target, nested["run"])
+        return
+    target.mkdir(parents=True, exist_ok=True)
+    with _locked(target):
+        clean_leftovers(target)
+    run_id = _run_id()
+    stage = target / f".budgetsim-tmp-{os.getpid()}-{run_id}"
+    stage.mkdir()
+    try:
+        yield FileSet(stage, target, run_id)
+        names = _files(stage)
+        manifest = {
+            "run_id": run_id,
+            "written_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "budgetsim_version": __version__,
+            "files": {
+                name: {"bytes": (stage / name).stat().st_size, "sha256": _digest(stage / name)}
+                for name in names
+            },
+        }
+        with atomic(stage / MANIFEST) as handle:
+            json.dump(manifest, handle, indent=2)
+            handle.write("\n")
+        with _locked(target):
+            old = (_listed(target) | set(replaces)) - set(names) - {MANIFEST}
+            with atomic(stage / _COMMIT) as handle:
+                json.dump({"files": names, "remove": sorted(old)}, handle)
+            _move_in(stage, target)
+    except BaseException:
+        if not (stage / _COMMIT).exists():  # else the next run finishes the move
+            shutil.rmtree(stage, ignore_errors=True)
         raise
 
 
@@ -69,8 +366,10 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def summary_document(result: SimulationResult) -> dict[str, Any]:
-    """The content of ``summary.json``."""
+def summary_document(
+    result: SimulationResult, stamp: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The content of ``summary.json``, with ``stamp`` (default: the result's) as its stamp."""
     header = result.scenario.scenario
     per_year = result.summary().drop(columns="label")
     totals = result.totals().drop(columns="label")
@@ -106,7 +405,7 @@ def summary_document(result: SimulationResult) -> dict[str, Any]:
             },
         }
     return {
-        "stamp": result.stamp(),
+        "stamp": stamp if stamp is not None else result.stamp(),
         "scenario": {
             "id": header.id,
             "title": header.title,
@@ -140,7 +439,8 @@ def summary_document(result: SimulationResult) -> dict[str, Any]:
 def write_outputs(
     result: SimulationResult, out: str | Path, draws_format: DrawsFormat = "auto"
 ) -> list[Path]:
-    """Write ``summary.json``, ``summary.csv`` and the per-draw file into folder ``out``.
+    """Write ``summary.json``, ``summary.csv``, the per-draw file and ``manifest.json`` into
+    folder ``out``, as one set (:func:`file_set`).
 
     Parameters
     ----------
@@ -155,21 +455,26 @@ def write_outputs(
     Returns
     -------
     list of Path
-        The files written.
+        The files written (not the manifest).
     """
-    folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
-    stamp = result.stamp()
+    with file_set(out, replaces=OUTPUT_NAMES) as files:
+        written = _write(result, files, draws_format)
+    return [files.final(path) for path in written]
+
+
+def _write(result: SimulationResult, files: FileSet, draws_format: DrawsFormat) -> list[Path]:
+    folder = files.folder
+    stamp = {**result.stamp(), "run_id": files.run_id}
     written = []
 
     path = folder / "summary.json"
     with atomic(path) as handle:
-        json.dump(summary_document(result), handle, ensure_ascii=False, indent=2)
+        json.dump(summary_document(result, stamp), handle, ensure_ascii=False, indent=2)
         handle.write("\n")
     written.append(path)
 
     tidy = result.tidy()
-    for key in ("scenario_id", "scenario_hash", "seed", "draws", "budgetsim_version"):
+    for key in ("scenario_id", "scenario_hash", "seed", "draws", "budgetsim_version", "run_id"):
         tidy[key] = stamp[key]
     path = folder / "summary.csv"
     with atomic(path) as handle:
