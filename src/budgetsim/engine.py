@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
@@ -163,7 +163,7 @@ def _results(
     tasks: list[ChunkTask],
     workers: int,
     executor: Executor | None,
-) -> Iterator[list[ChunkResult]]:
+) -> Generator[list[ChunkResult], None, None]:
     """Chunk results in task order, from this process, worker processes or ``executor``.
 
     budgetsim's own workers (:func:`budgetsim._pool.worker_pool`) ignore Ctrl-C and exit with
@@ -222,8 +222,9 @@ def _run(
     tasks = [ChunkTask(plans, entropy, a, b, monthly, chain) for a, b in bounds]
     collectors = [_Collector(plan, draws, monthly) for plan in plans]
     done = 0
-    with tuned_allocator():
-        for task, results in zip(tasks, _results(plans, tasks, workers, executor), strict=True):
+    # closing the results on any exit (an error, Ctrl-C in a notebook) stops the workers now
+    with tuned_allocator(), contextlib.closing(_results(plans, tasks, workers, executor)) as out:
+        for task, results in zip(tasks, out, strict=True):
             for collector, result in zip(collectors, results, strict=True):
                 collector.add(task.start, task.stop, result)
             done += task.stop - task.start
