@@ -40,7 +40,7 @@ from budgetsim._model import (
 from budgetsim.distributions import ArrivalDist, AttributeDist
 from budgetsim.funds import EnvelopeDraw
 from budgetsim.instruments import Instrument
-from budgetsim.money import UNITS, AmountError, parse_range
+from budgetsim.money import AmountError, check_unit, parse_range
 from budgetsim.rationing import Rationing
 from budgetsim.riskfund import RiskFund
 from budgetsim.targets import Target
@@ -81,13 +81,10 @@ class Header(Spec):
     @field_validator("unit")
     @classmethod
     def _known_unit(cls, unit: str) -> str:
-        if unit not in UNITS:
-            raise PydanticCustomError(
-                "unit",
-                "expected one of {units}, found {unit}",
-                {"units": ", ".join(UNITS), "unit": repr(unit)},
-            )
-        return unit
+        try:
+            return check_unit(unit)  # the one message for units: "did you mean", currencies
+        except AmountError as exc:
+            raise PydanticCustomError("unit", str(exc)) from None
 
     @field_validator("years")
     @classmethod
