@@ -361,3 +361,31 @@ def test_the_sensitivity_section_renders_in_a_real_browser(
     assert "sensitivity_budget_at_risk_p80_policy" in seen["charts"]
     assert seen["broken"] == []
     assert seen["severe"] == []
+
+
+def test_the_report_lists_doubted_numbers_once_in_its_language(tmp_path: Path) -> None:
+    base = Path(__file__).parent / "bad_scenarios" / "_base.toml"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "report",
+            str(base),
+            "--set",
+            "programmes.award.envelope.total=30000000",
+            "--draws",
+            "200",
+            "--out",
+            str(tmp_path),
+            "--no-svg",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.count("warning:") == 1
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert page.count("请核对的数字") == 1
+    assert page.count("programmes.award.envelope.total</code>") == 1
+    assert "是否应为3,000万元" in page
+
+
+def test_a_report_without_doubts_has_no_such_section(report: Path) -> None:
+    assert "请核对的数字" not in (report / "report.html").read_text(encoding="utf-8")

@@ -75,6 +75,7 @@ _TEXT: dict[str, dict[Lang, str]] = {
     "cumulative": {"zh": "{metric}（累计概率）", "en": "{metric} (cumulative)"},
     "month": {"zh": "月份", "en": "month"},
     "p_by_month": {"zh": "截至该月用尽的概率", "en": "P(exhausted by the month)"},
+    "none_runs_out": {"zh": "本年度没有项目用尽资金", "en": "no programme runs out this year"},
     "difference": {"zh": "方案差异（变体 − 基准）", "en": "Variant − baseline"},
     "difference_in": {"zh": "{metric}之差", "en": "difference in {metric}"},
     "no_difference": {"zh": "各项目均无差异", "en": "no programme differs"},
@@ -364,7 +365,10 @@ def exhaustion_month_cdf(
         ax.set_ylabel(_t("p_by_month", lang_))
         month = _title("exhaustion_month", lang_)
         ax.set_title(f"{year} — {_t('cumulative', lang_).format(metric=month)}")
-        ax.legend(loc="upper left", fontsize=7)
+        if drawn:
+            ax.legend(loc="upper left", fontsize=7)
+        else:
+            ax.text(0.5, 0.5, _t("none_runs_out", lang_), ha="center", transform=ax.transAxes)
         if own:
             footer(fig, _stamp(result, lang_))
     return fig
