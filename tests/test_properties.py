@@ -19,7 +19,7 @@ def programmes(draw: st.DrawFn) -> dict[str, Any]:
         instrument = {
             "kind": "proportional",
             "base": "x",
-            "rate": draw(st.floats(0, 2)),
+            "rate": draw(st.floats(0, 1)),
             "source": "t",
         }
         if draw(st.booleans()):
