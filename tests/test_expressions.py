@@ -135,9 +135,19 @@ def test_constant_parts_are_computed_once_with_the_same_arithmetic() -> None:
         ("x > 1\x00", "syntax error: source code string cannot contain null bytes"),
         ("1 / 0 + x", "computes to infinity"),
         ("-(" * 45 + "x" + ")" * 45, "nest at most 40 levels"),
-        ("x * 1e16", "limited to ±1e+15"),
+        ("x * 1e16", "beyond the limit of ±1e+15"),
     ],
 )
 def test_what_cannot_evaluate_does_not_validate(text: str, fragment: str) -> None:
     with pytest.raises(ExpressionError, match=re.escape(fragment)):
         compile_expression(text, {"x"})
+
+
+def test_a_folded_constant_keeps_the_type_it_had_when_computed_at_run_time() -> None:
+    """``0.1 * 3`` computed in NumPy is a float64 scalar, which keeps ``exp(x > 1)`` (float16)
+    at float64; a Python float would let the result fall to float16."""
+    x = np.array([0.5, 2.0])
+    value = compile_expression("0.1 * 3 + exp(x > 1)", {"x"}).evaluate({"x": x}, size=2)
+    expected = np.multiply(0.1, 3.0) + np.exp(x > 1)
+    assert value.dtype == np.float64
+    np.testing.assert_array_equal(value, expected)

@@ -29,7 +29,7 @@ from budgetsim.errors import ExpressionError, did_you_mean
 
 __all__ = ["FUNCTIONS", "Expression", "compile_expression"]
 
-Value: TypeAlias = NDArray[Any] | float | bool
+Value: TypeAlias = NDArray[Any] | float | bool | np.bool_
 #: Longest expression text [characters].
 MAX_LENGTH = 2000
 #: Deepest nesting of operations (a chain ``a + b + c + …`` of any length counts as one).
@@ -80,7 +80,7 @@ class _Node:
 
 @dataclass(frozen=True)
 class _Const(_Node):
-    value: float | bool
+    value: float | bool | np.bool_
 
     def compute(self, env: Mapping[str, Value]) -> Value:
         return self.value
@@ -210,17 +210,23 @@ class _Compiler:
             return node
         with np.errstate(all="ignore"):
             value = np.asarray(node.compute({}))
+        # a NumPy scalar, as computing the part at run time gave: it keeps the result's type
+        # (float64 with a float16 array of exp(x > 1), where a Python float would give way)
         if value.dtype == np.bool_:
-            return _Const(bool(value))
-        return _Const(self.number(float(value), "computes to"))
+            return _Const(np.bool_(value))
+        return _Const(np.float64(self.number(float(value), "computes to")))
 
     def number(self, value: float, what: str) -> float:
         """``value`` when it is finite and within ±:data:`MAX_NUMBER`."""
+        if np.isnan(value):
+            raise self.fail(f"a part of it {what} a value that is not a number (e.g. log(-1))")
         if not np.isfinite(value) or abs(value) > MAX_NUMBER:
-            shown = f"{value:g}" if np.isfinite(value) else "infinity"
+            shown = (
+                f"{value:.6g}" if np.isfinite(value) else "infinity" if value > 0 else "−infinity"
+            )
             raise self.fail(
-                f"a part of it {what} {shown}; numbers in expressions are limited to "
-                f"±{MAX_NUMBER:g}"
+                f"a part of it {what} {shown}, beyond the limit of ±{MAX_NUMBER:g} for numbers "
+                "in expressions"
             )
         return value
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from decimal import Decimal
+from decimal import Decimal, DecimalException
 
 from budgetsim.errors import did_you_mean
 
@@ -249,16 +249,18 @@ def _parse_spoken(text: str, value: str, unit: str) -> float:
             yuan, text = yuan or suffix != "整", text.removesuffix(suffix)
     try:
         count, large = _numeral(text)
+        result = sign * count
+        if yuan or large:
+            result /= Decimal(unit_factor(unit))
+        number = float(result)
+    except DecimalException:  # beyond any float: 1e999999万
+        number = math.inf
     except ValueError as exc:
         if _foreign_suffix(written) is not None or not set(text) & _NUMERAL_OR_DIGIT:
             raise AmountError(_not_an_amount(written, value)) from None
         raise AmountError(
             f"expected an amount such as 50, '50万元', '五十万' or '3.5亿', found {value!r} ({exc})"
         ) from None
-    result = sign * count
-    if yuan or large:
-        result /= Decimal(unit_factor(unit))
-    number = float(result)
     if not math.isfinite(number):
         raise AmountError(f"expected a finite amount, found {value!r}")
     return number
