@@ -3,6 +3,7 @@
 Every file in ``tests/bad_scenarios/`` starts with ``# expect: <field path> :: <fragment>``.
 """
 
+import copy
 from pathlib import Path
 
 import pytest
@@ -79,3 +80,37 @@ def test_unreadable_bytes_get_one_message(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "Traceback" not in result.output
     assert "binary.toml" in result.output
+
+
+@pytest.mark.parametrize(
+    ("unit", "base", "ok"),
+    [
+        ("人", "x", True),  # 3.6万元 a person
+        ("人", "min(x, 20)", True),
+        ("人", "x * 1", True),
+        (None, "x", False),  # no unit: taken as money, a rate is a fraction
+        ("万元", "x", False),
+        ("元/人", "x", False),
+        ("%", "x", False),
+        ("人", "x + year", False),  # year is not counted in people
+    ],
+)
+def test_a_rate_above_1_needs_a_counted_base(unit: str | None, base: str, ok: bool) -> None:
+    from budgetsim.scenario.load import validate_data
+    from tests.conftest import BASE
+
+    data = copy.deepcopy(BASE)
+    attribute = data["populations"]["firms"]["attributes"]["x"]
+    if unit is not None:
+        attribute["unit"] = unit
+    data["programmes"]["grant"]["instrument"] = {
+        "kind": "proportional",
+        "base": base,
+        "rate": 3.6,
+        "source": "t",
+    }
+    if ok:
+        validate_data(data)
+    else:
+        with pytest.raises(ScenarioError, match="did you mean 0.036"):
+            validate_data(data)

@@ -28,6 +28,7 @@ from budgetsim.errors import did_you_mean
 from budgetsim.money import AmountError, format_amount, parse_amount, unit_factor
 
 __all__ = [
+    "FRACTIONS",
     "SANE",
     "Amount",
     "BaseRate",
@@ -72,6 +73,10 @@ SANE: dict[str, tuple[float, float]] = {
     # a yearly growth rate: from −100 % (nothing left) to +100 % (doubling)
     "growth": (-1.0, 1.0),
 }
+
+
+#: Units of attributes that are shares, not counts or money: a rate on them is a fraction.
+FRACTIONS = frozenset({"%", "％", "‰", "比例", "百分点", "share", "rate"})
 
 
 class Spec(BaseModel):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from budgetsim._model import percent_hint
+from budgetsim._model import FRACTIONS, percent_hint
 from budgetsim.distributions import AttributeDist
 from budgetsim.errors import ExpressionError, Problem, ScenarioError, did_you_mean
 from budgetsim.expressions import FUNCTIONS, Expression, compile_expression
@@ -160,11 +160,21 @@ def _population(pid: str, spec: Population, check: _Checker) -> PopulationPlan:
 
 
 def _counted(base: str, population: PopulationPlan) -> bool:
-    """Whether ``base`` is one attribute counted in a unit other than money (people, items),
-    so that a rate on it is an amount per unit rather than a fraction."""
+    """Whether ``base`` reads only attributes counted in a unit that is neither money nor a
+    fraction (people, items: ``unit = "人"``), so that a rate on it is an amount per unit.
+    ``min(housing_staff, 20)`` is counted; a base with no unit, in 元 or 元/人, or in % is not.
+    """
+    try:
+        names = compile_expression(base).names
+    except ExpressionError:
+        return False  # reported where the base is compiled
     units = {name: dist.unit for name, dist in population.attributes}
-    unit = units.get(base.strip())
-    return unit is not None and unit not in UNITS
+    return bool(names) and all(_counting(units.get(name)) for name in names)
+
+
+def _counting(unit: str | None) -> bool:
+    """Whether an attribute's unit counts things (not money, not a share)."""
+    return unit is not None and unit not in UNITS and "元" not in unit and unit not in FRACTIONS
 
 
 def _programme(
