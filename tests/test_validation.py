@@ -112,5 +112,5 @@ def test_a_rate_above_1_needs_a_counted_base(unit: str | None, base: str, ok: bo
     if ok:
         validate_data(data)
     else:
-        with pytest.raises(ScenarioError, match="did you mean 0.036"):
+        with pytest.raises(ScenarioError, match=r"did you mean 0\.036"):
             validate_data(data)
