@@ -62,6 +62,14 @@ SANE: dict[str, tuple[float, float]] = {
     "amount_yuan": (0.0, 1e14),
     # expected applicants to one population in one year: more than Guangdong's enterprises
     "applicants": (0.0, 1e7),
+    # loans a reserve fund's yearly volume buys: each default is drawn, so this bounds memory
+    "loans": (0.0, 1e7),
+    # the standard deviation of a logarithm (lognormal sigma): e^5 ≈ 150 times per step
+    "log_sd": (0.0, 5.0),
+    # a loan prime rate, in percent (3.85): below 0.5 % it is a fraction typed for a percent
+    "lpr_percent": (0.5, 30.0),
+    # months a claim may wait after its default
+    "lag_months": (0, 240),
     # a scenario year
     "year": (1949, 2200),
     # what one applicant asks for, in yuan: more than 100亿元 is a slip of the unit or a typo

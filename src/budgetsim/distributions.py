@@ -149,7 +149,7 @@ class Lognormal(_Continuous):
 
     dist: Literal["lognormal"]
     median: float = Field(gt=0)
-    sigma: float = Field(ge=0)
+    sigma: float = Field(ge=SANE["log_sd"][0], le=SANE["log_sd"][1])
     _standard: ClassVar[str] = "normal"
 
     def scipy(self) -> Any:

@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from pydantic import Field, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
 
-from budgetsim._model import Amount, BaseRate, Provenance, Rate, Spec, years_of
+from budgetsim._model import SANE, Amount, BaseRate, Provenance, Rate, Spec, Year, years_of
 from budgetsim.errors import SimulationError
 from budgetsim.expressions import Expression
 from budgetsim.segments import Segments
@@ -249,14 +249,14 @@ class InterestSubsidy(_Instrument):
     """``share ×`` interest paid in the year, capped per firm (Jiangmen (五): 50 %, ≤ 50万元).
 
     Interest = principal × (LPR of the year + spread) / 100 × months / 12, with ``lpr`` a table
-    of the 1-year loan prime rate [%] by year and ``spread`` [percentage points] and ``months``
-    expressions over attributes.
+    of the 1-year loan prime rate [%] by year (3.85, not 0.0385) and ``spread`` [percentage
+    points] and ``months`` expressions over attributes.
     """
 
     kind: Literal["interest_subsidy"]
     principal: str
     share: Rate = Field(gt=0)
-    lpr: dict[int, float]
+    lpr: dict[Year, Annotated[float, Field(ge=SANE["lpr_percent"][0], le=SANE["lpr_percent"][1])]]
     spread: str = "0"
     months: str = "12"
     expression_fields: ClassVar[tuple[str, ...]] = ("principal", "spread", "months")

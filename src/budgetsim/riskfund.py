@@ -26,7 +26,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -34,7 +34,7 @@ from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 from scipy import special
 
-from budgetsim._model import Amount, PerYearAmount, Provenance, Rate, Spec
+from budgetsim._model import SANE, Amount, PerYearAmount, Provenance, Rate, Spec
 from budgetsim.distributions import AttributeDist
 from budgetsim.stats import clustered_se, proportion_se, quantile
 from budgetsim.streams import stream, stream_key
@@ -71,6 +71,10 @@ PER_YEAR = (
 PER_DRAW = ("depletion_month", "due_after")
 
 
+#: Months from a default to its claim.
+LagMonths = Annotated[int, Field(ge=SANE["lag_months"][0], le=SANE["lag_months"][1])]
+
+
 class LossTier(Spec):
     """The fund's share of the loss on loans up to ``up_to`` (None: any larger loan)."""
 
@@ -94,7 +98,7 @@ class RiskFund(Provenance):
     share: Rate | None = Field(default=None, gt=0)
     tiers: tuple[LossTier, ...] | None = None
     claim_cap: Amount | None = None
-    lag_months: tuple[int, int] = (0, 0)
+    lag_months: tuple[LagMonths, LagMonths] = (0, 0)
     banks: int = Field(default=1, ge=1, le=100)
     suspend_above: Rate | None = Field(default=None, gt=0, lt=1)
 
@@ -159,6 +163,8 @@ class RiskFundPlan:
     ----------
     mean_loan_size
         Expected loan size [unit], for the number of loans a volume buys.
+    mean_volume
+        Expected yearly loan volume [unit] (before the leverage cap).
     replenish
         Money added at the start of each year [unit].
     """
@@ -168,13 +174,14 @@ class RiskFundPlan:
     n_years: int
     mean_loan_size: float
     replenish: Floats
+    mean_volume: float = float("nan")
 
     @classmethod
     def build(cls, fid: str, spec: RiskFund, n_years: int) -> RiskFundPlan:
         """Derive the plan of a fund from its spec."""
         r = spec.replenish
         replenish = np.zeros(n_years) if r is None else np.asarray(r, dtype=np.float64)
-        return cls(fid, spec, n_years, _mean(spec.loan_size), replenish)
+        return cls(fid, spec, n_years, _mean(spec.loan_size), replenish, _mean(spec.volume))
 
     @property
     def stream_key(self) -> int:

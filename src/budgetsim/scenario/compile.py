@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from budgetsim._model import FRACTIONS, percent_hint
+from budgetsim._model import FRACTIONS, SANE, percent_hint
 from budgetsim.distributions import AttributeDist
 from budgetsim.errors import ExpressionError, Problem, ScenarioError, did_you_mean
 from budgetsim.expressions import FUNCTIONS, Expression, compile_expression
@@ -304,6 +304,7 @@ def compile_scenario(scenario: Scenario, file: str | None = None) -> Plan:
     funds = _funds(scenario, check)
     limits = _limits(scenario, check)
     targets = _targets(scenario, populations, check)
+    riskfunds = _riskfunds(scenario, check)
     if check.problems:
         raise ScenarioError(check.problems, file)
     used: dict[str, list[int]] = {}
@@ -316,12 +317,30 @@ def compile_scenario(scenario: Scenario, file: str | None = None) -> Plan:
         by_population={k: tuple(v) for k, v in used.items()},
         funds=funds,
         limits=limits,
-        riskfunds=tuple(
-            RiskFundPlan.build(rid, spec, len(scenario.years))
-            for rid, spec in scenario.riskfunds.items()
-        ),
+        riskfunds=riskfunds,
         targets=targets,
     )
+
+
+def _riskfunds(scenario: Scenario, check: _Checker) -> tuple[RiskFundPlan, ...]:
+    """Reserve funds: the loans their volume buys a year must be a number that can be drawn."""
+    plans = []
+    most = SANE["loans"][1]
+    for rid, spec in scenario.riskfunds.items():
+        plan = RiskFundPlan.build(rid, spec, len(scenario.years))
+        with np.errstate(all="ignore"):
+            loans = plan.mean_volume / plan.mean_loan_size if plan.mean_loan_size > 0 else np.inf
+        if not loans <= most:
+            check.add(
+                f"riskfunds.{rid}.loan_size",
+                "out of range",
+                expected=f"loans that the yearly volume buys: at most {most:,.0f} a year",
+                found=f"{loans:,.0f} (mean volume {plan.mean_volume:,.4g} ÷ mean loan size "
+                f"{plan.mean_loan_size:,.4g}, both in {scenario.unit})",
+                hint="are the volume and the loan size in the same unit?",
+            )
+        plans.append(plan)
+    return tuple(plans)
 
 
 def _targets(
