@@ -114,3 +114,19 @@ def test_a_rate_above_1_needs_a_counted_base(unit: str | None, base: str, ok: bo
     else:
         with pytest.raises(ScenarioError, match=r"did you mean 0\.036"):
             validate_data(data)
+
+
+@pytest.mark.parametrize(
+    ("override", "fragment"),
+    [
+        ("riskfunds.credit_reserve.plausible.rho.high=5", "did you mean 0.05 (5 %)?"),
+        ("populations.tech_borrowers.arrivals.plausible.mean.high=1e12", "at most 10,000,000"),
+        ("riskfunds.credit_reserve.plausible.rho.low=0.9", "low end above the high end"),
+    ],
+)
+def test_validate_checks_each_end_of_each_plausible_range(override: str, fragment: str) -> None:
+    result = CliRunner().invoke(cli, ["validate", "jiangmen-2021", "--set", override])
+    assert result.exit_code == 1, result.output
+    assert "(plausible range)" in result.output
+    assert fragment in result.output
+    assert "✓" not in result.output

@@ -39,13 +39,14 @@ from budgetsim.cli_tables import print_comparison, print_result
 from budgetsim.cli_uncertain import print_uncertain, split_or_none, write_uncertain
 from budgetsim.comparison import compare as compare_scenarios
 from budgetsim.engine import simulate
-from budgetsim.errors import BudgetsimError
+from budgetsim.errors import BudgetsimError, ScenarioError
 from budgetsim.outputs import OUTPUT_NAMES, file_set, write_outputs
 from budgetsim.parameters import unranged
 from budgetsim.plausibility import doubts
 from budgetsim.report import write_report
 from budgetsim.results import SimulationResult
 from budgetsim.scenario import DEFAULT_SCENARIO, Scenario, bundled_scenarios, load_scenario
+from budgetsim.sensitivity.design import range_problems
 from budgetsim.sensitivity.methods import tornado
 from budgetsim.sensitivity.uncertain import (
     DEFAULT_BLOCK,
@@ -237,6 +238,13 @@ def validate(files: Sequence[str], overrides: Sequence[str]) -> None:
             sc = load_scenario(file, overrides)
         except BudgetsimError as exc:
             errors.print(Text.assemble(("✗", "bold red"), f" {exc}"), soft_wrap=True)
+            failed = True
+            continue
+        ends = range_problems(sc)  # every end of every plausible range is a valid value
+        if ends:
+            errors.print(
+                Text.assemble(("✗", "bold red"), f" {ScenarioError(ends, file)}"), soft_wrap=True
+            )
             failed = True
             continue
         years = sc.years

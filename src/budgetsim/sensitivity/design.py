@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from budgetsim.errors import BudgetsimError, ScenarioError, did_you_mean
+from budgetsim.errors import BudgetsimError, Problem, ScenarioError, did_you_mean
 from budgetsim.metrics import Lang
 from budgetsim.parameters import Parameter, parameter_list
 
@@ -155,3 +155,30 @@ def vary_point(scenario: Scenario, point: dict[str, Any]) -> Scenario:
             f"{scenario.id}: a combination of values within the plausible ranges is not a valid "
             f"scenario ({problems}); narrow the ranges so that every combination is valid"
         ) from None
+
+
+def range_problems(scenario: Scenario) -> list[Problem]:
+    """Every plausible range whose ends are not valid values of their number: an end that the
+    field refuses (a rate of 5, a count beyond its bound) or a low end above the high end.
+
+    A range is checked end by end, each with every other number as stated, so that a mistake
+    is found by ``budgetsim validate`` rather than by the point of a design that reaches it.
+    """
+    problems = []
+    ranged = any(r.uncertain for r in parameter_list(scenario))
+    for factor in factors(scenario) if ranged else []:
+        low, high = factor.ends()
+        lows, highs = (low, high) if isinstance(low, list) else ([low], [high])
+        where = f"{factor.path} (plausible range)"
+        if any(a > b for a, b in zip(lows, highs, strict=True)):
+            problems.append(
+                Problem(where, "low end above the high end", "low ≤ high", f"{low} > {high}")
+            )
+            continue
+        for end, value in (("low", low), ("high", high)):
+            try:
+                scenario.vary({factor.path: value})
+            except ScenarioError as exc:
+                reason = "; ".join(p.render() for p in exc.problems)
+                problems.append(Problem(where, f"its {end} end is not a valid value ({reason})"))
+    return problems
