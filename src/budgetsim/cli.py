@@ -455,6 +455,12 @@ def main(argv: Sequence[str] | None = None) -> None:
                 sys.stderr.write("interrupted\n")
                 sys.stderr.flush()
         raise SystemExit(status) from None
+    except MemoryError:  # past the estimate of budgetsim.capacity (e.g. another process grew)
+        stop_workers()
+        sys.stderr.write(
+            "error: out of memory; lower --draws or --workers, or close other programs\n"
+        )
+        raise SystemExit(1) from None
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -185,14 +185,14 @@ def _check_fits(
     plans: tuple[Plan, ...], draws: int, chunk_draws: int, workers: int, monthly: bool
 ) -> None:
     """Refuse, before sampling, a run that cannot fit in memory or in a day."""
-    counts = [_applicants(plan) for plan in plans]
-    per_draw = max(sum(c.values()) for c in counts)
+    counts = max((_applicants(plan) for plan in plans), key=lambda c: sum(c.values()))
+    per_draw = sum(counts.values())
     cells = sum(
         len(plan.programmes) * len(plan.years) * (len(metric_types(plan)) + 12 * monthly)
         + len(plan.funds)
         for plan in plans
     )
-    largest = sorted(counts[0].items(), key=lambda kv: -kv[1])[:2]
+    largest = sorted(counts.items(), key=lambda kv: -kv[1])[:2]
     where = [f"{pid}: {n:,.0f}" for pid, n in largest if n >= 0.1 * per_draw]
     work = capacity.estimate(per_draw, draws, chunk_draws, workers, cells)
     capacity.check(work, where=where)
@@ -217,7 +217,9 @@ def _run(
     root = np.random.SeedSequence(seed)
     entropy = int(root.entropy)  # type: ignore[arg-type]
     size = _chunk_size(plans[0], draws, chunk_draws)
-    _check_fits(plans, draws, size, 1 if executor else workers, monthly)  # before any list
+    chunks = -(-draws // size)
+    busy = 1 if executor is not None else min(workers, chunks)  # chunks held here at once
+    _check_fits(plans, draws, size, busy, monthly)  # before any list of chunks is made
     bounds = _chunks(plans[0], draws, size)
     tasks = [ChunkTask(plans, entropy, a, b, monthly, chain) for a, b in bounds]
     collectors = [_Collector(plan, draws, monthly) for plan in plans]
