@@ -209,6 +209,24 @@ class Cited(Spec):
     #: plausibility warnings (:mod:`budgetsim.plausibility`) are not shown.
     unusual: dict[str, str] = Field(default_factory=dict)
 
+    @model_validator(mode="after")
+    def _unusual_names_fields(self) -> Cited:
+        own = set(type(self).model_fields) - set(Cited.model_fields)
+        for key in self.unusual:
+            if key not in own:
+                hint = did_you_mean(key, own)
+                raise PydanticCustomError(
+                    "unusual",
+                    "unusual names a field the table does not have",
+                    {
+                        "problem": "unknown field in unusual",
+                        "expected": "one of " + ", ".join(sorted(own)),
+                        "found": repr(key),
+                        "hint": f"did you mean {hint!r}?" if hint else "",
+                    },
+                )
+        return self
+
 
 class Provenance(Cited):
     """Where the numbers of a block come from: the policy clause, or a stated assumption.
