@@ -43,6 +43,7 @@ __all__ = [
     "Unique",
     "Year",
     "insane_values",
+    "parse_rate",
     "percent_hint",
     "years_of",
 ]
@@ -316,42 +317,70 @@ def _short(value: Any) -> str:
     return text if len(text) <= 40 else f"{text[:20]}…{text[-8:]} ({len(text)} characters)"
 
 
-_PERCENT = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*%$")
+#: A rate as text: a number, or a number of percent (``"0.05"``, ``"5%"``, ``"5 %"``).
+_RATE_TEXT = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*(%?)$")
+
+
+class RateError(ValueError):
+    """A text or number that is not a rate in its range; says what was expected and found."""
+
+    def __init__(self, expected: str, found: str, hint: str = "") -> None:
+        self.expected, self.found, self.hint = expected, found, hint
+        super().__init__(f"expected {expected}, found {found}" + (f" ({hint})" if hint else ""))
+
+
+def parse_rate(value: Any, low: float = 0.0, high: float = 1.0) -> float:
+    """A rate from ``low`` to ``high``: a fraction (``0.05``) or a percentage text (``"5%"``).
+
+    The one reading of rates and shares, for scenario fields and command-line options alike.
+
+    Raises
+    ------
+    RateError
+        For text that is not a rate, a number that is not finite, or one outside the range
+        (``5`` gets "did you mean 0.05 (5 %)?").
+
+    Examples
+    --------
+    >>> parse_rate("5%"), parse_rate(0.05)
+    (0.05, 0.05)
+    >>> try:
+    ...     parse_rate(5)
+    ... except RateError as exc:
+    ...     print(exc.hint)
+    did you mean 0.05 (5 %)?
+    """
+    expected = f"a rate from {low:g} to {high:g} (or text such as '5%')"
+    if isinstance(value, str):
+        match = _RATE_TEXT.match(unicodedata.normalize("NFKC", value).strip())
+        if match is None:
+            raise RateError("a rate such as 0.05 or '5%'", repr(value))
+        value = float(match.group(1)) / (100 if match.group(2) else 1)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise RateError("a rate such as 0.05 or '5%'", repr(value))
+    number = float(value) if abs(value) < 1e300 else math.inf
+    if not low <= number <= high:  # NaN too
+        hint = percent_hint(number) if low <= number / 100 <= high else ""
+        raise RateError(expected, _short(value), hint)
+    return number
 
 
 def _rate_between(low: float, high: float) -> Any:
-    """A validator of rates in [low, high]: a fraction (0.05) or a percentage text ("5%")."""
+    """A validator of rates in [low, high] (:func:`parse_rate`)."""
 
     def check(value: Any) -> float:
-        if isinstance(value, str):
-            match = _PERCENT.match(unicodedata.normalize("NFKC", value).strip())
-            if match is None:
+        try:
+            return parse_rate(value, low, high)
+        except RateError as exc:
+            if not exc.hint and exc.expected.startswith("a rate such as"):
                 raise PydanticCustomError(
-                    "rate",
-                    "expected a rate such as 0.05 or '5%', found {value}",
-                    {"value": repr(value)},
-                )
-            value = float(match.group(1)) / 100
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise PydanticCustomError(
-                "rate",
-                "expected a rate such as 0.05 or '5%', found {value}",
-                {"value": repr(value)},
-            )
-        number = float(value) if abs(value) < 1e300 else math.inf
-        if not low <= number <= high:
-            hint = percent_hint(number) if low <= number / 100 <= high else ""
+                    "rate", "expected {expected}, found {found}", vars(exc)
+                ) from None
             raise PydanticCustomError(
                 "rate",
                 "{problem}: expected {expected}, found {found}",
-                {
-                    "problem": "out of range",
-                    "expected": f"a rate from {low:g} to {high:g} (or text such as '5%')",
-                    "found": _short(value),
-                    "hint": hint,
-                },
-            )
-        return number
+                {"problem": "out of range", **vars(exc)},
+            ) from None
 
     return check
 

@@ -6,6 +6,7 @@ the answer as tables in the planner's terms and writes it to a file when asked.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -18,6 +19,7 @@ from rich.text import Text
 
 from budgetsim._cli_common import SEED, check_out_file, console, fail, money, share
 from budgetsim._cli_common import workers as _workers
+from budgetsim._model import SANE, RateError, parse_rate
 from budgetsim.errors import BudgetsimError
 from budgetsim.money import AmountError, check_unit, parse_amount, parse_range
 from budgetsim.optimize import (
@@ -130,14 +132,18 @@ def _bounds(values: Sequence[str], unit: str) -> dict[str, tuple[float, float]]:
     return out
 
 
+def _finite(param: click.Parameter, value: float | None) -> float | None:
+    """``value`` unless it is NaN (which passes any range check)."""
+    if value is not None and math.isnan(value):
+        raise click.BadParameter("expected a number, found nan", param=param)
+    return value
+
+
 def _fraction(option: str, text: str) -> float:
     try:
-        value = _share_value(text, float("nan"))
-    except ValueError:
-        value = float("nan")
-    if not value >= 0:
-        raise BudgetsimError(f"{option}: expected a share such as 50% or 0.5, found {text!r}")
-    return value
+        return parse_rate(text.strip(), 0.0, 1.0 if option == "--quota" else SANE["number"][1])
+    except RateError as exc:
+        raise BudgetsimError(f"{option}: {exc}") from None
 
 
 def _priority(values: Sequence[str]) -> dict[str, float]:
@@ -456,26 +462,20 @@ _QUOTA = re.compile(r"^(?P<col>[^=]+)=(?P<group>[^:]+):(?P<low>[^-]*)-(?P<high>[
 
 
 def _share_value(text: str, default: float) -> float:
-    text = text.strip()
-    if not text:
-        return default
-    return float(text[:-1]) / 100 if text.endswith("%") else float(text)
+    """A share of the money (``30%`` or ``0.3``), or ``default`` when left empty."""
+    return _fraction("--quota", text) if text.strip() else default
 
 
 def _quotas(values: Sequence[str]) -> tuple[Quota, ...]:
     out = []
     for text in values:
         m = _QUOTA.match(text.strip())
-        try:
-            if m is None:
-                raise ValueError
-            low = _share_value(m["low"], 0.0)
-            high = _share_value(m["high"], 1.0)
-        except ValueError:
+        if m is None:
             raise BudgetsimError(
                 f"--quota {text}: expected COLUMN=GROUP:MIN-MAX with shares of the money, "
                 "e.g. district=蓬江区:10%-30% (either end may be empty)"
-            ) from None
+            )
+        low, high = _share_value(m["low"], 0.0), _share_value(m["high"], 1.0)
         out.append(Quota(m["col"].strip(), m["group"].strip(), low, high))
     return tuple(out)
 
@@ -552,8 +552,16 @@ def print_awards(res: AwardResult, file: str, shown: int) -> None:
     "(元, 千元, 万元, 百万元, 亿元); '50万元' or '五十万' are converted.",
 )
 @SOLVER
-@click.option("--time-limit", type=float, default=None, help="Solver time limit [s].")
-@click.option("--show", default=20, show_default=True, help="Rows to print.")
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0, max=86_400),
+    default=None,
+    callback=lambda _ctx, param, value: _finite(param, value),
+    help="Solver time limit [s], 0 to one day.",
+)
+@click.option(
+    "--show", type=click.IntRange(min=0), default=20, show_default=True, help="Rows to print."
+)
 @click.option("--out", "-o", default=None, help="Write every award to a .csv or .xlsx file.")
 def award_cmd(
     applicants: str,
