@@ -365,6 +365,7 @@ def _carried(res: SizingResult) -> str:
     type=click.FloatRange(0, 1, min_open=True),
     default=(0.8, 0.95),
     show_default=True,
+    callback=lambda _ctx, param, values: tuple(_finite(param, v) for v in values),
     help="Probability that every claim is paid (repeatable).",
 )
 @click.option("--programme", "programmes", multiple=True, help="Programmes to cover (default all).")
@@ -388,6 +389,7 @@ def _carried(res: SizingResult) -> str:
     type=click.FloatRange(0, 1, min_open=True),
     default=1.0,
     show_default=True,
+    callback=lambda _ctx, param, value: _finite(param, value),
     help="Share of each year's claims to pay.",
 )
 @_draws(1_000, "budget")
