@@ -24,7 +24,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from budgetsim.errors import did_you_mean
+from budgetsim.errors import ask, did_you_mean
 from budgetsim.money import AmountError, format_amount, parse_amount, unit_factor
 
 __all__ = [
@@ -223,7 +223,7 @@ class Cited(Spec):
                         "problem": "unknown field in unusual",
                         "expected": "one of " + ", ".join(sorted(own)),
                         "found": repr(key),
-                        "hint": f"did you mean {hint!r}?" if hint else "",
+                        "hint": ask(hint),
                     },
                 )
         return self
@@ -474,10 +474,7 @@ def _invisible(char: str) -> bool:
     """A control character (other than tab and line ends) or a text-direction override."""
     if char in "\t\n\r":
         return False
-    return (
-        unicodedata.category(char) == "Cc"
-        or char in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-    )
+    return unicodedata.category(char) == "Cc" or char in _DIRECTION
 
 
 #: An amount of money in the scenario's unit; accepts ``"50万元"``, ``"5亿元"`` or a number.

@@ -21,7 +21,7 @@ from budgetsim._cli_common import SEED, check_out_file, console, fail, money, sh
 from budgetsim._cli_common import workers as _workers
 from budgetsim._model import SANE, RateError, parse_rate
 from budgetsim.errors import BudgetsimError
-from budgetsim.money import AmountError, check_unit, parse_amount, parse_range
+from budgetsim.money import UNITS, AmountError, check_unit, parse_amount, parse_range
 from budgetsim.optimize import (
     SOLVERS,
     AllocationResult,
@@ -551,7 +551,7 @@ def print_awards(res: AwardResult, file: str, shown: int) -> None:
     default="万元",
     show_default=True,
     help="Unit of plain numbers in the amount column and the options, and of the answer "
-    "(元, 千元, 万元, 百万元, 亿元); '50万元' or '五十万' are converted.",
+    f"({', '.join(UNITS)}); '50万元' or '五十万' are converted.",
 )
 @SOLVER
 @click.option(

@@ -16,6 +16,7 @@ __all__ = [
     "Problem",
     "ScenarioError",
     "SimulationError",
+    "ask",
     "did_you_mean",
 ]
 
@@ -32,6 +33,19 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     """
     matches = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return matches[0] if matches else None
+
+
+def ask(name: str | None) -> str:
+    """The "did you mean" of a message, for the closest name found (or nothing).
+
+    Examples
+    --------
+    >>> ask(did_you_mean("proportinal", ["fixed", "proportional"]))
+    "did you mean 'proportional'?"
+    >>> ask(None)
+    ''
+    """
+    return f"did you mean {name!r}?" if name else ""
 
 
 class BudgetsimError(Exception):

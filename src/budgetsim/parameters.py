@@ -31,7 +31,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from budgetsim._model import Plausible
-from budgetsim.errors import Problem, ScenarioError, did_you_mean
+from budgetsim.errors import Problem, ScenarioError, ask, did_you_mean
 from budgetsim.metrics import money_unit
 from budgetsim.money import AmountError, parse_amount, parse_range
 from budgetsim.parameter_names import ATTRIBUTE_UNITS_EN, FIELDS, ITEMS, PARTS, UNITS, FieldInfo
@@ -459,7 +459,7 @@ def _unused_ranges(raw: dict[str, Any], named: set[str], paths: set[str]) -> lis
                                 where,
                                 "names no number of this table",
                                 expected="one of " + ", ".join(sorted(known)) if known else "",
-                                hint=f"did you mean {hint!r}?" if hint else "",
+                                hint=ask(hint),
                             )
                         )
             for key, value in node.items():
@@ -581,7 +581,7 @@ def parameters(
                             "no such programme",
                             expected="one of " + ", ".join(known),
                             found=repr(name),
-                            hint=f"did you mean {hint!r}?" if hint else "",
+                            hint=ask(hint),
                         )
                     ]
                 )
@@ -625,7 +625,7 @@ def _check_choice(name: str, given: Sequence[str], allowed: Sequence[str]) -> No
                         "value not allowed",
                         expected="one of " + ", ".join(allowed),
                         found=repr(value),
-                        hint=f"did you mean {hint!r}?" if hint else "",
+                        hint=ask(hint),
                     )
                 ]
             )

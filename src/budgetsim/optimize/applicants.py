@@ -34,7 +34,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
 from budgetsim._model import SANE
-from budgetsim.errors import BudgetsimError, Problem, ScenarioError, did_you_mean
+from budgetsim.errors import BudgetsimError, Problem, ScenarioError, ask, did_you_mean
 from budgetsim.money import AmountError, check_unit, parse_amount, unit_factor
 
 __all__ = [
@@ -487,7 +487,7 @@ def _sheet_name(names: list[str], sheet: str | int, file: str) -> str:
                 _file_problem(
                     f"no sheet {sheet!r}",
                     found="sheets " + ", ".join(map(repr, names)),
-                    hint=f"did you mean {hint!r}?" if hint else "",
+                    hint=ask(hint),
                 )
             ],
             file,

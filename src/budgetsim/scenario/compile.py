@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 from budgetsim._model import FRACTIONS, SANE, percent_hint
 from budgetsim.distributions import AttributeDist
-from budgetsim.errors import ExpressionError, Problem, ScenarioError, did_you_mean
+from budgetsim.errors import ExpressionError, Problem, ScenarioError, ask, did_you_mean
 from budgetsim.expressions import FUNCTIONS, Expression, compile_expression
 from budgetsim.funds import FundPlan
 from budgetsim.instruments import FixedAmount
@@ -112,7 +112,7 @@ class _Checker:
             f"no such {what}",
             expected="one of " + ", ".join(known),
             found=repr(name),
-            hint=f"did you mean {hint!r}?" if hint else "",
+            hint=ask(hint),
         )
 
     def expression(
@@ -255,7 +255,7 @@ def _check_category_table(
             "not a categorical attribute of the programme's population",
             expected="one of " + (", ".join(categories) or "(none defined)"),
             found=repr(by),
-            hint=f"did you mean {hint!r}?" if hint else "",
+            hint=ask(hint),
         )
         return
     labels = categories[by]
@@ -267,7 +267,7 @@ def _check_category_table(
                 f"{by!r} has no such category",
                 expected="one of " + ", ".join(labels),
                 found=repr(label),
-                hint=f"did you mean {hint!r}?" if hint else "",
+                hint=ask(hint),
             )
     missing = [label for label in labels if label not in instrument.amounts]
     if missing:

@@ -22,7 +22,7 @@ import numpy as np
 from pydantic import ValidationError
 
 from budgetsim._model import insane_values
-from budgetsim.errors import Problem, ScenarioError, did_you_mean
+from budgetsim.errors import Problem, ScenarioError, ask, did_you_mean
 from budgetsim.money import AmountError, parse_amount, parse_range
 from budgetsim.parameters import parameter_list
 from budgetsim.scenario.compile import compile_scenario
@@ -114,7 +114,7 @@ def resolve(ref: str | Path) -> Path:
                 "neither a file nor a bundled scenario",
                 expected="a .toml file or one of " + ", ".join(sorted(bundled)),
                 found=repr(str(ref)),
-                hint=f"did you mean {hint!r}?" if hint else "",
+                hint=ask(hint),
             )
         ]
     )
@@ -303,7 +303,7 @@ def apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any]) -> dict[s
                         f"--set {dotted}",
                         f"{here} has no {key!r}",
                         expected="one of " + ", ".join(map(str, node)) if node else "",
-                        hint=f"did you mean {hint!r}?" if hint else "",
+                        hint=ask(hint),
                     )
                 )
                 break
@@ -387,7 +387,7 @@ def _problems(exc: ValidationError, raw: Any) -> list[Problem]:
                         f"{path}.{key}" if path != "(top level)" else str(key),
                         "unknown field",
                         expected="one of " + ", ".join(ctx["allowed"]),
-                        hint=f"did you mean {hint!r}?" if hint else "",
+                        hint=ask(hint),
                     )
                 )
             continue
@@ -404,7 +404,7 @@ def _problems(exc: ValidationError, raw: Any) -> list[Problem]:
                     f"unknown {field}" if tag else f"missing {field}",
                     expected="one of " + ", ".join(tags),
                     found=repr(tag) if tag else "",
-                    hint=f"did you mean {hint!r}?" if hint else "",
+                    hint=ask(hint),
                 )
             )
         elif kind == "literal_error":
@@ -415,7 +415,7 @@ def _problems(exc: ValidationError, raw: Any) -> list[Problem]:
                     "value not allowed",
                     expected=str(ctx.get("expected", "")),
                     found=found,
-                    hint=f"did you mean {hint!r}?" if hint else "",
+                    hint=ask(hint),
                 )
             )
         elif kind == "string_pattern_mismatch":
@@ -584,7 +584,7 @@ def _apply_variant(raw: dict[str, Any], variant: str, name: str) -> dict[str, An
                     "variants",
                     f"no variant {variant!r}",
                     expected="one of " + (", ".join(variants) or "(none defined)"),
-                    hint=f"did you mean {hint!r}?" if hint else "",
+                    hint=ask(hint),
                 )
             ],
             name,
