@@ -71,6 +71,8 @@ SANE: dict[str, tuple[float, float]] = {
     "lpr_percent": (0.5, 30.0),
     # months a claim may wait after its default
     "lag_months": (0, 240),
+    # extra entries an incentive brings to a target, as a share of the entries
+    "uplift": (0.0, 10.0),
     # a scenario year
     "year": (1949, 2200),
     # what one applicant asks for, in yuan: more than 100亿元 is a slip of the unit or a typo

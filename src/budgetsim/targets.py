@@ -28,7 +28,7 @@ from numpy.typing import NDArray
 from pydantic import BeforeValidator, Field, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
 
-from budgetsim._model import Cited, Provenance, Rate, Unique, Year, years_of
+from budgetsim._model import SANE, Cited, Provenance, Rate, Unique, Year, years_of
 from budgetsim.stats import clustered_se, proportion_se, quantile
 from budgetsim.streams import stream, stream_key
 
@@ -46,7 +46,9 @@ class TargetEntries(Cited):
 
     populations: Annotated[tuple[str, ...], BeforeValidator(_names), Unique] = Field(min_length=1)
     eligible: str | None = None
-    uplift: float = Field(default=0.0, ge=0)
+    #: Extra entries the incentive brings, as a share of the entries (0.2: 20 % more); at
+    #: most SANE["uplift"] (ten times as many).
+    uplift: float = Field(default=0.0, ge=SANE["uplift"][0], le=SANE["uplift"][1])
 
 
 class Target(Provenance):
