@@ -798,6 +798,7 @@ def check(case: Case, folder: Path) -> Outcome:
 def _check(case: Case, folder: Path, notes: list[str]) -> str:
     import budgetsim
     from budgetsim.errors import ScenarioError, SimulationError
+    from budgetsim.sensitivity.design import range_problems
 
     try:
         content, overrides = build(case)
@@ -815,6 +816,11 @@ def _check(case: Case, folder: Path, notes: list[str]) -> str:
             raise Failure("api: ScenarioError without problems", str(exc)) from None
     except Exception as exc:
         raise _unexpected("api load_scenario", exc) from None
+    if ok:  # `budgetsim validate` also checks both ends of every plausible range
+        try:
+            ok = not range_problems(sc)
+        except Exception as exc:
+            raise _unexpected("api range_problems", exc) from None
     sets = [a for o in overrides for a in ("--set", o)]
     status, output = _cli(["validate", name, *sets], "cli validate", name, overrides)
     if status != (0 if ok else 1):

@@ -429,3 +429,13 @@ def test_bad_method_settings_are_errors() -> None:
         morris(sc, ["demand_mean"], draws=2, seed=1, trajectories=1)
     with pytest.raises(BudgetsimError, match="power of 2"):
         sobol(sc, ["demand_mean"], draws=2, seed=1, samples=48, only=list(LINEAR))
+
+
+@pytest.mark.parametrize("ref", ["jiangmen-2021", "zhongshan-2024", "jiangmen-2021@stress"])
+def test_whole_numbers_found_at_once_are_those_found_one_by_one(ref: str) -> None:
+    from budgetsim.parameters import parameter_list
+    from budgetsim.sensitivity.design import _whole
+
+    sc = budgetsim.load_scenario(ref)
+    one_by_one = {r.path for r in parameter_list(sc) if r.uncertain and _whole(sc, r)}
+    assert {f.path for f in factors(sc) if f.whole} == one_by_one

@@ -353,7 +353,9 @@ def parameter_list(scenario: Any, lang: Lang = "zh", *, check: bool = False) -> 
                 reason = rule.reason
                 if rule.vary:
                     low, high = rule.ends(value)
-                    if check:
+                    shape = _check_shape(where, value, low, high)  # whatever set the value
+                    problems += shape
+                    if check and not shape:
                         problems += _check_range(where, value, low, high)
             elif (
                 grade in defaults
@@ -414,7 +416,8 @@ def parameter_list(scenario: Any, lang: Lang = "zh", *, check: bool = False) -> 
     return rows
 
 
-def _check_range(where: str, value: Any, low: Any, high: Any) -> list[Problem]:
+def _check_shape(where: str, value: Any, low: Any, high: Any) -> list[Problem]:
+    """A problem when the ends of a range are not one number each, or one per value."""
     values = value if isinstance(value, tuple) else (value,)
     lows = low if isinstance(low, tuple) else (low,) * len(values)
     highs = high if isinstance(high, tuple) else (high,) * len(values)
@@ -427,6 +430,13 @@ def _check_range(where: str, value: Any, low: Any, high: Any) -> list[Problem]:
                 found=f"low={low!r}, high={high!r}",
             )
         ]
+    return []
+
+
+def _check_range(where: str, value: Any, low: Any, high: Any) -> list[Problem]:
+    values = value if isinstance(value, tuple) else (value,)
+    lows = low if isinstance(low, tuple) else (low,) * len(values)
+    highs = high if isinstance(high, tuple) else (high,) * len(values)
     for v, lo, hi in zip(values, lows, highs, strict=True):
         if not (math.isfinite(lo) and math.isfinite(hi)) or not lo <= v <= hi:
             return [

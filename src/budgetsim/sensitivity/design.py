@@ -71,15 +71,41 @@ class Factor:
 def _whole(scenario: Scenario, row: Parameter) -> bool:
     """Whether the scenario takes only whole numbers at ``row``: a stated whole number that
     does not take a fraction."""
-    values = row.value if isinstance(row.value, tuple) else (row.value,)
-    if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+    if not _stated_whole(row):
         return False
-    half = [v + 0.5 for v in values] if isinstance(row.value, tuple) else row.value + 0.5
     try:
-        scenario.vary({row.path: half})
+        scenario.vary({row.path: _plus_half(row)})
     except ScenarioError as exc:
         return "whole number" in str(exc)
     return False
+
+
+def _whole_paths(scenario: Scenario, rows: Sequence[Parameter]) -> set[str]:
+    """The paths of ``rows`` that take only whole numbers (:func:`_whole`), found with one
+    validation of every stated whole number plus a half; row by row only when that
+    validation fails for another reason too."""
+    ints = [r for r in rows if _stated_whole(r)]
+    if not ints:
+        return set()
+    try:
+        scenario.vary({r.path: _plus_half(r) for r in ints})
+    except ScenarioError as exc:
+        if all("whole number" in p.render() for p in exc.problems):
+            hit = [p.path for p in exc.problems]
+            return {
+                r.path for r in ints if any(h == r.path or h.startswith(f"{r.path}.") for h in hit)
+            }
+        return {r.path for r in ints if _whole(scenario, r)}
+    return set()
+
+
+def _stated_whole(row: Parameter) -> bool:
+    values = row.value if isinstance(row.value, tuple) else (row.value,)
+    return all(isinstance(v, int) and not isinstance(v, bool) for v in values)
+
+
+def _plus_half(row: Parameter) -> Any:
+    return [v + 0.5 for v in row.value] if isinstance(row.value, tuple) else row.value + 0.5
 
 
 def _select(paths: Sequence[str], patterns: Sequence[str], what: str) -> set[str]:
@@ -129,7 +155,8 @@ def factors(
             f"{scenario.id}: no number with a plausible range to vary"
             + (" among those chosen" if only or exclude or kind else "")
         )
-    return [Factor(r, _whole(scenario, r)) for r in chosen]
+    whole = _whole_paths(scenario, chosen)
+    return [Factor(r, r.path in whole) for r in chosen]
 
 
 def changes(chosen: Sequence[Factor], u: Sequence[float] | NDArray[np.float64]) -> dict[str, Any]:
@@ -161,24 +188,46 @@ def range_problems(scenario: Scenario) -> list[Problem]:
     """Every plausible range whose ends are not valid values of their number: an end that the
     field refuses (a rate of 5, a count beyond its bound) or a low end above the high end.
 
-    A range is checked end by end, each with every other number as stated, so that a mistake
-    is found by ``budgetsim validate`` rather than by the point of a design that reaches it.
+    Each end is a valid value with every other number as stated, so that a mistake is found by
+    ``budgetsim validate`` rather than by the point of a design that reaches it. Every low end
+    is tried at once, and every high end (two validations when all is well); only when one of
+    these fails are the ends tried one by one, to name the culprits.
     """
     problems = []
     ranged = any(r.uncertain for r in parameter_list(scenario))
+    ordered = []
     for factor in factors(scenario) if ranged else []:
-        low, high = factor.ends()
+        low, high = factor.ends()  # of the value's shape: checked when the scenario loaded
         lows, highs = (low, high) if isinstance(low, list) else ([low], [high])
-        where = f"{factor.path} (plausible range)"
         if any(a > b for a, b in zip(lows, highs, strict=True)):
+            where = f"{factor.path} (plausible range)"
             problems.append(
                 Problem(where, "low end above the high end", "low ≤ high", f"{low} > {high}")
             )
+        else:
+            ordered.append(factor)
+    for end, u in (("low", 0.0), ("high", 1.0)):
+        if _refused(scenario, {f.path: f.at(u) for f in ordered}) is None:
             continue
-        for end, value in (("low", low), ("high", high)):
-            try:
-                scenario.vary({factor.path: value})
-            except ScenarioError as exc:
-                reason = "; ".join(p.render() for p in exc.problems)
-                problems.append(Problem(where, f"its {end} end is not a valid value ({reason})"))
+        for factor in ordered:
+            refused = _refused(scenario, {factor.path: factor.at(u)})
+            if refused is not None:
+                reason = "; ".join(p.render() for p in refused.problems)
+                problems.append(
+                    Problem(
+                        f"{factor.path} (plausible range)",
+                        f"its {end} end is not a valid value ({reason})",
+                    )
+                )
     return problems
+
+
+def _refused(scenario: Scenario, point: dict[str, Any]) -> ScenarioError | None:
+    """Why ``scenario`` varied to ``point`` is not valid, or None when it is."""
+    if not point:
+        return None
+    try:
+        scenario.vary(point)
+    except ScenarioError as exc:
+        return exc
+    return None
