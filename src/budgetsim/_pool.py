@@ -25,7 +25,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import InvalidStateError, ProcessPoolExecutor
 from typing import Any
 
 __all__ = ["stop_all", "worker_pool"]
@@ -95,8 +95,23 @@ def _start_worker(
         initializer(*initargs)
 
 
+def _quiet_cancelled(args: threading.ExceptHookArgs) -> None:
+    """The thread hook while pools stop: a pool's own thread that finds a future it was
+    about to complete already cancelled (``InvalidStateError``) is part of stopping, not an
+    error to print (CPython's executor does not expect futures cancelled under it)."""
+    if isinstance(args.exc_value, InvalidStateError) and type(args.thread).__name__.endswith(
+        "ExecutorManagerThread"
+    ):
+        return
+    _PREVIOUS_HOOK(args)
+
+
+_PREVIOUS_HOOK = threading.excepthook
+
+
 def _stop(pool: ProcessPoolExecutor) -> None:
     """Cancel a pool's pending work and end its workers now, without waiting for them."""
+    threading.excepthook = _quiet_cancelled
     processes = list((getattr(pool, "_processes", None) or {}).values())
     results = getattr(pool, "_result_queue", None)
     manager = getattr(pool, "_executor_manager_thread", None)
