@@ -57,6 +57,10 @@ _COMPARE: dict[type[ast.cmpop], Callable[[Any, Any], Any]] = {
 }
 
 
+#: Operators whose right operand may not be a constant zero.
+_DIVIDES = frozenset(op.__name__ for op in (ast.Div, ast.FloorDiv, ast.Mod))
+
+
 def _fold(func: Callable[[Any, Any], Any]) -> Callable[..., Any]:
     return lambda *args: functools.reduce(func, args)
 
@@ -244,6 +248,9 @@ class _Compiler:
         links.reverse()
         first = self.compile(left)
         rest = tuple((op, self.compile(right)) for op, right in links)
+        for op, right in rest:
+            if op in _DIVIDES and isinstance(right, _Const) and right.value == 0:
+                raise self.fail("it divides by zero")
         while rest and isinstance(first, _Const) and isinstance(rest[0][1], _Const):
             first = self.fold(_Apply(rest[0][0], (first, rest[0][1])))  # 1 / 0 + x: 1 / 0
             rest = rest[1:]
