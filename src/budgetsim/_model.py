@@ -352,7 +352,11 @@ def parse_rate(value: Any, low: float = 0.0, high: float = 1.0) -> float:
     ...     print(exc.hint)
     did you mean 0.05 (5 %)?
     """
-    expected = f"a rate from {low:g} to {high:g} (or text such as '5%')"
+    expected = (
+        f"a rate from {low:g} to {high:g} (or text such as '5%')"
+        if high < SANE["number"][1]
+        else f"a rate of at least {low:g} (such as 0.05 or '5%')"
+    )
     if isinstance(value, str):
         match = _RATE_TEXT.match(unicodedata.normalize("NFKC", value).strip())
         if match is None:
@@ -374,14 +378,10 @@ def _rate_between(low: float, high: float) -> Any:
         try:
             return parse_rate(value, low, high)
         except RateError as exc:
-            if not exc.hint and exc.expected.startswith("a rate such as"):
-                raise PydanticCustomError(
-                    "rate", "expected {expected}, found {found}", vars(exc)
-                ) from None
+            problem = "not a rate" if exc.expected.startswith("a rate such as") else "out of range"
+            context = {"problem": problem, **vars(exc)}
             raise PydanticCustomError(
-                "rate",
-                "{problem}: expected {expected}, found {found}",
-                {"problem": "out of range", **vars(exc)},
+                "rate", "{problem}: expected {expected}, found {found}", context
             ) from None
 
     return check
