@@ -124,3 +124,11 @@ def test_allocate_bad_options_name_the_option() -> None:
     code, text = invoke("allocate", "--free", "nope", "--draws", "10")
     assert code == 1
     assert "unknown fund(s) nope" in text
+
+
+def test_a_score_objective_needs_a_score_column(tmp_path: Path) -> None:
+    listing = tmp_path / "no_score.csv"
+    listing.write_text("id,amount\nA,10\nB,20\n", encoding="utf-8")
+    code, text = invoke("award", str(listing), "--envelope", "15", "--objective", "score")
+    assert code == 1, text
+    assert "has no score column" in text

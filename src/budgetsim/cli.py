@@ -255,6 +255,7 @@ def validate(files: Sequence[str], overrides: Sequence[str]) -> None:
                 f"populations, {len(sc.programmes)} programmes, years {years[0]}–{years[-1]}",
             )
         )
+        _warn(sc, file)  # before the list of unranged estimates, which can be long
         missing = unranged(sc, "E")
         if missing:
             console.print(
@@ -268,7 +269,6 @@ def validate(files: Sequence[str], overrides: Sequence[str]) -> None:
             )
             for row in missing:
                 console.print(f"    {row.path}", soft_wrap=True, markup=False)
-        _warn(sc, file)
     if failed:
         raise SystemExit(1)
 
@@ -392,9 +392,10 @@ def report(
             files = [staged.final(f) for f in files]
         except OSError as exc:
             raise BudgetsimError(f"--out {out}: cannot write the report: {exc}") from None
+        charts = sum(f.parent.name == "charts" for f in files)
         _console().print(
-            f"wrote {len(files)} files to {out}/: report.html, report.xlsx, "
-            f"{sum(f.parent.name == 'charts' for f in files)} chart files, summary.json"
+            f"wrote {len(files)} files to {out}/: report.html, report.xlsx, {charts} chart "
+            f"files and {len(files) - charts - 2} of results (summary, per-draw data)"
             + (
                 f"; sensitivity of {_count(len(analysis.outputs), 'output')} to "
                 f"{_count(len(analysis.factors), 'number')} at {analysis.draws:,} draws a point"

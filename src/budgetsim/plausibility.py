@@ -58,6 +58,10 @@ _SAYS: dict[str, dict[str, str]] = {
         "en": "{written!r} is in {written_unit}",
     },
     "check_unit": {"zh": "请核对单位：", "en": "check its unit:"},
+    "or_demand": {
+        "zh": "或者需求估计过大：请核对申请者数量和金额",
+        "en": "or the demand is too large: check the applicant counts and amounts",
+    },
     "silence": {
         "zh": '如确无误，请在该表中注明：unusual = {{ {field} = "理由" }}',
         "en": 'if it is right, say so in its table: unusual = {{ {field} = "why" }}',
@@ -128,6 +132,8 @@ class Doubt:
             else _SAYS["check_unit"][lang]
         )
         sep = "；" if lang == "zh" else "; "
+        if self.kind == "envelope_vs_demand" and self.amount < self.other:
+            why += sep + _SAYS["or_demand"][lang]
         return f"{cause} {why}{sep}{_SAYS['silence'][lang].format(field=self.field)}"
 
     def render(self, file: str | None = None, lang: str = "en") -> str:

@@ -99,6 +99,8 @@ class Applicants:
         Where the list came from (for messages).
     notes
         How the file was read (encoding, sheet, header row), for the user to check.
+    scored
+        Whether the list gave the scores (False: every score is 1.0).
     """
 
     ids: NDArray[np.str_]
@@ -108,6 +110,7 @@ class Applicants:
     unit: str = "万元"
     file: str = ""
     notes: tuple[str, ...] = ()
+    scored: bool = True
 
     def __len__(self) -> int:
         return int(self.amount.size)
@@ -250,7 +253,9 @@ class Applicants:
                 f"the typical amount is {np.median(amount):,.0f} {unit} = "
                 f"{typical / 1e8:,.0f}亿元; if the column is in 元, pass --unit 元",
             )
-        return cls(ids.to_numpy(dtype=str), amount, score, groups, unit, file, tuple(notes))
+        scored = score_column is not None and score_column in columns
+        ids_ = ids.to_numpy(dtype=str)
+        return cls(ids_, amount, score, groups, unit, file, tuple(notes), scored)
 
 
 def _text(value: object) -> str:
@@ -683,4 +688,5 @@ def read_applicants(
         apps.unit,
         file,
         (f"{note}{skipped}: {len(apps):,} applicants", *apps.notes),
+        apps.scored,
     )

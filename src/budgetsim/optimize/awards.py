@@ -571,6 +571,12 @@ def award(
     >>> res.table[["id", "award"]].to_dict("list")
     {'id': ['a', 'b', 'c'], 'award': [60.0, 0.0, 40.0]}
     """
+    if rules.objective in ("score", "money_score") and not applicants.scored:
+        raise OptimizationError(
+            f"objective {rules.objective!r} ranks by review score, and the list has no score "
+            "column; add one (or name it with --score-column), or use objective 'count' or "
+            "'money'"
+        )
     lp, n = award_program(applicants, rules)
     u = _entitled(applicants, rules)
     value = _value_per_unit(applicants, u, rules.objective)
