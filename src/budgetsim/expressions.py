@@ -175,8 +175,44 @@ class Expression:
             value = self._root.compute(env)
         return np.broadcast_to(np.asarray(value), (size,))
 
+    def is_condition(self, flags: Collection[str] = ()) -> bool:
+        """Whether the expression is true or false for each applicant (a comparison, ``and``,
+        ``or``, ``not``, or one of the yes/no attributes ``flags``), not a number that would
+        be read as "true unless zero".
+
+        Examples
+        --------
+        >>> compile_expression("rd > 300 and not hte", {"rd", "hte"}).is_condition()
+        True
+        >>> compile_expression("rd", {"rd"}).is_condition()
+        False
+        >>> compile_expression("hte", {"hte"}).is_condition({"hte"})
+        True
+        """
+        return _condition(self._root, frozenset(flags))
+
     def __str__(self) -> str:
         return self.text
+
+
+_LOGICAL = frozenset({*(op.__name__ for op in _COMPARE), "and", "or", "not"})
+
+
+def _condition(node: _Node, flags: frozenset[str]) -> bool:
+    """Whether ``node`` gives true or false (see :meth:`Expression.is_condition`)."""
+    if isinstance(node, _Const):
+        return isinstance(node.value, bool | np.bool_)
+    if isinstance(node, _Name):
+        return node.name in flags
+    if isinstance(node, _Apply):
+        if node.op in _LOGICAL:
+            return True
+        branches = {"if": (0, 2), "where": (1, 2)}.get(node.op)
+        if branches is not None:
+            return all(_condition(node.args[i], flags) for i in branches)
+        if node.op in ("min", "max"):
+            return all(_condition(a, flags) for a in node.args)
+    return False
 
 
 class _Compiler:

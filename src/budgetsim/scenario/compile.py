@@ -115,6 +115,18 @@ class _Checker:
             hint=ask(hint),
         )
 
+    def condition(self, path: str, expr: Expression | None, population: PopulationPlan) -> None:
+        """Report an eligibility rule that is a number, not a condition."""
+        if expr is not None and not expr.is_condition(flags(population)):
+            self.add(
+                path,
+                "not a condition",
+                expected="a rule that is true or false, e.g. "
+                f"{sorted(expr.names)[0] if expr.names else 'x'} > 0",
+                found=repr(expr.text),
+                hint="a number is not read as 'true unless zero'; compare it with something",
+            )
+
     def expression(
         self,
         path: str,
@@ -127,6 +139,16 @@ class _Checker:
         except ExpressionError as exc:
             self.add(path, exc.message, found=repr(text))
             return None
+
+
+def flags(population: PopulationPlan) -> set[str]:
+    """The yes/no names of a population: Bernoulli attributes, and derived attributes that
+    are conditions."""
+    found = {name for name, dist in population.attributes if dist.dist == "bernoulli"}
+    for name, expr in population.derived:
+        if expr.is_condition(found):
+            found.add(name)
+    return found
 
 
 def _population(pid: str, spec: Population, check: _Checker) -> PopulationPlan:
@@ -195,6 +217,7 @@ def _programme(
     eligible = None
     if spec.eligible is not None:
         eligible = check.expression(f"{base}.eligible", spec.eligible, names, categories)
+        check.condition(f"{base}.eligible", eligible, population)
     expressions: dict[str, Expression] = {}
     rationing: dict[str, Expression] = {}
     instrument = spec.instrument
@@ -364,6 +387,7 @@ def _targets(
                     names | {"year", "month"},
                     pop.categories,
                 )
+                check.condition(f"{base}.eligible", eligible, pop)
         plans.append(
             TargetPlan(tid, target, scenario.years.index(target.goal_year), eligible=eligible)
         )
