@@ -80,3 +80,10 @@ def test_run_warns_once(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert result.output.count("warning:") == 1
+
+
+def test_an_envelope_of_zero_against_a_demand_is_doubted() -> None:
+    sc = load_scenario(BASE, {"programmes.award.envelope.total": 0})
+    [doubt] = doubts(sc)
+    assert doubt.kind == "envelope_zero"
+    assert "no claim is paid" in doubt.text("en")

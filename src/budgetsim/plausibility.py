@@ -44,6 +44,10 @@ _SAYS: dict[str, dict[str, str]] = {
         "zh": "资金安排（各年合计{amount}）是预计需求（{other}）的{times}",
         "en": "the envelope ({amount} over the years) is {times} the expected demand ({other})",
     },
+    "envelope_zero": {
+        "zh": "资金安排为0，而预计需求为{other}：所有申请都得不到支付",
+        "en": "the envelope is 0 while the expected demand is {other}: no claim is paid",
+    },
     "award_vs_envelope": {
         "zh": "单个申请者的金额（{amount}）超过一整年的资金安排（{other}）",
         "en": "one applicant's amount ({amount}) is more than a whole year's envelope ({other})",
@@ -78,7 +82,8 @@ class Doubt:
     path
         The field path of the number.
     kind
-        What is unusual about it: ``"envelope_vs_demand"`` or ``"award_vs_envelope"``.
+        What is unusual about it: ``"envelope_vs_demand"``, ``"envelope_zero"`` or
+        ``"award_vs_envelope"``.
     amount, other
         The number and what it is compared with [unit].
     unit
@@ -108,7 +113,7 @@ class Doubt:
 
     def text(self, lang: str = "en") -> str:
         """What is unusual, with the figures, in ``lang`` (``"zh"`` or ``"en"``)."""
-        ratio = self.amount / self.other
+        ratio = self.amount / self.other if self.amount and self.other else 1.0
         times = (
             (f"{ratio:,.0f}倍" if lang == "zh" else f"{ratio:,.0f}×")
             if ratio >= 1
@@ -120,6 +125,8 @@ class Doubt:
 
     def hint(self, lang: str = "en") -> str:
         """What may have gone wrong, and how to say that nothing has."""
+        if self.kind == "envelope_zero":
+            return _SAYS["silence"][lang].format(field=self.field)
         unit = _written_unit(self.written) if isinstance(self.written, str) else ""
         why = (
             _SAYS["written_unit"][lang].format(written=self.written, written_unit=unit)
@@ -215,11 +222,15 @@ def _demand_doubts(scenario: Scenario, plan: Any, demand: Any) -> Iterator[Doubt
     for fund in plan.funds:
         need = demand[list(fund.members)].sum(axis=0)
         money, wanted = float(np.sum(fund.amounts)), float(np.sum(need))
-        if wanted <= 0 or money <= 0:
+        path = _envelope_path(scenario, fund)
+        if wanted <= 0:
             continue  # nothing to compare with: a programme nobody claims is not a unit slip
+        if money <= 0:
+            written = _written(scenario, path)
+            yield Doubt(path, "envelope_zero", money, wanted, scenario.unit, None, written)
+            continue
         if 1 / ORDERS <= money / wanted <= ORDERS:
             continue
-        path = _envelope_path(scenario, fund)
         suggestion = _suggestion(money / wanted, money)
         written = _written(scenario, path)
         yield Doubt(path, "envelope_vs_demand", money, wanted, scenario.unit, suggestion, written)

@@ -236,6 +236,11 @@ def _clean(current: float, scaled: float) -> float:
     return value
 
 
+#: Tables that any block of numbers may have and that ``--set`` may start
+#: (``--set populations.firms.arrivals.plausible.mean.high=80``).
+_OPTIONAL_TABLES = frozenset({"plausible", "grades", "unusual"})
+
+
 def apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
     """Return a copy of ``raw`` with each dotted path set to its value.
 
@@ -295,6 +300,9 @@ def apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any]) -> dict[s
                     value = _relative(node[key], value, str(data.get("scenario", {}).get("unit")))
                 node[key] = value
             elif key in node:
+                node = child(node, key)
+            elif key in _OPTIONAL_TABLES:  # a block's own plausible, grades or unusual table
+                node[key] = {}
                 node = child(node, key)
             else:
                 hint = did_you_mean(key, [str(k) for k in node])
