@@ -401,7 +401,8 @@ def report(
                 f"{_count(len(analysis.factors), 'number')} at {analysis.draws:,} draws a point"
                 if analysis is not None
                 else ""
-            )
+            ),
+            soft_wrap=True,
         )
     except BudgetsimError as exc:
         _fail(exc)
