@@ -816,9 +816,11 @@ def _check(case: Case, folder: Path, notes: list[str]) -> str:
             raise Failure("api: ScenarioError without problems", str(exc)) from None
     except Exception as exc:
         raise _unexpected("api load_scenario", exc) from None
+    ranges_only = False  # refused only for a plausible range, which a plain run does not use
     if ok:  # `budgetsim validate` also checks both ends of every plausible range
         try:
-            ok = not range_problems(sc)
+            ranges_only = bool(range_problems(sc))
+            ok = not ranges_only
         except Exception as exc:
             raise _unexpected("api range_problems", exc) from None
     sets = [a for o in overrides for a in ("--set", o)]
@@ -829,7 +831,7 @@ def _check(case: Case, folder: Path, notes: list[str]) -> str:
         )
     if not ok and name not in output and not overrides:
         raise Failure("cli validate: the message names no file", output[-600:])
-    big = ok and not expected_applicants(sc) <= MAX_APPLICANTS
+    big = (ok or ranges_only) and not expected_applicants(sc) <= MAX_APPLICANTS
     if big:
         notes.append("not simulated: too many applicants")
     kind = "accepted" if ok else "error"
@@ -853,7 +855,7 @@ def _check(case: Case, folder: Path, notes: list[str]) -> str:
             if RUNTIME_ERRORS_FAIL or kind == "run" or "error:" not in output:
                 raise Failure("cli run: a scenario that validates fails (exit 1)", output[-600:])
             kind = "runtime"
-        elif status != (0 if kind in ("run", "accepted") else 1):
+        elif status != (0 if kind in ("run", "accepted") or ranges_only else 1):
             raise Failure(f"cli run: exit status {status} after {DESCRIBE[kind]}", output[-600:])
     return kind
 
