@@ -25,7 +25,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from budgetsim.errors import ask, did_you_mean
-from budgetsim.money import AmountError, format_amount, parse_amount, unit_factor
+from budgetsim.money import AmountError, as_float, format_amount, parse_amount, unit_factor
 
 __all__ = [
     "FRACTIONS",
@@ -305,7 +305,7 @@ def _float(value: Any, info: ValidationInfo) -> float:
         raise PydanticCustomError(
             "float", "expected a number, found {value}", {"value": repr(value)}
         )
-    number = float(value) if abs(value) < 1e300 else math.inf
+    number = as_float(value)
     if not math.isfinite(number):
         raise PydanticCustomError(
             "float", "expected a finite number, found {value}", {"value": _short(value)}
@@ -364,7 +364,7 @@ def parse_rate(value: Any, low: float = 0.0, high: float = 1.0) -> float:
         value = float(match.group(1)) / (100 if match.group(2) else 1)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise RateError("a rate such as 0.05 or '5%'", repr(value))
-    number = float(value) if abs(value) < 1e300 else math.inf
+    number = as_float(value)
     if not low <= number <= high:  # NaN too
         hint = percent_hint(number) if low <= number / 100 <= high else ""
         raise RateError(expected, _short(value), hint)

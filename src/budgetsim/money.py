@@ -22,6 +22,7 @@ from budgetsim.errors import did_you_mean
 __all__ = [
     "UNITS",
     "AmountError",
+    "as_float",
     "check_unit",
     "format_amount",
     "parse_amount",
@@ -66,6 +67,20 @@ _NUMERAL_OR_DIGIT = _NUMERAL_CHARS | frozenset("0123456789")
 
 class AmountError(ValueError):
     """A text that is not an amount of money."""
+
+
+def as_float(value: int | float) -> float:
+    """``value`` as a float; an integer beyond any float is ±infinity, not an OverflowError.
+
+    Examples
+    --------
+    >>> as_float(3), as_float(-(10**400))
+    (3.0, -inf)
+    """
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
 
 
 def unit_factor(unit: str) -> float:
@@ -176,10 +191,7 @@ def parse_amount(value: object, unit: str = "万元", *, numerals: bool = False)
     if isinstance(value, bool):
         raise AmountError(f"expected an amount such as 50 or '50万元', found {value!r}")
     if isinstance(value, int | float):
-        try:
-            number = float(value)
-        except OverflowError:  # an integer beyond any float
-            number = math.inf
+        number = as_float(value)
         if not math.isfinite(number):
             raise AmountError(f"expected a finite amount, found {value!r}")
         return number

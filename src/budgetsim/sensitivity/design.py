@@ -194,9 +194,12 @@ def range_problems(scenario: Scenario) -> list[Problem]:
     these fails are the ends tried one by one, to name the culprits.
     """
     problems = []
-    ranged = any(r.uncertain for r in parameter_list(scenario))
+    try:
+        ranged = factors(scenario)
+    except BudgetsimError:  # no number has a range: nothing to check
+        ranged = []
     ordered = []
-    for factor in factors(scenario) if ranged else []:
+    for factor in ranged:
         low, high = factor.ends()  # of the value's shape: checked when the scenario loaded
         lows, highs = (low, high) if isinstance(low, list) else ([low], [high])
         if any(a > b for a, b in zip(lows, highs, strict=True)):
