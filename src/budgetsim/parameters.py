@@ -49,7 +49,16 @@ Lang = Literal["zh", "en"]
 #: Top-level sections whose numbers are not parameters of a run.
 _SKIP_SECTIONS = {"scenario", "variants"}
 #: Keys that hold text, provenance or structure, never a number of the model.
-_META = {"grade", "grades", "plausible", "source", "assumption", "label", "label_en"}
+_META = {
+    "grade",
+    "grades",
+    "plausible",
+    "source",
+    "assumption",
+    "assumption_zh",
+    "label",
+    "label_en",
+}
 #: Text fields that are choices the bureau makes (a lever), listed with the numbers.
 _CHOICES = {"rule", "boundary", "then", "allocation"}
 #: Numbers a factor cannot scale (months, shares that add up to 1, list positions, counts of
@@ -111,6 +120,8 @@ class Parameter:
     grade: str | None
     source: str | None
     assumption: str | None
+    #: The assumption's reasoning in Chinese, where the scenario gives it.
+    assumption_zh: str | None
     low: Any
     high: Any
     range_from: str
@@ -197,9 +208,10 @@ def _grade_of_text(text: str | None) -> str | None:
 
 def _provenance(
     chain: list[tuple[tuple[str, ...], Any]], path: tuple[str, ...]
-) -> tuple[str | None, str | None, str | None]:
-    """(source, assumption, grade) of a leaf from the nearest tables that say them."""
-    source = assumption = grade = None
+) -> tuple[str | None, str | None, str | None, str | None]:
+    """(source, assumption, grade, assumption in Chinese) of a leaf from the nearest tables
+    that say them."""
+    source = assumption = grade = assumption_zh = None
     for at, table in chain:
         if not isinstance(table, dict):
             continue
@@ -211,9 +223,10 @@ def _provenance(
             grade = table["grade"]
         if source is None and assumption is None and ("source" in table or "assumption" in table):
             source, assumption = table.get("source"), table.get("assumption")
+            assumption_zh = table.get("assumption_zh")
             if grade is None:
                 grade = _grade_of_text(assumption) or (None if assumption else "S")
-    return source, assumption, grade
+    return source, assumption, grade, assumption_zh
 
 
 def _stated_range(
@@ -341,7 +354,7 @@ def parameter_list(scenario: Any, lang: Lang = "zh", *, check: bool = False) -> 
             value, kind_of_value = _value(leaf, info, unit)
             if kind_of_value == "list" and path[-1] in _PER_YEAR_FIELDS:
                 kind_of_value = "per_year" if len(value) == len(years) else "list"
-            source, assumption, grade = _provenance(chain, path)
+            source, assumption, grade, assumption_zh = _provenance(chain, path)
             low = high = None
             range_from, reason, factor = "", None, None
             stated = _stated_range(chain, path, context)
@@ -400,6 +413,7 @@ def parameter_list(scenario: Any, lang: Lang = "zh", *, check: bool = False) -> 
                         grade=grade,
                         source=source,
                         assumption=assumption,
+                        assumption_zh=assumption_zh,
                         low=low_,
                         high=high_,
                         range_from=range_from,
@@ -616,7 +630,9 @@ def parameters(
             "range_from": [r.range_from for r in keep],
             "factor": [r.factor for r in keep],
             "source": [r.source for r in keep],
-            "assumption": [r.assumption for r in keep],
+            "assumption": [
+                (r.assumption_zh or r.assumption) if lang == "zh" else r.assumption for r in keep
+            ],
             "affects": [", ".join(r.affects) for r in keep],
         },
         index=pd.Index([r.path for r in keep], name="path"),
