@@ -114,6 +114,15 @@ _DECLARED = [
     Word("no_change", "方案与基准的所有结果完全相同（共 {n} 行）。",
          "The variant gives exactly the base's results ({n} rows)."),
     Word("only_in", "仅见于{side}（未比较）：{ids}", "only in the {side} (not compared): {ids}"),
+
+    # -- the report (report.py) --
+
+    # -- the workbook (workbook.py) --
+
+    # -- the charts (charts/) --
+
+    # -- optimize (cli_optimize.py) --
+
 ]
 # fmt: on
 
