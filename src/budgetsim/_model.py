@@ -200,14 +200,15 @@ class Plausible(Spec):
 
 class Cited(Spec):
     """What every block of numbers may say about them: the clause it cites (``source``), the
-    assumption it makes (``assumption``, and in Chinese ``assumption_zh``), the grade of its
-    numbers (``grade``, or ``grades`` by field) and the plausible range of any uncertain one
-    (``plausible``, by field name)."""
+    assumption it makes (``assumption``; in Chinese ``source_zh`` and ``assumption_zh``), the
+    grade of its numbers (``grade``, or ``grades`` by field) and the plausible range of any
+    uncertain one (``plausible``, by field name)."""
 
     source: str | None = None
     assumption: str | None = None
-    #: The assumption's reasoning in Chinese, for Chinese reports (``assumption`` is read
-    #: where there is none).
+    #: The source and the assumption's reasoning in Chinese, for Chinese outputs, where
+    #: ``source`` or ``assumption`` is written in English (they are read where there is none).
+    source_zh: str | None = None
     assumption_zh: str | None = None
     grade: Grade | None = None
     grades: dict[str, Grade] = Field(default_factory=dict)

@@ -56,6 +56,7 @@ _META = {
     "source",
     "assumption",
     "assumption_zh",
+    "source_zh",
     "label",
     "label_en",
 }
@@ -120,7 +121,8 @@ class Parameter:
     grade: str | None
     source: str | None
     assumption: str | None
-    #: The assumption's reasoning in Chinese, where the scenario gives it.
+    #: The source and the assumption's reasoning in Chinese, where the scenario gives them.
+    source_zh: str | None
     assumption_zh: str | None
     low: Any
     high: Any
@@ -208,10 +210,10 @@ def _grade_of_text(text: str | None) -> str | None:
 
 def _provenance(
     chain: list[tuple[tuple[str, ...], Any]], path: tuple[str, ...]
-) -> tuple[str | None, str | None, str | None, str | None]:
-    """(source, assumption, grade, assumption in Chinese) of a leaf from the nearest tables
-    that say them."""
-    source = assumption = grade = assumption_zh = None
+) -> tuple[str | None, str | None, str | None, str | None, str | None]:
+    """(source, assumption, grade, source in Chinese, assumption in Chinese) of a leaf from
+    the nearest tables that say them."""
+    source = assumption = grade = source_zh = assumption_zh = None
     for at, table in chain:
         if not isinstance(table, dict):
             continue
@@ -223,10 +225,10 @@ def _provenance(
             grade = table["grade"]
         if source is None and assumption is None and ("source" in table or "assumption" in table):
             source, assumption = table.get("source"), table.get("assumption")
-            assumption_zh = table.get("assumption_zh")
+            source_zh, assumption_zh = table.get("source_zh"), table.get("assumption_zh")
             if grade is None:
                 grade = _grade_of_text(assumption) or (None if assumption else "S")
-    return source, assumption, grade, assumption_zh
+    return source, assumption, grade, source_zh, assumption_zh
 
 
 def _stated_range(
@@ -354,7 +356,7 @@ def parameter_list(scenario: Any, lang: Lang = "zh", *, check: bool = False) -> 
             value, kind_of_value = _value(leaf, info, unit)
             if kind_of_value == "list" and path[-1] in _PER_YEAR_FIELDS:
                 kind_of_value = "per_year" if len(value) == len(years) else "list"
-            source, assumption, grade, assumption_zh = _provenance(chain, path)
+            source, assumption, grade, source_zh, assumption_zh = _provenance(chain, path)
             low = high = None
             range_from, reason, factor = "", None, None
             stated = _stated_range(chain, path, context)
@@ -413,6 +415,7 @@ def parameter_list(scenario: Any, lang: Lang = "zh", *, check: bool = False) -> 
                         grade=grade,
                         source=source,
                         assumption=assumption,
+                        source_zh=source_zh,
                         assumption_zh=assumption_zh,
                         low=low_,
                         high=high_,
@@ -629,7 +632,7 @@ def parameters(
             "high": [r.high for r in keep],
             "range_from": [r.range_from for r in keep],
             "factor": [r.factor for r in keep],
-            "source": [r.source for r in keep],
+            "source": [(r.source_zh or r.source) if lang == "zh" else r.source for r in keep],
             "assumption": [
                 (r.assumption_zh or r.assumption) if lang == "zh" else r.assumption for r in keep
             ],

@@ -358,6 +358,7 @@ class Variant(Spec):
     label_en: str | None = None
     source: str | None = None
     assumption: str | None = None
+    source_zh: str | None = None
     assumption_zh: str | None = None
     set: dict[str, Any] = Field(min_length=1)
 
