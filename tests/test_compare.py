@@ -62,12 +62,14 @@ def test_cli_compare() -> None:
             "300",
             "--set",
             "programmes.loan_interest.envelope.total=4500万元",
+            "--lang",
+            "en",
         ],
     )
     assert result.exit_code == 0, result.output
     assert "variant − base" in result.output
-    assert "科技信贷贷款贴息" in result.output
-    assert "paid in full (firms)" in result.output
+    assert "Technology-loan interest subsidy" in result.output
+    assert "paid in full [firms]" in result.output
     result = runner.invoke(cli, ["compare", "jiangmen-2021", "-n", "10"])
     assert result.exit_code == 1
     assert "give a VARIANT" in result.output

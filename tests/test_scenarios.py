@@ -15,7 +15,13 @@ from budgetsim.scenario import bundled_scenarios, load_scenario
 IDS = [item.id for item in bundled_scenarios()]
 PATHS = {item.id: item.path for item in bundled_scenarios()}
 #: Scenarios whose every English ``source`` and ``assumption`` has a Chinese text beside it.
-TRANSLATED = ["zhongshan-2024"]
+TRANSLATED = [
+    "jiangmen-2021",
+    "jiangmen-2015-2017",
+    "guangzhou-2024-mic",
+    "guangdong-2022",
+    "zhongshan-2024",
+]
 _ENGLISH = re.compile(r"[A-Za-z]{3,}")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _SECTION = re.compile(r"§\d+(?:\.\d+)*")

@@ -203,8 +203,8 @@ def test_run_uncertain_on_the_command_line(tmp_path: pd.DataFrame) -> None:
     out = tmp_path / "unc"
     result = CliRunner().invoke(
         cli,
-        ["run", "guangdong-2022", "--draws", "1000", "--uncertain", "--out", str(out)],
-        env={"COLUMNS": "100"},
+        ["run", "guangdong-2022", "-n", "1000", "--uncertain", "--out", str(out), "--lang", "en"],
+        env={"COLUMNS": "250"},
     )
     assert result.exit_code == 0, result.output
     assert "assumptions fixed" in result.output

@@ -29,12 +29,18 @@ class _Console(Console):
         raise BrokenPipeError
 
 
+#: Width of output written to a file or a pipe when ``COLUMNS`` does not say one.
+FILE_WIDTH = 180
+
+
 def console(stderr: bool = False) -> Console:
+    """A console on standard output (or error) as wide as the terminal, or as ``COLUMNS``
+    says, or :data:`FILE_WIDTH` for a file or pipe."""
     stream = sys.stderr if stderr else sys.stdout
+    columns = os.environ.get("COLUMNS", "")
+    width = None if stream.isatty() else int(columns) if columns.isdigit() else FILE_WIDTH
     # markup off: labels, values and messages are the user's text ("[/]" in a label is text)
-    return _Console(
-        file=stream, width=None if stream.isatty() else 180, highlight=False, markup=False
-    )
+    return _Console(file=stream, width=width, highlight=False, markup=False)
 
 
 def progress_bar(
@@ -99,6 +105,16 @@ def workers(value: str, draws: int) -> int:
         raise BudgetsimError(f"--workers: expected a whole number ≥ 1 or 'auto', found {value!r}")
     return int(value)
 
+
+#: The language of every table, title and message of a command's output.
+LANG = click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default="zh",
+    show_default=True,
+    help="Language of the output: zh (Chinese) or en (English). Charts in Chinese need a CJK "
+    "font; without one they are drawn in English, with a warning.",
+)
 
 #: Options shared by the commands that simulate.
 DRAWS = click.option(

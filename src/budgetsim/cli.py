@@ -22,6 +22,7 @@ from rich.text import Text
 from budgetsim import __version__
 from budgetsim._cli_common import (
     DRAWS,
+    LANG,
     PROGRESS_MIN_DRAWS,
     SEED,
     WORKERS,
@@ -40,7 +41,8 @@ from budgetsim.cli_uncertain import print_uncertain, split_or_none, write_uncert
 from budgetsim.comparison import compare as compare_scenarios
 from budgetsim.engine import simulate
 from budgetsim.errors import BudgetsimError, ScenarioError
-from budgetsim.outputs import OUTPUT_NAMES, file_set, write_outputs
+from budgetsim.metrics import Lang
+from budgetsim.outputs import OUTPUT_NAMES, file_set, write_comparison, write_outputs
 from budgetsim.parameters import unranged
 from budgetsim.plausibility import doubts
 from budgetsim.report import write_report
@@ -53,6 +55,7 @@ from budgetsim.sensitivity.uncertain import (
     comparison,
     simulate_uncertain,
 )
+from budgetsim.words import word
 
 __all__ = ["main"]
 
@@ -152,6 +155,7 @@ def cli() -> None:
     show_default=True,
     help="Draws that share one set of drawn assumptions.",
 )
+@LANG
 def run(
     scenario: str,
     draws: int,
@@ -164,6 +168,7 @@ def run(
     progress: bool | None,
     uncertain: bool,
     uncertain_block: int,
+    lang: Lang,
 ) -> None:
     """Simulate SCENARIO (a .toml file or a bundled id; default jiangmen-2021) and print
     per programme and year: money, exhaustion, coverage and budget at risk."""
@@ -193,10 +198,10 @@ def run(
                 )
         _warn(sc, scenario, plain)
         console = _console()
-        print_result(result, console)
+        print_result(result, console, lang)
         if uncertain:
-            table, split = comparison(plain, result, lang="en"), split_or_none(result)
-            print_uncertain(table, split, result, console)
+            table, split = comparison(plain, result, lang=lang), split_or_none(result, lang)
+            print_uncertain(table, split, result, console, lang)
         if out is not None:
             try:
                 with file_set(out, replaces=OUTPUT_NAMES + UNCERTAIN_NAMES) as staged:
@@ -206,7 +211,7 @@ def run(
                 files = [staged.final(f) for f in files]
             except OSError as exc:
                 raise BudgetsimError(f"--out {out}: cannot write the results: {exc}") from None
-            console.print("wrote " + ", ".join(str(f) for f in files))
+            console.print(word("wrote", lang) + ", ".join(str(f) for f in files))
     except BudgetsimError as exc:
         _fail(exc)
 
@@ -286,20 +291,44 @@ def validate(files: Sequence[str], overrides: Sequence[str]) -> None:
 @DRAWS
 @SEED
 @WORKERS
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Folder for comparison.json and comparison.csv (base, variant, difference, interval).",
+)
+@LANG
 def compare(
-    base: str, variant: str | None, overrides: Sequence[str], draws: int, seed: int, workers: str
+    base: str,
+    variant: str | None,
+    overrides: Sequence[str],
+    draws: int,
+    seed: int,
+    workers: str,
+    out: str | None,
+    lang: Lang,
 ) -> None:
-    """Compare VARIANT (or BASE changed by --set) with BASE: the difference in demand, paid,
-    P(exhausted) and claimants paid in full per programme and year, with 95 % intervals from
-    paired draws. A variant that changes nothing shows exactly zero."""
+    """Compare VARIANT (or BASE changed by --set) with BASE: base → variant and the
+    difference in demand, paid, P(exhausted) and claimants paid in full per programme and
+    year and for all programmes together, with 95 % intervals from paired draws. Rows the
+    variant leaves exactly as they were are counted, not printed."""
     try:
         if variant is None and not overrides:
             raise BudgetsimError("give a VARIANT scenario or at least one --set PATH=VALUE")
         n_workers = _workers(workers, draws)
+        check_out_folder(out, "the comparison")
         base_sc = load_scenario(base)
         variant_sc = load_scenario(variant or base, overrides)
         result = compare_scenarios(base_sc, variant_sc, draws=draws, seed=seed, workers=n_workers)
-        print_comparison(result, _console())
+        console = _console()
+        print_comparison(result, console, lang)
+        if out is not None:
+            try:
+                files = write_comparison(result, out)
+            except OSError as exc:
+                raise BudgetsimError(f"--out {out}: cannot write the comparison: {exc}") from None
+            console.print(word("wrote", lang) + ", ".join(str(f) for f in files))
     except BudgetsimError as exc:
         _fail(exc)
 
@@ -316,13 +345,7 @@ def compare(
     show_default=True,
     help="Folder for report.html, report.xlsx, charts/ and the JSON summary.",
 )
-@click.option(
-    "--lang",
-    type=click.Choice(["zh", "en"]),
-    default="zh",
-    show_default=True,
-    help="Language of the charts (zh needs a CJK font; English otherwise, with a warning).",
-)
+@LANG
 @click.option("--svg/--no-svg", default=True, show_default=True, help="Charts as SVG too.")
 @click.option(
     "--set",
@@ -351,7 +374,7 @@ def report(
     draws: int,
     seed: int,
     out: str,
-    lang: str,
+    lang: Lang,
     svg: bool,
     overrides: Sequence[str],
     workers: str,

@@ -1,54 +1,79 @@
 """The tables ``budgetsim run`` and ``budgetsim compare`` print: money, cover, shared funds,
 equity recovery, risk reserve funds, targets, all programmes together, and paired differences.
+
+Every header, title and legend line is read in the run's language from the registries
+(:mod:`budgetsim.metrics`, :mod:`budgetsim.words`), and every table is printed to fit the
+terminal without cutting a number (:func:`budgetsim._fit.show`).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import pandas as pd
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from budgetsim import __version__
-from budgetsim.comparison import Comparison
-from budgetsim.metrics import How, Kind, Lang, format_value, label, metric, unit_label
+from budgetsim._fit import Column, Grid, show
+from budgetsim.comparison import COMPARED, Comparison
+from budgetsim.metrics import How, Kind, Lang, format_value, label, metric, money_unit, unit_label
 from budgetsim.results import SimulationResult
 from budgetsim.stats import interval
+from budgetsim.words import word
 
-__all__ = ["print_comparison", "print_result"]
-
-#: Language of the metric headers and values (labels and formats come from
-#: :mod:`budgetsim.metrics`); the titles and the legend are English.
-LANG: Lang = "en"
+__all__ = ["name_of", "print_comparison", "print_result"]
 
 
-def _head(name: str, unit: str | None = None) -> str:
-    """The short header of metric ``name``; in a table titled with its money ``unit``, a
-    count says what it counts."""
-    head = label(name, LANG, short=True)
-    if unit is None or metric(name).kind is not Kind.COUNT:
+def name_of(spec: Any, lang: Lang) -> str:
+    """A programme's, fund's or target's name in ``lang`` (``label``, or ``label_en``)."""
+    if lang == "en":
+        return str(getattr(spec, "label_en", None) or spec.label)
+    return str(spec.label)
+
+
+def _head(name: str, unit: str, lang: Lang) -> str:
+    """The short header of metric ``name`` with its unit where it is not money (money is in
+    the table's title): ``全额资助 [%]``, ``申请者 [家]``."""
+    head = label(name, lang, short=True)
+    kind = metric(name).kind
+    if kind in (Kind.MONEY, Kind.YEAR, Kind.MONTH):
         return head
-    return f"{head} ({unit_label(name, unit, LANG)})"
+    return f"{head} [{unit_label(name, unit, lang)}]"
 
 
-def _show(row: pd.Series, name: str) -> str:
-    """Metric ``name`` of a summary row as the tables show it (``—`` when the row lacks it);
-    a probability with ± the half-width of its 95 % interval (from its standard error)."""
-    value = float(row.get(name, math.nan))
-    shown = format_value(name, value, LANG)
-    m = metric(name)
-    if m.aggregate.how is not How.PROBABILITY or m.se is None:
-        return shown
-    _, high = interval(value, row[m.se])
-    half = float(high) - value
-    return shown if math.isnan(half) else f"{shown} ±{format_value(name, half, LANG)}"
+class _Writer:
+    """Writes metric values in one language, whole or short (``compact``)."""
+
+    def __init__(self, unit: str, lang: Lang, compact: bool) -> None:
+        self.unit, self.lang, self.compact = unit, lang, compact
+
+    def value(self, name: str, value: float, *, signed: bool = False) -> str:
+        short = self.unit if self.compact else None
+        return format_value(name, value, self.lang, signed=signed, compact=short)
+
+    def cell(self, row: pd.Series | dict[str, Any], name: str) -> str:
+        """Metric ``name`` of a summary row (``—`` when the row lacks it); a probability with
+        ± the half-width of its 95 % interval (from its standard error)."""
+        value = float(row.get(name, math.nan))
+        shown = self.value(name, value)
+        m = metric(name)
+        if m.aggregate.how is not How.PROBABILITY or m.se is None:
+            return shown
+        _, high = interval(value, row[m.se])
+        half = float(high) - value
+        return shown if math.isnan(half) else f"{shown} ±{self.value(name, half)}"
 
 
-def _span(years: list[int]) -> str:
+def _span(years: Sequence[int]) -> str:
     """The horizon as a row label: ``2021–23``."""
     return f"{years[0]}–{str(years[-1])[-2:]}" if len(years) > 1 else str(years[0])
+
+
+def _title(key: str, unit: str, lang: Lang) -> str:
+    return word(key, lang).format(unit=money_unit(unit, lang))
 
 
 #: Columns of the run's money table and of its cover table.
@@ -74,67 +99,48 @@ COVER = (
 )
 
 
-def _tables(result: SimulationResult) -> tuple[Table, Table]:
+def _programme_tables(result: SimulationResult, lang: Lang) -> list[Callable[[bool], Grid]]:
     per_year, totals = result.summary(), result.totals()
     span = _span(result.years)
     unit = result.unit
-    money = Table(
-        title=f"Money [{unit}] — demand is what eligible claimants are entitled to",
-        title_justify="left",
-        show_lines=False,
-    )
-    cover = Table(title="Will it last, and who is covered?", title_justify="left")
     cash = any(p.payment is not None for p in result.scenario.programmes.values())
     money_columns = (*MONEY, *(("cash_mean",) if cash else ()))
-    for table, names in ((money, money_columns), (cover, COVER)):
-        table.add_column("programme", no_wrap=True)
-        table.add_column("year", no_wrap=True)
-        for name in names:
-            table.add_column(_head(name), justify="right", no_wrap=True)
+    keys = [Column(word("programme", lang), key=True), Column(word("year", lang), key=True)]
 
-    def add(programme: str, year: str, row: pd.Series, end: bool) -> None:
-        money.add_row(programme, year, *(_show(row, c) for c in money_columns), end_section=end)
-        capped = not math.isnan(row["available_mean"])
-        cover.add_row(
-            programme,
-            year,
-            _show(row, "p_exhausted") if capped else "—",
-            *(_show(row, c) for c in COVER[1:]),
-            end_section=end,
+    def rows() -> list[tuple[str, str, pd.Series, bool]]:
+        out = []
+        for pid in result.programmes:
+            name = name_of(result.scenario.programmes[pid], lang)
+            for i, (year, row) in enumerate(per_year.xs(pid, level="programme").iterrows()):
+                out.append((name if i == 0 else "", str(year), row, False))
+            total: pd.Series = totals.loc[pid]  # type: ignore[assignment]  # one row
+            out.append(("", span, total, True))  # no exhaustion month over the horizon: "—"
+        return out
+
+    table_rows = rows()
+
+    def money(compact: bool) -> Grid:
+        w = _Writer(unit, lang, compact)
+        grid = Grid(
+            _title("title_money", unit, lang),
+            [*keys, *(Column(_head(c, unit, lang)) for c in money_columns)],
         )
+        for name, year, row, end in table_rows:
+            grid.add(name, year, *(w.cell(row, c) for c in money_columns), end=end)
+        return grid
 
-    for pid in result.programmes:
-        rows = per_year.xs(pid, level="programme")
-        for i, (year, row) in enumerate(rows.iterrows()):
-            add(str(row["label"]) if i == 0 else "", str(year), row, False)
-        total: pd.Series = totals.loc[pid]  # type: ignore[assignment]  # one row
-        add("", span, total, True)  # no exhaustion month over the horizon: "—"
-    return money, cover
+    def cover(compact: bool) -> Grid:
+        w = _Writer(unit, lang, compact)
+        grid = Grid(
+            word("title_cover", lang), [*keys, *(Column(_head(c, unit, lang)) for c in COVER)]
+        )
+        for name, year, row, end in table_rows:
+            capped = not math.isnan(row["available_mean"])
+            first = w.cell(row, "p_exhausted") if capped else "—"
+            grid.add(name, year, first, *(w.cell(row, c) for c in COVER[1:]), end=end)
+        return grid
 
-
-LEGEND = "\n".join(
-    [
-        "envelope: the year's money (a multi-year total split as the scenario says; the mean "
-        "where the total is a range); available: envelope + carry-in (for a member of a shared "
-        "fund: what the fund left open to it).",
-        "P(exhausted): share of draws in which some eligible claimant was not paid in full "
-        "(±: 95 % Monte Carlo interval);",
-        "month (P50): median month in which the claims passed the money, among draws that ran out.",
-        "paid in full / paid any: share of claimants paid their whole entitlement / anything; "
-        "fill ratio: paid ÷ demand.",
-        "BaR P80 / P95 (budget at risk): the envelope that would cover demand in 80 % / 95 % of "
-        "draws.",
-        "Multi-year rows: totals over the years; P(exhausted) there is the chance of running out "
-        "in at least one year.",
-        "cash paid (when shown): mean cash leaving the treasury in the fiscal year, from awards "
-        "approved then or earlier (the programme's payment schedule); paid is what is approved.",
-        "All programmes together: envelopes of the capped programmes and funds; demand and paid "
-        "of every programme, uncapped ones included; P50–P95 are quantiles of the yearly sum.",
-        "Risk reserve funds (when shown): loan volume enrolled and leverage (volume ÷ balance at "
-        "the start of the year); balance at the year end; P(depleted): some claim could not be "
-        "paid in full by the end of the year.",
-    ]
-)
+    return [money, cover]
 
 
 #: Columns of the shared funds' table.
@@ -150,56 +156,78 @@ FUND = (
 )
 
 
-def _fund_table(result: SimulationResult) -> Table | None:
+def _fund_table(result: SimulationResult, lang: Lang) -> Callable[[bool], Grid] | None:
     """Shared funds (资金池): the fund's money against its members' demand together."""
     funds = result.fund_summary()
-    if funds.empty:
+    shared = [f for f in result.funds if f.shared]
+    if funds.empty or not shared:
         return None
-    table = Table(
-        title=f"Shared funds [{result.unit}] — members draw on one envelope", title_justify="left"
-    )
-    for name in ("fund", "year", "members"):
-        table.add_column(name, no_wrap=name != "members")
-    for name in FUND:
-        table.add_column(_head(name), justify="right", no_wrap=True)
-    for fund in result.funds:
-        if not fund.shared:
-            continue
-        rows = funds.xs(fund.id, level="fund")
-        members = ", ".join(result.programmes[p] for p in fund.members)
-        for i, (year, row) in enumerate(rows.iterrows()):
-            table.add_row(
-                str(row["label"]) if i == 0 else "",
-                str(year),
-                f"{members} ({fund.allocation})" if i == 0 else "",
-                *(_show(row, c) for c in FUND),
-                end_section=i == len(rows) - 1,
+    unit = result.unit
+
+    def build(compact: bool) -> Grid:
+        w = _Writer(unit, lang, compact)
+        grid = Grid(
+            _title("title_funds", unit, lang),
+            [
+                Column(word("fund", lang), key=True),
+                Column(word("year", lang), key=True),
+                Column(word("members", lang), key=True),
+                *(Column(_head(c, unit, lang)) for c in FUND),
+            ],
+        )
+        for fund in shared:
+            rows = funds.xs(fund.id, level="fund")
+            spec = result.scenario.funds.get(fund.id)
+            title = name_of(spec, lang) if spec is not None else fund.id
+            names = (
+                name_of(result.scenario.programmes[result.programmes[p]], lang)
+                for p in fund.members
             )
-    return table
+            members = ("、" if lang == "zh" else "; ").join(names)
+            members += word("allocation_" + fund.allocation, lang)
+            for i, (year, row) in enumerate(rows.iterrows()):
+                grid.add(
+                    title if i == 0 else "",
+                    str(year),
+                    members if i == 0 else "",
+                    *(w.cell(row, c) for c in FUND),
+                    end=i == len(rows) - 1,
+                )
+        return grid
+
+    return build
 
 
-def _recovery_table(result: SimulationResult) -> Table | None:
+def _recovery_table(result: SimulationResult, lang: Lang) -> Callable[[bool], Grid] | None:
     """Equity outlays against what is expected back at exit, over the horizon."""
     totals = result.totals()
-    if "recovered_mean" not in totals.columns:
+    if "recovered_mean" not in totals.columns or not (totals["recovered_mean"] > 0).any():
         return None
-    table = Table(
-        title=f"Equity outlays and expected recovery [{result.unit}], whole horizon",
-        title_justify="left",
-    )
-    table.add_column("programme", no_wrap=True)
-    for name in (_head("paid_mean"), _head("recovered_mean"), "net cost mean"):
-        table.add_column(name, justify="right", no_wrap=True)
-    for _, row in totals.iterrows():
-        if row["recovered_mean"] > 0:
-            net = row["paid_mean"] - row["recovered_mean"]  # money, shown as paid is
-            table.add_row(
-                str(row["label"]),
-                _show(row, "paid_mean"),
-                _show(row, "recovered_mean"),
-                format_value("paid_mean", net, LANG),
-            )
-    return table
+    unit = result.unit
+
+    def build(compact: bool) -> Grid:
+        w = _Writer(unit, lang, compact)
+        grid = Grid(
+            _title("title_recovery", unit, lang),
+            [
+                Column(word("programme", lang), key=True),
+                Column(_head("paid_mean", unit, lang)),
+                Column(_head("recovered_mean", unit, lang)),
+                Column(word("net_cost_mean", lang)),
+            ],
+        )
+        for pid, row in totals.iterrows():
+            if row["recovered_mean"] > 0:
+                net = row["paid_mean"] - row["recovered_mean"]  # money, shown as paid is
+                grid.add(
+                    name_of(result.scenario.programmes[str(pid)], lang),
+                    w.cell(row, "paid_mean"),
+                    w.cell(row, "recovered_mean"),
+                    w.value("paid_mean", net),
+                )
+        return grid
+
+    return build
 
 
 #: Columns of the risk reserve funds' table.
@@ -217,58 +245,74 @@ RISKFUND = (
 )
 
 
-def _riskfund_table(result: SimulationResult) -> Table | None:
+def _riskfund_table(result: SimulationResult, lang: Lang) -> Callable[[bool], Grid] | None:
     """Credit risk reserve funds: will the fund survive?"""
     rows = result.riskfund_summary()
     if rows.empty:
         return None
-    table = Table(
-        title=f"Credit risk reserve funds [{result.unit}] — claims are paid while money lasts",
-        title_justify="left",
-    )
-    for name in ("fund", "year"):
-        table.add_column(name, no_wrap=True)
-    for name in RISKFUND:
-        table.add_column(_head(name), justify="right", no_wrap=True)
-    for rid in result.riskfunds:
-        fund_rows = rows.xs(rid, level="riskfund")
-        for i, (year, row) in enumerate(fund_rows.iterrows()):
-            table.add_row(
-                str(row["label"]) if i == 0 else "",
-                str(year),
-                *(_show(row, c) for c in RISKFUND),
-                end_section=i == len(fund_rows) - 1,
-            )
-    return table
+    unit = result.unit
+
+    def build(compact: bool) -> Grid:
+        w = _Writer(unit, lang, compact)
+        grid = Grid(
+            _title("title_riskfunds", unit, lang),
+            [
+                Column(word("riskfund", lang), key=True),
+                Column(word("year", lang), key=True),
+                *(Column(_head(c, unit, lang)) for c in RISKFUND),
+            ],
+        )
+        for rid in result.riskfunds:
+            fund_rows = rows.xs(rid, level="riskfund")
+            name = name_of(result.scenario.riskfunds[rid], lang)
+            for i, (year, row) in enumerate(fund_rows.iterrows()):
+                grid.add(
+                    name if i == 0 else "",
+                    str(year),
+                    *(w.cell(row, c) for c in RISKFUND),
+                    end=i == len(fund_rows) - 1,
+                )
+        return grid
+
+    return build
 
 
 #: Columns of the targets' table (then the goal and the chance of meeting it, in its year).
 TARGET = ("entries_mean", "exits_mean", "stock_p5", "stock_p50", "stock_p95")
 
 
-def _target_table(result: SimulationResult) -> Table | None:
+def _target_table(result: SimulationResult, lang: Lang) -> Callable[[bool], Grid] | None:
     """Policy targets: the stock per year and the chance of reaching the goal."""
     rows = result.target_summary()
     if rows.empty:
         return None
-    table = Table(title="Policy targets — stock at the end of each year", title_justify="left")
-    for name in ("target", "year"):
-        table.add_column(name, no_wrap=True)
-    for name in (*TARGET, "goal", "p_at_goal"):
-        table.add_column(_head(name), justify="right", no_wrap=True)
-    for tid, spec in result.scenario.targets.items():
-        target_rows = rows.xs(tid, level="target")
-        for i, (year, row) in enumerate(target_rows.iterrows()):
-            at_goal = int(year) == spec.goal_year
-            table.add_row(
-                str(row["label"]) if i == 0 else "",
-                str(year),
-                *(_show(row, c) for c in TARGET),
-                f"≥ {spec.goal:,}" if at_goal else "",
-                _show(row, "p_at_goal") if at_goal else "",
-                end_section=i == len(target_rows) - 1,
-            )
-    return table
+    unit = result.unit
+
+    def build(compact: bool) -> Grid:
+        w = _Writer(unit, lang, compact)
+        grid = Grid(
+            word("title_targets", lang),
+            [
+                Column(word("target", lang), key=True),
+                Column(word("year", lang), key=True),
+                *(Column(_head(c, unit, lang)) for c in (*TARGET, "goal", "p_at_goal")),
+            ],
+        )
+        for tid, spec in result.scenario.targets.items():
+            target_rows = rows.xs(tid, level="target")
+            for i, (year, row) in enumerate(target_rows.iterrows()):
+                at_goal = int(year) == spec.goal_year
+                grid.add(
+                    name_of(spec, lang) if i == 0 else "",
+                    str(year),
+                    *(w.cell(row, c) for c in TARGET),
+                    f"≥ {spec.goal:,}" if at_goal else "",
+                    w.cell(row, "p_at_goal") if at_goal else "",
+                    end=i == len(target_rows) - 1,
+                )
+        return grid
+
+    return build
 
 
 #: Columns of the table of all programmes together (after the envelopes of the capped ones).
@@ -284,128 +328,253 @@ POLICY = (
 )
 
 
-def _policy_table(result: SimulationResult) -> Table:
+def _policy_table(result: SimulationResult, lang: Lang) -> Callable[[bool], Grid]:
     """All programmes together: the budget to set aside per year (quantiles of the sum)."""
-    table = Table(
-        title=f"All programmes together [{result.unit}] — quantiles of the yearly sum",
-        title_justify="left",
-    )
-    table.add_column("year", no_wrap=True)
-    for name in ("envelope", *POLICY):
-        table.add_column(_head(name), justify="right", no_wrap=True)
-    years = result.years
-    for year, row in result.policy_summary().iterrows():
-        table.add_row(
-            _span(years) if year == "total" else str(year),
-            _show(row, "envelope") if row["envelope"] > 0 else "—",
-            *(_show(row, c) for c in POLICY),
-            end_section=year == str(years[-1]),
+    unit, years = result.unit, result.years
+    policy = result.policy_summary()
+
+    def build(compact: bool) -> Grid:
+        w = _Writer(unit, lang, compact)
+        grid = Grid(
+            _title("title_policy", unit, lang),
+            [
+                Column(word("year", lang), key=True),
+                *(Column(_head(c, unit, lang)) for c in ("envelope", *POLICY)),
+            ],
         )
-    return table
+        for year, row in policy.iterrows():
+            grid.add(
+                _span(years) if year == "total" else str(year),
+                w.cell(row, "envelope") if row["envelope"] > 0 else "—",
+                *(w.cell(row, c) for c in POLICY),
+                end=year == str(years[-1]),
+            )
+        return grid
+
+    return build
 
 
-def print_result(result: SimulationResult, console: Console) -> None:
-    """Print the header, the two summary tables and the legend of a run."""
+def print_tables(
+    console: Console, builders: Sequence[Callable[[bool], Grid] | None], unit: str, lang: Lang
+) -> None:
+    """Print each table to fit the console; say once if amounts were written short."""
+    short = False
+    for build in builders:
+        if build is not None:
+            short |= show(console, build, continued=word("continued", lang))
+    if short:
+        console.print(word("compact_note", lang).format(unit=money_unit(unit, lang)), style="dim")
+
+
+def print_result(result: SimulationResult, console: Console, lang: Lang = "zh") -> None:
+    """Print the header, the tables and the legend of a run, in ``lang``."""
     header = result.scenario.scenario
-    console.print(Text(header.title, style="bold"))
+    title = header.title_en if lang == "en" and header.title_en else header.title
+    console.print(Text(title, style="bold"))
     console.print(
-        f"{header.source} · {result.draws:,} draws · seed {result.seed} · "
-        f"scenario hash {result.scenario_hash} · budgetsim {__version__} · "
-        f"{result.elapsed:.1f} s"
+        " · ".join(
+            [
+                header.source,
+                word("draws_seed", lang).format(draws=result.draws, seed=result.seed),
+                word("stamp", lang).format(
+                    hash=result.scenario_hash, version=__version__, elapsed=result.elapsed
+                ),
+            ]
+        )
     )
     changes = result.scenario.changes
     if changes:
         console.print(
-            "changed: " + "; ".join(f"{path} = {value}" for path, value in changes.items()),
-            markup=False,
+            word("changed", lang)
+            + "; ".join(f"{path} = {value}" for path, value in changes.items())
         )
     drawn = result.uncertain
     if drawn is not None:
         console.print(
-            f"assumptions drawn: {len(drawn.factors)} ranged assumptions drawn over their "
-            f"plausible ranges, once per {drawn.block} draws ({drawn.blocks:,} sets); every table "
-            "below allows for them, and its ± counts the sets, not the draws",
+            word("drawn", lang).format(
+                n=len(drawn.factors), block=drawn.block, blocks=drawn.blocks
+            ),
             style="bold",
         )
-    money, cover = _tables(result)
-    console.print(money)
-    console.print(cover)
-    funds = _fund_table(result)
-    if funds is not None:
-        console.print(funds)
-    for extra in (_recovery_table(result), _riskfund_table(result), _target_table(result)):
-        if extra is not None:
-            console.print(extra)
-    console.print(_policy_table(result))
-    console.print(LEGEND, style="dim")
+    builders = [
+        *_programme_tables(result, lang),
+        _fund_table(result, lang),
+        _recovery_table(result, lang),
+        _riskfund_table(result, lang),
+        _target_table(result, lang),
+        _policy_table(result, lang),
+    ]
+    print_tables(console, builders, result.unit, lang)
+    console.print(word("legend_run", lang), style="dim")
 
 
-def _difference(name: str, mean: float, low: float, high: float) -> str:
-    """A difference of metric ``name`` with its 95 % interval: ``+12 [+3, +21]``."""
-    mean_, low_, high_ = (format_value(name, v, LANG, signed=True) for v in (mean, low, high))
-    return f"{mean_} [{low_}, {high_}]"
+# -- compare ------------------------------------------------------------------------------------
 
-
-def _diff(row: pd.Series, name: str) -> str:
-    return _difference(name, *(float(row[f"{name}_diff{end}"]) for end in ("", "_low", "_high")))
-
-
-#: The differences ``compare`` prints, of the metrics it compares.
+#: The measures ``compare`` prints, of the metrics it compares.
 COMPARE_SHOWN = ("demand_mean", "paid_mean", "p_exhausted", "paid_full_mean")
+if not set(COMPARE_SHOWN) <= set(COMPARED):  # pragma: no cover - fails on import
+    raise RuntimeError("compare prints a metric budgetsim.comparison does not compare")
 
 
-def print_comparison(comparison: Comparison, console: Console) -> None:
-    """Print the differences (variant − base) per programme and year, with 95 % intervals."""
-    base, variant = comparison.base, comparison.variant
-    console.print(
-        f"[bold]variant − base[/] · {base.draws:,} draws · seed {base.seed} · "
-        f"common random numbers · base {base.scenario_hash}, "
-        f"variant {variant.scenario_hash}",
-        markup=True,  # numbers and hashes only
+def _change(w: _Writer, name: str, base: float, variant: float, diff: Sequence[float]) -> str:
+    """``base → variant`` and the difference with its 95 % interval; ``=`` when the two are
+    the same in every draw."""
+    mean, low, high = diff
+    if mean == 0 and low == 0 and high == 0:
+        return f"{w.value(name, base)} ="
+    d = (w.value(name, v, signed=True) for v in (mean, low, high))
+    return f"{w.value(name, base)} → {w.value(name, variant)} {next(d)} [{next(d)}, {next(d)}]"
+
+
+def _identical(row: pd.Series | dict[str, Any]) -> bool:
+    return all(
+        float(row[f"{m}_diff{end}"]) == 0 for m in COMPARE_SHOWN for end in ("", "_low", "_high")
     )
-    table = Table(title=f"Differences [{base.unit}], mean and 95 % interval", title_justify="left")
-    for name in ("programme", "year"):
-        table.add_column(name, no_wrap=True)
-    for name in COMPARE_SHOWN:
-        table.add_column(_head(name, base.unit), justify="right", no_wrap=True)
-    per_year, totals = comparison.summary(), comparison.totals()
-    years = base.years
+
+
+def print_comparison(comparison: Comparison, console: Console, lang: Lang = "zh") -> None:
+    """Print base → variant and the difference (variant − base) with its 95 % interval per
+    programme and year, the whole policy, and the reserve funds and targets; rows the variant
+    leaves exactly as they were are counted, not printed."""
+    base, variant = comparison.base, comparison.variant
+    unit = base.unit
+    console.print(
+        word("compare_header", lang).format(
+            draws=base.draws, seed=base.seed, base=base.scenario_hash, variant=variant.scenario_hash
+        )
+    )
+    per_year, totals, policy = comparison.summary(), comparison.totals(), comparison.policy()
+    span = _span(base.years)
+    rows: list[tuple[str, str, pd.Series, bool]] = []
+    same: list[str] = []
     for pid in comparison.programmes:
-        name = str(base.dataset["label"].sel(programme=pid).values)
-        rows = [(str(y), row) for y, row in per_year.xs(pid, level="programme").iterrows()]
+        name = name_of(base.scenario.programmes[pid], lang)
+        programme_rows = [(str(y), r) for y, r in per_year.xs(pid, level="programme").iterrows()]
         total: pd.Series = totals.loc[pid]  # type: ignore[assignment]  # one row
-        rows.append((_span(years), total))
-        for i, (year, row) in enumerate(rows):
-            table.add_row(
-                name if i == 0 else "",
-                year,
-                *(_diff(row, c) for c in COMPARE_SHOWN),
-                end_section=i == len(rows) - 1,
+        programme_rows.append((span, total))
+        if all(_identical(r) for _, r in programme_rows):
+            same.append(name)
+            continue
+        for i, (year, row) in enumerate(programme_rows):
+            if _identical(row) and i < len(programme_rows) - 1:
+                continue
+            rows.append((name, year, row, i == len(programme_rows) - 1))
+    whole = [(word("policy_row", lang), str(y), r) for y, r in policy.iterrows()]
+    counted = len(comparison.programmes) * (len(base.years) + 1)
+
+    def build(compact: bool) -> Grid:
+        w = _Writer(unit, lang, compact)
+        grid = Grid(
+            _title("title_compare", unit, lang),
+            [
+                Column(word("programme", lang), key=True),
+                Column(word("year", lang), key=True),
+                *(Column(_head(c, unit, lang)) for c in COMPARE_SHOWN),
+            ],
+        )
+        shown = ""
+        for name, year, row, end in rows:
+            cells = (
+                _change(
+                    w,
+                    c,
+                    float(row[f"{c}_base"]),
+                    float(row[f"{c}_variant"]),
+                    [float(row[f"{c}_diff{e}"]) for e in ("", "_low", "_high")],
+                )
+                for c in COMPARE_SHOWN
             )
-    console.print(table)
+            grid.add(name if name != shown else "", year, *cells, end=end)
+            shown = name
+        for i, (name, year, row) in enumerate(whole):
+            cells = (
+                _change(
+                    w,
+                    c,
+                    float(row[f"{c}_base"]),
+                    float(row[f"{c}_variant"]),
+                    [float(row[f"{c}_diff{e}"]) for e in ("", "_low", "_high")],
+                )
+                for c in COMPARE_SHOWN
+            )
+            label_ = name if i == 0 else ""
+            grid.add(
+                label_, span if year == "total" else str(year), *cells, end=i == len(whole) - 1
+            )
+        return grid
+
+    print_tables(console, [build], unit, lang)
+    if same and not rows:
+        console.print(word("no_change", lang).format(n=counted))
+    elif same:
+        sep = "、" if lang == "zh" else ", "
+        console.print(word("identical", lang).format(n=len(same), names=sep.join(same)))
     outcomes = comparison.outcomes()
     if not outcomes.empty:
-        extra = Table(
-            title="Risk reserve funds and targets: base → variant, difference and 95 % interval",
-            title_justify="left",
+        moved = ~(
+            (outcomes["diff"] == 0) & (outcomes["diff_low"] == 0) & (outcomes["diff_high"] == 0)
         )
-        for name in ("fund or target", "year", "measure", "base", "variant", "difference"):
-            extra.add_column(
-                name,
-                justify="right" if name in ("base", "variant", "difference") else "left",
-                no_wrap=True,
-            )
-        for _, row in outcomes.iterrows():
-            measure = str(row["metric"])
-            extra.add_row(
-                str(row["name"]),
-                str(row["year"]),
-                label(measure, LANG),
-                format_value(measure, row["base"], LANG),
-                format_value(measure, row["variant"], LANG),
-                _difference(measure, row["diff"], row["diff_low"], row["diff_high"]),
-            )
-        console.print(extra)
-    for name, ids in (("base", comparison.only_in_base), ("variant", comparison.only_in_variant)):
+        if moved.any():
+            table = _outcomes_table(comparison, outcomes[moved], lang)
+            print_tables(console, [table], unit, lang)
+        if not moved.all():
+            still = outcomes[~moved]
+            names = [
+                f"{_outcome_name(comparison, row, lang)} {label(str(row['metric']), lang)}"
+                for row in still.drop_duplicates(["name", "metric"]).to_dict("records")
+            ]
+            sep = "、" if lang == "zh" else ", "
+            console.print(word("identical", lang).format(n=len(still), names=sep.join(names)))
+    for side, ids in (("base", comparison.only_in_base), ("variant", comparison.only_in_variant)):
         if ids:
-            console.print(f"only in the {name} (not compared): {', '.join(ids)}", style="dim")
+            console.print(
+                word("only_in", lang).format(side=word(side, lang), ids=", ".join(ids)), style="dim"
+            )
+    console.print(word("legend_compare", lang), style="dim")
+
+
+def _outcome_name(comparison: Comparison, row: dict[Any, Any], lang: Lang) -> str:
+    """The name of the reserve fund or target of a row of :meth:`Comparison.outcomes`."""
+    sc = comparison.base.scenario
+    specs: dict[str, Any] = dict(sc.riskfunds if row["kind"] == "riskfund" else sc.targets)
+    spec = specs.get(str(row["name"]))
+    return name_of(spec, lang) if spec is not None else str(row["name"])
+
+
+def _outcomes_table(
+    comparison: Comparison, outcomes: pd.DataFrame, lang: Lang
+) -> Callable[[bool], Grid]:
+    def title_of(row: dict[Any, Any]) -> str:
+        return _outcome_name(comparison, row, lang)
+
+    records = outcomes.to_dict("records")
+
+    def build(compact: bool) -> Grid:
+        w = _Writer(comparison.base.unit, lang, compact)
+        grid = Grid(
+            word("title_compare_outcomes", lang),
+            [
+                Column(word("fund_or_target", lang), key=True),
+                Column(word("year", lang), key=True),
+                Column(word("measure", lang), key=True),
+                Column(word("change", lang)),
+                Column(word("difference", lang)),
+            ],
+        )
+        shown = ""
+        for row in records:
+            measure = str(row["metric"])
+            name = title_of(row)
+            diff = (float(row[k]) for k in ("diff", "diff_low", "diff_high"))
+            d = [w.value(measure, v, signed=True) for v in diff]
+            grid.add(
+                name if name != shown else "",
+                str(row["year"]),
+                label(measure, lang),
+                f"{w.value(measure, row['base'])} → {w.value(measure, row['variant'])}",
+                f"{d[0]} [{d[1]}, {d[2]}]",
+            )
+            shown = name
+        return grid
+
+    return build

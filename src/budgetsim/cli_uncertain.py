@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pandas as pd
 from rich.console import Console
-from rich.table import Table
 
-from budgetsim.cli_tables import LANG
-from budgetsim.metrics import format_value
-from budgetsim.outputs import atomic
+from budgetsim._fit import Column, Grid
+from budgetsim.cli_tables import print_tables
+from budgetsim.metrics import Lang, format_value
+from budgetsim.outputs import atomic, write_csv
 from budgetsim.results import SimulationResult
 from budgetsim.sensitivity.uncertain import MIN_BLOCKS, variance_split
+from budgetsim.words import word
 
 __all__ = ["print_uncertain", "split_or_none", "write_uncertain"]
 
@@ -21,52 +22,46 @@ __all__ = ["print_uncertain", "split_or_none", "write_uncertain"]
 SHOWN = 3
 
 
-def _interval(metric: str, mid: float, low: float, high: float) -> str:
-    values = (format_value(metric, v, LANG, signed=True) for v in (mid, low, high))
-    mid_, low_, high_ = values
-    return f"{mid_} [{low_}, {high_}]"
-
-
-def comparison_table(frame: pd.DataFrame, unc: SimulationResult) -> Table:
+def comparison_table(frame: pd.DataFrame, unc: SimulationResult, lang: Lang = "zh") -> Grid:
     """Each headline with the assumptions at their values and drawn over their ranges."""
     drawn = unc.uncertain
-    table = Table(
-        title=(
-            f"With the assumptions drawn — {len(drawn.factors)} assumptions drawn over their "
-            f"plausible ranges, once per {drawn.block} draws ({drawn.blocks:,} sets)"
+    grid = Grid(
+        word("title_uncertain", lang).format(
+            n=len(drawn.factors), block=drawn.block, blocks=drawn.blocks
         ),
-        title_justify="left",
+        [
+            Column(word("output", lang), key=True),
+            Column(word("fixed", lang)),
+            Column(word("drawn_column", lang)),
+            Column(word("difference", lang)),
+        ],
     )
-    table.add_column("output")
-    table.add_column("assumptions fixed", justify="right", no_wrap=True)
-    table.add_column("assumptions drawn", justify="right", no_wrap=True)
-    table.add_column("difference [95 % interval]", justify="right", no_wrap=True)
     for row in frame.to_dict("records"):
         metric = str(row["metric"])
-        table.add_row(
-            str(row["label"]),
-            format_value(metric, float(row["plain"]), LANG),
-            format_value(metric, float(row["uncertain"]), LANG),
-            _interval(
-                metric,
-                float(row["difference"]),
-                float(row["difference_low"]),
-                float(row["difference_high"]),
-            ),
+        mid, low, high = (
+            format_value(metric, float(row[k]), lang, signed=True)
+            for k in ("difference", "difference_low", "difference_high")
         )
-    return table
+        grid.add(
+            str(row["label"]),
+            format_value(metric, float(row["plain"]), lang),
+            format_value(metric, float(row["uncertain"]), lang),
+            f"{mid} [{low}, {high}]",
+        )
+    return grid
 
 
-def split_table(split: pd.DataFrame) -> Table:
+def split_table(split: pd.DataFrame, lang: Lang = "zh") -> Grid:
     """Per output: the assumptions with the largest shares of its spread, then luck and the
     interactions."""
-    table = Table(
-        title="What the spread of each output comes from — share of its variance [95 % interval]",
-        title_justify="left",
+    grid = Grid(
+        word("title_split", lang),
+        [
+            Column(word("output", lang), key=True),
+            Column(word("comes_from", lang), key=True),
+            Column(word("share", lang)),
+        ],
     )
-    table.add_column("output")
-    table.add_column("comes from")
-    table.add_column("share", justify="right", no_wrap=True)
     for _, rows in split.groupby("output", sort=False):
         every = rows[~rows["part"].isin(["luck", "interactions"])]
         every = every.sort_values("share", ascending=False)
@@ -75,7 +70,7 @@ def split_table(split: pd.DataFrame) -> Table:
         if len(hidden):  # so that what is shown adds up to 100 %
             other = {
                 "output_label": "",
-                "label": f"the other {len(hidden)} assumptions together (each alone)",
+                "label": word("other_assumptions", lang).format(n=len(hidden)),
                 "share": float(hidden["share"].sum()),
                 "low": float("nan"),
                 "high": float("nan"),
@@ -83,22 +78,22 @@ def split_table(split: pd.DataFrame) -> Table:
             ranked = pd.concat([ranked, pd.DataFrame([other])])
         first = True
         for row in pd.concat([ranked, rest]).to_dict("records"):
-            table.add_row(
+            grid.add(
                 str(row["output_label"]) if first else "",
                 str(row["label"]),
                 f"{row['share']:.0%}"
                 + ("" if pd.isna(row["low"]) else f" [{row['low']:.0%}, {row['high']:.0%}]"),
             )
             first = False
-    return table
+    return grid
 
 
-def split_or_none(unc: SimulationResult) -> pd.DataFrame | None:
+def split_or_none(unc: SimulationResult, lang: Lang = "zh") -> pd.DataFrame | None:
     """The variance split of a run, or None (said when printed) with too few blocks."""
     drawn = unc.uncertain
     if unc.draws // drawn.block < MIN_BLOCKS:
         return None
-    return variance_split(unc, lang=LANG)
+    return variance_split(unc, lang=lang)
 
 
 def print_uncertain(
@@ -106,24 +101,19 @@ def print_uncertain(
     split: pd.DataFrame | None,
     unc: SimulationResult,
     console: Console,
+    lang: Lang = "zh",
 ) -> None:
     """Print the comparison with the plain run and the variance split (or why there is none)."""
-    console.print(comparison_table(comparison, unc))
+    print_tables(console, [lambda _: comparison_table(comparison, unc, lang)], unc.unit, lang)
     if split is None:
+        block = unc.uncertain.block
         console.print(
-            f"No split of the spread: it needs at least {MIN_BLOCKS} sets of assumptions "
-            f"(--draws ≥ {MIN_BLOCKS * unc.uncertain.block:,} with --uncertain-block "
-            f"{unc.uncertain.block}).",
+            word("no_split", lang).format(min=MIN_BLOCKS, draws=MIN_BLOCKS * block, block=block),
             style="yellow",
         )
     else:
-        console.print(split_table(split))
-    console.print(
-        "Assumptions fixed: the run with every assumption at its stated value (same draws and "
-        "seed). Drawn: each ranged assumption uniform over its plausible range, per block of "
-        "draws. Luck: the spread within a block (which firms apply, and for how much).",
-        style="dim",
-    )
+        print_tables(console, [lambda _: split_table(split, lang)], unc.unit, lang)
+    console.print(word("legend_uncertain", lang), style="dim")
 
 
 def write_uncertain(
@@ -143,6 +133,6 @@ def write_uncertain(
     for name, frame in frames.items():
         path = folder / name
         with atomic(path) as tmp:
-            frame.to_csv(tmp, index=False)
+            write_csv(frame, tmp)
         files.append(path)
     return files

@@ -55,22 +55,25 @@ class Comparison:
     only_in_base: tuple[str, ...]
     only_in_variant: tuple[str, ...]
 
-    def _paired(self, label: str, horizon: bool) -> tuple[NDArray[Any], NDArray[Any]]:
-        """Per-draw values of the variable behind metric ``label`` in both runs; over the
-        horizon, summed (a probability: whether it happened in any year)."""
-        aggregate = metric(label).aggregate
-        name = str(aggregate.of)
+    def _paired(self, label: str) -> tuple[NDArray[Any], NDArray[Any]]:
+        """Per-draw values (draw, programme, year) of the variable behind metric ``label`` in
+        both runs."""
+        name = str(metric(label).aggregate.of)
         a = self.base[name].sel(programme=list(self.programmes)).values.astype(np.float64)
         b = self.variant[name].sel(programme=list(self.programmes)).values.astype(np.float64)
-        if horizon:
-            reduce = np.any if aggregate.how is How.PROBABILITY else np.sum
-            a, b = reduce(a, axis=2).astype(np.float64), reduce(b, axis=2).astype(np.float64)
         return np.nan_to_num(a), np.nan_to_num(b)
 
-    def _table(self, horizon: bool) -> pd.DataFrame:
+    def _table(self, axis: int | None, index: pd.Index) -> pd.DataFrame:
+        """Base, variant and the paired difference with its 95 % interval of every compared
+        metric, per programme and year; summed over ``axis`` (1: programmes, 2: years) where
+        given — a probability then says whether it happened in any of them."""
         columns: dict[str, NDArray[np.float64]] = {}
         for label in COMPARED:
-            a, b = self._paired(label, horizon)
+            a, b = self._paired(label)
+            if axis is not None:
+                either = metric(label).aggregate.how is How.PROBABILITY
+                reduce = np.any if either else np.sum
+                a, b = (reduce(x, axis=axis).astype(np.float64) for x in (a, b))
             diff = b - a
             mean = diff.mean(axis=0)
             low, high = interval(mean, standard_error(diff))
@@ -79,12 +82,6 @@ class Comparison:
             columns[f"{label}_diff"] = mean.ravel()
             columns[f"{label}_diff_low"] = low.ravel()
             columns[f"{label}_diff_high"] = high.ravel()
-        if horizon:
-            index = pd.Index(list(self.programmes), name="programme")
-        else:
-            index = pd.MultiIndex.from_product(
-                [list(self.programmes), self.base.years], names=["programme", "year"]
-            )
         return pd.DataFrame(columns, index=index)
 
     def summary(self) -> pd.DataFrame:
@@ -95,11 +92,61 @@ class Comparison:
         variant values, the mean difference and its 95 % confidence interval (``_diff_low``,
         ``_diff_high``) from the paired per-draw differences.
         """
-        return self._table(horizon=False)
+        index = pd.MultiIndex.from_product(
+            [list(self.programmes), self.base.years], names=["programme", "year"]
+        )
+        return self._table(None, index)
 
     def totals(self) -> pd.DataFrame:
         """The same over the whole horizon, per programme (``p_exhausted``: in any year)."""
-        return self._table(horizon=True)
+        return self._table(2, pd.Index(list(self.programmes), name="programme"))
+
+    def policy(self) -> pd.DataFrame:
+        """The same for all compared programmes together, per year and (row ``"total"``) over
+        the horizon: sums of demand, paid and claimants; ``p_exhausted`` is the chance that
+        some programme runs out (in any year, for the total)."""
+        years = self._table(1, pd.Index([str(y) for y in self.base.years], name="year"))
+        whole = self._whole_horizon()
+        return pd.concat([years, whole])
+
+    def _whole_horizon(self) -> pd.DataFrame:
+        columns: dict[str, NDArray[np.float64]] = {}
+        for label in COMPARED:
+            a, b = self._paired(label)
+            either = metric(label).aggregate.how is How.PROBABILITY
+            reduce = np.any if either else np.sum
+            a, b = (reduce(x, axis=(1, 2)).astype(np.float64) for x in (a, b))
+            diff = b - a
+            mean = diff.mean(axis=0)
+            low, high = interval(mean, standard_error(diff))
+            for key, value in (
+                ("base", a.mean()),
+                ("variant", b.mean()),
+                ("diff", mean),
+                ("diff_low", low),
+                ("diff_high", high),
+            ):
+                columns[f"{label}_{key}"] = np.atleast_1d(np.float64(value))
+        return pd.DataFrame(columns, index=pd.Index(["total"], name="year"))
+
+    def tidy(self) -> pd.DataFrame:
+        """Every comparison in one long table, for files: one row per programme (or
+        ``policy``: all together) × year (or ``total``) × metric, with ``base``, ``variant``,
+        ``diff``, ``diff_low`` and ``diff_high``."""
+        parts = []
+        frames = (
+            self.summary().reset_index().astype({"year": str}),
+            self.totals().reset_index().assign(year="total"),
+            self.policy().reset_index().assign(programme="policy"),
+        )
+        for frame in frames:
+            for label in COMPARED:
+                part = frame[["programme", "year"]].copy()
+                part["metric"] = label
+                for key in ("base", "variant", "diff", "diff_low", "diff_high"):
+                    part[key] = frame[f"{label}_{key}"].to_numpy()
+                parts.append(part)
+        return pd.concat(parts, ignore_index=True)
 
     def outcomes(self) -> pd.DataFrame:
         """Risk reserve funds and targets present in both runs, per year: P(depleted by the

@@ -31,6 +31,7 @@ from types import MappingProxyType
 from typing import Literal
 
 from budgetsim.errors import did_you_mean
+from budgetsim.money import compact_amount
 
 __all__ = [
     "HEADLINE",
@@ -536,7 +537,14 @@ def is_share(name: str) -> bool:
     return metric(name).kind is Kind.SHARE
 
 
-def format_value(name: str, value: float | None, lang: Lang = "zh", *, signed: bool = False) -> str:
+def format_value(
+    name: str,
+    value: float | None,
+    lang: Lang = "zh",
+    *,
+    signed: bool = False,
+    compact: str | None = None,
+) -> str:
     """A value of metric ``name`` as shown in tables: money with thousands separators
     (``12,346``), shares as % (``45.7%``), counts whole (small expected counts keep two
     significant digits, so rare events stay visible), months ``3月`` / ``Mar``, ratios
@@ -552,6 +560,9 @@ def format_value(name: str, value: float | None, lang: Lang = "zh", *, signed: b
         ``"zh"`` or ``"en"`` (months are written ``3月`` or ``Mar``).
     signed
         Write a sign, for differences.
+    compact
+        The money unit of ``value``, to write large amounts short (``1.67亿``, ``167m``;
+        :func:`budgetsim.money.compact_amount`) where a table is too narrow for them whole.
 
     Examples
     --------
@@ -561,12 +572,16 @@ def format_value(name: str, value: float | None, lang: Lang = "zh", *, signed: b
     ('Mar', '—')
     >>> format_value("p_exhausted", -0.05, signed=True)
     '-5.0%'
+    >>> format_value("paid_mean", 16_666.7, compact="万元")
+    '1.67亿'
     """
     if value is None or math.isnan(value):
         return "—"
     sign = "+" if signed else ""
     match metric(name).kind:
         case Kind.MONEY:
+            if compact is not None:
+                return compact_amount(value, compact, lang, signed=signed)
             return f"{value:{sign},.0f}"
         case Kind.SHARE:
             return f"{value:{sign}.1%}"

@@ -408,3 +408,38 @@ def format_amount(value: float, unit: str = "万元", digits: int = 0) -> str:
     '2,610.5万元'
     """
     return f"{value:,.{digits}f}{unit}"
+
+
+def compact_amount(
+    value: float, unit: str = "万元", lang: str = "zh", *, signed: bool = False
+) -> str:
+    """An amount in ``unit`` written short for a narrow table: from 1亿 yuan up in 亿 (Chinese)
+    or in millions and billions of yuan (English), three significant digits; smaller amounts
+    as the number in ``unit`` with thousands separators, as tables show them.
+
+    Examples
+    --------
+    >>> compact_amount(16_666.7), compact_amount(16_666.7, lang="en")
+    ('1.67亿', '167m')
+    >>> compact_amount(2_500_000.0), compact_amount(-3_000.0, signed=True)
+    ('250亿', '-3,000')
+    >>> compact_amount(250_000.0, lang="en", signed=True)
+    '+2.5bn'
+    """
+    sign = "+" if signed else ""
+    yuan = value * UNITS.get(unit, math.nan)
+    if not math.isfinite(yuan) or abs(yuan) < 1e8:
+        return f"{value:{sign},.0f}"
+    if lang == "zh":
+        return f"{_three(yuan / 1e8, sign)}亿"
+    if abs(yuan) < 1e9:
+        return f"{_three(yuan / 1e6, sign)}m"
+    return f"{_three(yuan / 1e9, sign)}bn"
+
+
+def _three(number: float, sign: str) -> str:
+    """``number`` to three significant digits, never in exponent form (1,234 stays whole)."""
+    if abs(number) >= 100:
+        return f"{number:{sign},.0f}"
+    digits = 2 if abs(number) < 10 else 1
+    return f"{number:{sign}.{digits}f}".rstrip("0").rstrip(".")

@@ -505,3 +505,70 @@ def _write_parquet(frame: Any, handle: IO[bytes], stamp: dict[str, Any]) -> None
     metadata = dict(table.schema.metadata or {})
     metadata[b"budgetsim"] = json.dumps(stamp, ensure_ascii=False).encode("utf-8")
     pq.write_table(table.replace_schema_metadata(metadata), handle)
+
+
+#: The files :func:`write_comparison` writes.
+COMPARISON_NAMES = ("comparison.json", "comparison.csv")
+
+
+def write_comparison(comparison: Any, out: str | Path) -> list[Path]:
+    """Write a comparison of two runs (:func:`budgetsim.compare`) into folder ``out`` as one
+    set: ``comparison.csv`` (tidy: one row per programme × year × metric with base, variant,
+    the difference and its 95 % interval; ``programme = "policy"`` for all together) and
+    ``comparison.json`` (the same per programme, with both runs' stamps and the run id).
+
+    Parameters
+    ----------
+    comparison
+        A :class:`budgetsim.comparison.Comparison`.
+    out
+        Output folder; created if missing.
+
+    Returns
+    -------
+    list of Path
+        The files written (not the manifest).
+    """
+    base, variant = comparison.base, comparison.variant
+    with file_set(out) as files:
+        stamp = {"base": base.stamp(), "variant": variant.stamp(), "run_id": files.run_id}
+        tidy = comparison.tidy()
+        csv_path = files.folder / "comparison.csv"
+        frame = tidy.assign(
+            base_scenario_hash=base.scenario_hash,
+            variant_scenario_hash=variant.scenario_hash,
+            seed=base.seed,
+            draws=base.draws,
+            budgetsim_version=__version__,
+            run_id=files.run_id,
+        )
+        with atomic(csv_path) as handle:
+            write_csv(frame, handle)
+        document: dict[str, Any] = {"stamp": stamp, "programmes": {}}
+        for row in tidy.to_dict("records"):
+            entry = document["programmes"].setdefault(str(row["programme"]), {})
+            keys = ("base", "variant", "diff", "diff_low", "diff_high")
+            values = {k: _clean(row[k]) for k in keys}
+            entry.setdefault(str(row["year"]), {})[str(row["metric"])] = values
+        outcomes = comparison.outcomes()
+        document["outcomes"] = [
+            {str(k): _clean(v) for k, v in row.items()} for row in outcomes.to_dict("records")
+        ]
+        json_path = files.folder / "comparison.json"
+        with atomic(json_path) as handle:
+            json.dump(document, handle, ensure_ascii=False, indent=2)
+            handle.write("\n")
+    return [files.final(p) for p in (json_path, csv_path)]
+
+
+#: Text encoding of the CSV files budgetsim writes: UTF-8 with a byte-order mark, which Excel
+#: on Chinese Windows needs to read UTF-8 (without it, it reads GBK and shows mojibake);
+#: pandas, R and Python's csv module read it as plain UTF-8 (``encoding="utf-8-sig"``).
+CSV_BOM = "\ufeff"
+
+
+def write_csv(frame: Any, handle: IO[str]) -> None:
+    """Write ``frame`` (a DataFrame, without its index) as CSV to text ``handle``, starting
+    with the byte-order mark of :data:`CSV_BOM`."""
+    handle.write(CSV_BOM)
+    frame.to_csv(handle, index=False)

@@ -114,6 +114,73 @@ _DECLARED = [
     Word("no_change", "方案与基准的所有结果完全相同（共 {n} 行）。",
          "The variant gives exactly the base's results ({n} rows)."),
     Word("only_in", "仅见于{side}（未比较）：{ids}", "only in the {side} (not compared): {ids}"),
+    Word("policy_row", "全部项目合计", "all programmes"),
+    Word("allocation_priority", "（按顺序使用）", " (drawn in order)"),
+    Word("allocation_pro_rata", "（超额时按比例分配）", " (shared pro rata when short)"),
+    Word("legend_run",
+         "预算：当年资金（多年总额按情景拆分；总额为区间时取均值）；"
+         "可用资金：预算 + 上年结转（资金池成员：资金池留给它的部分）。\n"
+         "P(资金用尽)：有符合条件的申请者未获全额兑付的模拟占比（±：95% 蒙特卡洛区间）；"
+         "用尽月份 (P50)：资金用尽的模拟中，申请额超过资金的月份的中位数。\n"
+         "全额资助 / 获得资助：获得全部应得金额 / 获得任何资助的申请者占比；"
+         "兑付比例：已付 ÷ 需求。\n"
+         "所需预算 P80 / P95：在 80% / 95% 的模拟中足以兑付全部需求的预算。\n"
+         "多年合计行：各年合计；其中 P(资金用尽) 为至少一年用尽的概率。\n"
+         "当年现金支出（如显示）：当年从国库支出的现金均值，含当年及以前年度批准的资助（按项目的"
+         "拨付安排）；拨付为批准的金额。\n"
+         "全部项目合计：有预算上限的项目和资金池的预算；全部项目（含无上限项目）的需求和拨付；"
+         "P50–P95 为各年合计的分位数。\n"
+         "风险准备金（如显示）：入池贷款规模与放大倍数（贷款规模 ÷ 年初余额）；年末余额；"
+         "P(年末前耗尽)：当年年末前有代偿未能足额支付的概率。",
+         "envelope: the year's money (a multi-year total split as the scenario says; the mean "
+         "where the total is a range); available: envelope + carry-in (for a member of a shared "
+         "fund: what the fund left open to it).\n"
+         "P(exhausted): share of draws in which some eligible claimant was not paid in full "
+         "(±: 95 % Monte Carlo interval); month (P50): median month in which the claims passed "
+         "the money, among draws that ran out.\n"
+         "paid in full / paid any: share of claimants paid their whole entitlement / anything; "
+         "fill ratio: paid ÷ demand.\n"
+         "BaR P80 / P95 (budget at risk): the envelope that would cover demand in 80 % / 95 % of "
+         "draws.\n"
+         "Multi-year rows: totals over the years; P(exhausted) there is the chance of running "
+         "out in at least one year.\n"
+         "cash paid (when shown): mean cash leaving the treasury in the fiscal year, from awards "
+         "approved then or earlier (the programme's payment schedule); paid is what is "
+         "approved.\n"
+         "All programmes together: envelopes of the capped programmes and funds; demand and "
+         "paid of every programme, uncapped ones included; P50–P95 are quantiles of the yearly "
+         "sum.\n"
+         "Risk reserve funds (when shown): loan volume enrolled and leverage (volume ÷ balance "
+         "at the start of the year); balance at the year end; P(depleted): some claim could not "
+         "be paid in full by the end of the year."),
+    Word("legend_compare",
+         "每格：基准 → 方案，差值 [95% 区间]（同一组随机抽样的配对差值）。完全相同的行不列出。",
+         "Each cell: base → variant, then the difference [95 % interval] from the paired draws "
+         "(the same random numbers). Rows identical in both are not shown."),
+    # the command line's --uncertain tables
+    Word("title_uncertain", "假设抽样：{n} 个假设在其合理区间内抽取，每 {block} 次模拟一组（共 "
+         "{blocks:,} 组）",
+         "With the assumptions drawn — {n} assumptions drawn over their plausible ranges, once "
+         "per {block} draws ({blocks:,} sets)"),
+    Word("output", "结果", "output"),
+    Word("fixed", "假设固定", "assumptions fixed"),
+    Word("drawn_column", "假设抽样", "assumptions drawn"),
+    Word("title_split", "各结果的波动来自何处：方差份额 [95% 区间]",
+         "What the spread of each output comes from — share of its variance [95 % interval]"),
+    Word("comes_from", "来源", "comes from"),
+    Word("share", "份额", "share"),
+    Word("other_assumptions", "其余 {n} 个假设合计（各自单独）",
+         "the other {n} assumptions together (each alone)"),
+    Word("no_split", "无法拆分波动：至少需要 {min} 组假设（--draws ≥ {draws:,}，"
+         "--uncertain-block {block}）。",
+         "No split of the spread: it needs at least {min} sets of assumptions (--draws ≥ "
+         "{draws:,} with --uncertain-block {block})."),
+    Word("legend_uncertain",
+         "假设固定：所有假设取其给定值（同一组抽样和种子）。假设抽样：每个有区间的假设在其合理区间内"
+         "均匀抽取，每组模拟一次。随机性：一组之内的波动（哪些企业申请、申请多少）。",
+         "Assumptions fixed: the run with every assumption at its stated value (same draws and "
+         "seed). Drawn: each ranged assumption uniform over its plausible range, per block of "
+         "draws. Luck: the spread within a block (which firms apply, and for how much)."),
 
     # -- the report (report.py) --
 
@@ -150,14 +217,16 @@ def word(key: str, lang: Lang = "zh") -> str:
 
 def code_names() -> frozenset[str]:
     """Names of the code that a reader must never see as a header or label: every metric's
-    name (``demand_mean``), every word's key that is an identifier with an underscore, and the
-    keys of the result tables (``label``, ``programme_id`` …).
+    name that is an identifier (``demand_mean``; a one-word name such as ``demand`` is also an
+    English word), every word's key with an underscore, and the keys of the result tables
+    (``programme_id``, ``label_en`` …).
 
     Examples
     --------
-    >>> "coverage_full" in code_names(), "需求均值" in code_names()
-    (True, False)
+    >>> "coverage_full" in code_names(), "需求均值" in code_names(), "demand" in code_names()
+    (True, False, False)
     """
+    metrics = {name for name in REGISTRY if "_" in name}
     keys = {k for k in WORDS if "_" in k}
-    tables = {"programme_id", "fund_id", "riskfund_id", "target_id", "label_en", "metric"}
-    return frozenset({*REGISTRY, *keys, *tables})
+    tables = {"programme_id", "fund_id", "riskfund_id", "target_id", "label_en", "title_en"}
+    return frozenset({*metrics, *keys, *tables})

@@ -1,0 +1,203 @@
+"""The tables of ``budgetsim run`` and ``budgetsim compare`` as users see them: in one
+language, at 80, 100, 120 and 200 terminal columns, never a number cut to ``…``, never a code
+name; compare shows base → variant with the difference and counts the rows that do not move."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from rich.cells import cell_len
+from rich.console import Console
+
+import budgetsim
+from budgetsim._fit import Column, Grid, show
+from budgetsim.cli import cli
+from budgetsim.metrics import label
+from budgetsim.words import code_names
+
+WIDTHS = (80, 100, 120, 200)
+
+
+@pytest.fixture(scope="module")
+def outputs() -> dict[tuple[str, str, int], str]:
+    """``budgetsim run`` of two scenarios (the widest: zhongshan-2024's 25 programmes, and
+    the default with its shared funds and reserve), in both languages, at every width."""
+    out = {}
+    runner = CliRunner()
+    for scenario in ("jiangmen-2021", "zhongshan-2024"):
+        for lang in ("zh", "en"):
+            for width in WIDTHS:
+                result = runner.invoke(
+                    cli,
+                    ["run", scenario, "-n", "200", "--no-progress", "--lang", lang],
+                    env={"COLUMNS": str(width)},
+                )
+                assert result.exit_code == 0, result.output
+                out[scenario, lang, width] = result.stdout
+    return out
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("scenario", ["jiangmen-2021", "zhongshan-2024"])
+def test_no_cell_is_cut_and_no_line_is_wider_than_the_terminal(
+    outputs: dict[tuple[str, str, int], str], scenario: str, lang: str, width: int
+) -> None:
+    text = outputs[scenario, lang, width]
+    assert "…" not in text
+    for line in text.splitlines():
+        assert cell_len(line.rstrip()) <= width, line
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_number_of_the_summary_is_printed_whole_at_200_columns(
+    outputs: dict[tuple[str, str, int], str], lang: str
+) -> None:
+    """The money table at 200 columns holds the whole-horizon demand of every programme, with
+    thousands separators, as the summary has it."""
+    text = outputs["jiangmen-2021", lang, 200]
+    sc = budgetsim.load_scenario("jiangmen-2021")
+    totals = budgetsim.simulate(sc, draws=200, seed=1).totals()
+    for value in totals["demand_mean"]:
+        assert f"{value:,.0f}" in text
+
+
+def test_narrow_terminals_write_large_amounts_short_and_say_so() -> None:
+    """A table too wide for the terminal with whole amounts is written with 亿 (and a note),
+    and still no number is cut."""
+    console = Console(width=72, file=io.StringIO(), force_terminal=False)
+
+    def build(compact: bool) -> Grid:
+        grid = Grid("t", [Column("项目", key=True), *(Column(f"金额{i}") for i in range(6))])
+        grid.add("甲", *(("1.67亿" if compact else "16,666,667,000") for _ in range(6)))
+        return grid
+
+    assert show(console, build) is True
+    text = console.file.getvalue()  # type: ignore[attr-defined]
+    assert "1.67亿" in text
+    assert "…" not in text
+
+
+def test_a_table_too_wide_even_short_is_split_keeping_its_key_columns() -> None:
+    console = Console(width=60, file=io.StringIO())
+
+    def build(compact: bool) -> Grid:
+        grid = Grid("money", [Column("programme", key=True), *(Column(f"c{i}") for i in range(9))])
+        grid.add("alpha", *(f"{i},234,567" for i in range(9)))
+        return grid
+
+    assert show(console, build, continued=" (continued)") is False
+    text = console.file.getvalue()  # type: ignore[attr-defined]
+    assert "money (continued)" in text
+    assert text.count("alpha") >= 2  # the key column repeats in each part
+    for i in range(9):
+        assert f"{i},234,567" in text  # every number whole, once
+    assert "…" not in text
+
+
+def test_a_bare_quantile_column_stays_with_its_variable_when_split() -> None:
+    console = Console(width=50, file=io.StringIO())
+    columns = [Column("k", key=True), Column("demand mean"), Column("P50"), Column("P95")]
+    columns += [Column("paid mean"), Column("P50"), Column("P95")]
+
+    def build(compact: bool) -> Grid:
+        grid = Grid("t", columns)
+        grid.add("a", *("12,345,678" for _ in range(6)))
+        return grid
+
+    show(console, build)
+    parts = console.file.getvalue().split("(continued)")  # type: ignore[attr-defined]
+    assert len(parts) >= 2
+    assert all("P95" in part and "mean" in part for part in parts)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_no_header_or_label_is_a_code_name(
+    outputs: dict[tuple[str, str, int], str], lang: str
+) -> None:
+    names = code_names()
+    for (_, lang_, _), text in outputs.items():
+        if lang_ != lang:
+            continue
+        words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text))
+        assert not (words & names), sorted(words & names)
+
+
+def test_the_language_is_one_throughout(outputs: dict[tuple[str, str, int], str]) -> None:
+    zh, en = outputs["jiangmen-2021", "zh", 200], outputs["jiangmen-2021", "en", 200]
+    for name in ("demand_mean", "coverage_full", "p_exhausted", "budget_at_risk_p95"):
+        assert label(name, "zh", short=True) in zh
+        assert label(name, "en", short=True) in en
+    assert "High-tech enterprise cultivation" in en and "高新技术企业培育" in zh
+    assert "模拟" in zh and "draws" not in zh
+    assert "次模拟" not in en and "Money [10k yuan]" in en
+    # the legend is in the run's language too
+    assert "兑付比例：已付 ÷ 需求" in zh and "fill ratio: paid ÷ demand" in en
+
+
+def _compare(*args: str, width: int = 200) -> str:
+    result = CliRunner().invoke(cli, ["compare", *args], env={"COLUMNS": str(width)})
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_compare_prints_base_to_variant_and_counts_the_rows_that_do_not_move(
+    tmp_path: Path,
+) -> None:
+    change = "programmes.loan_interest.envelope.total=4500万元"
+    text = _compare("jiangmen-2021", "-n", "300", "--set", change, "--lang", "en")
+    assert "→" in text and "Technology-loan interest subsidy" in text
+    # programmes the change cannot touch are counted, not printed as +0 [+0, +0]
+    assert "+0 [+0, +0]" not in text
+    assert re.search(r"\d+ more rows are identical", text)
+    assert "High-tech enterprise cultivation" not in text.split("identical")[0]
+    assert "all programmes" in text  # the whole-policy line
+    # the interest subsidy pays more: base → variant rises
+    comparison = budgetsim.compare(
+        budgetsim.load_scenario("jiangmen-2021"),
+        budgetsim.load_scenario("jiangmen-2021", [change]),
+        draws=300,
+    )
+    total = comparison.totals().loc["loan_interest"]
+    assert total["paid_mean_variant"] > total["paid_mean_base"]
+    base, variant = f"{total['paid_mean_base']:,.0f}", f"{total['paid_mean_variant']:,.0f}"
+    assert f"{base} → {variant}" in text
+
+
+def test_compare_of_a_scenario_with_itself_says_nothing_changed() -> None:
+    text = _compare("jiangmen-2021", "jiangmen-2021", "-n", "50", "--lang", "en")
+    assert "The variant gives exactly the base's results" in text
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_compare_fits_the_terminal(width: int) -> None:
+    change = "programmes.rd_reward.envelope.per_year=2000万元"
+    text = _compare("jiangmen-2021", "-n", "100", "--set", change, width=width)
+    assert "…" not in text
+    for line in text.splitlines():
+        assert cell_len(line.rstrip()) <= width, line
+
+
+def test_compare_writes_json_and_csv_like_run(tmp_path: Path) -> None:
+    change = "programmes.loan_interest.envelope.total=4500万元"
+    _compare("jiangmen-2021", "-n", "200", "--set", change, "--out", str(tmp_path))
+    raw = (tmp_path / "comparison.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # Excel on Chinese Windows reads it as UTF-8
+    frame = pd.read_csv(tmp_path / "comparison.csv", encoding="utf-8-sig")
+    row = frame.query("programme == 'loan_interest' and year == 'total' and metric == 'paid_mean'")
+    assert len(row) == 1
+    assert float(row["diff"].iloc[0]) == pytest.approx(
+        float(row["variant"].iloc[0] - row["base"].iloc[0])
+    )
+    assert {"policy"} <= set(frame["programme"])
+    document = json.loads((tmp_path / "comparison.json").read_text(encoding="utf-8"))
+    assert document["stamp"]["variant"]["changes"]
+    assert document["programmes"]["loan_interest"]["total"]["paid_mean"]["diff"] > 0
+    manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    assert set(manifest["files"]) == {"comparison.csv", "comparison.json"}
