@@ -134,11 +134,15 @@ def test_the_language_is_one_throughout(outputs: dict[tuple[str, str, int], str]
     for name in ("demand_mean", "coverage_full", "p_exhausted", "budget_at_risk_p95"):
         assert label(name, "zh", short=True) in zh
         assert label(name, "en", short=True) in en
-    assert "High-tech enterprise cultivation" in en and "高新技术企业培育" in zh
-    assert "模拟" in zh and "draws" not in zh
-    assert "次模拟" not in en and "Money [10k yuan]" in en
+    assert "High-tech enterprise cultivation" in en
+    assert "高新技术企业培育" in zh
+    assert "模拟" in zh
+    assert "draws" not in zh
+    assert "次模拟" not in en
+    assert "Money [10k yuan]" in en
     # the legend is in the run's language too
-    assert "兑付比例：已付 ÷ 需求" in zh and "fill ratio: paid ÷ demand" in en
+    assert "兑付比例：已付 ÷ 需求" in zh
+    assert "fill ratio: paid ÷ demand" in en
 
 
 def _compare(*args: str, width: int = 200) -> str:
@@ -152,7 +156,8 @@ def test_compare_prints_base_to_variant_and_counts_the_rows_that_do_not_move(
 ) -> None:
     change = "programmes.loan_interest.envelope.total=4500万元"
     text = _compare("jiangmen-2021", "-n", "300", "--set", change, "--lang", "en")
-    assert "→" in text and "Technology-loan interest subsidy" in text
+    assert "→" in text
+    assert "Technology-loan interest subsidy" in text
     # programmes the change cannot touch are counted, not printed as +0 [+0, +0]
     assert "+0 [+0, +0]" not in text
     assert re.search(r"\d+ more rows are identical", text)
