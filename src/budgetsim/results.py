@@ -328,8 +328,13 @@ class SimulationResult:
         return f"<SimulationResult {self._headline()}>\n{table}"
 
     def _repr_html_(self) -> str:
-        frame = self.summary()[["label", *OVERVIEW]]
-        formatters: dict[str, Any] = {c: _formatter(c) for c in OVERVIEW}
+        from budgetsim.words import header, word
+
+        frame = self.summary()[["label", *OVERVIEW]].droplevel("programme")
+        frame = frame.set_index("label", append=True).swaplevel()
+        frame.index.names = [word("programme"), word("year")]
+        formatters: dict[str, Any] = {header(c, unit=self.unit): _formatter(c) for c in OVERVIEW}
+        frame.columns = [header(c, unit=self.unit) for c in OVERVIEW]
         body = frame.to_html(formatters=formatters, na_rep="—")
         title = html.escape(self.scenario.scenario.title)
         return (

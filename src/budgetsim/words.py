@@ -19,11 +19,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Any
 
 from budgetsim.errors import did_you_mean
 from budgetsim.metrics import REGISTRY, Lang
 
-__all__ = ["WORDS", "Word", "code_names", "word"]
+__all__ = ["WORDS", "Word", "code_names", "header", "readable", "word"]
 
 
 @dataclass(frozen=True)
@@ -230,3 +231,43 @@ def code_names() -> frozenset[str]:
     keys = {k for k in WORDS if "_" in k}
     tables = {"programme_id", "fund_id", "riskfund_id", "target_id", "label_en", "title_en"}
     return frozenset({*metrics, *keys, *tables})
+
+
+def header(name: str, lang: Lang = "zh", unit: str | None = None) -> str:
+    """The header a reader sees for column ``name`` of a result table: a metric's label with
+    its unit in brackets (money in ``unit``, when given), a declared word, or ``name`` itself.
+
+    Examples
+    --------
+    >>> header("demand_mean", "zh", "万元"), header("coverage_full", "en"), header("year")
+    ('需求均值 [万元]', 'share of claimants paid in full [%]', '年度')
+    """
+    from budgetsim.metrics import Kind, metric, unit_label
+
+    if name in REGISTRY:
+        m = metric(name)
+        if m.kind is Kind.MONEY and unit is None:
+            return m.label(lang)
+        if m.kind in (Kind.MONTH, Kind.YEAR):
+            return m.label(lang)
+        return f"{m.label(lang)} [{unit_label(name, unit or '', lang)}]"
+    if name in WORDS:
+        return word(name, lang)
+    return name
+
+
+def readable(frame: Any, lang: Lang = "zh", unit: str | None = None) -> Any:
+    """``frame`` (a result table: :meth:`~budgetsim.results.SimulationResult.summary` …) with
+    the headers a reader sees (:func:`header`) for its columns and index levels; the values
+    are unchanged.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> readable(pd.DataFrame({"p_exhausted": [0.1]}), "en").columns.tolist()
+    ['P(exhausted) [%]']
+    """
+    out = frame.rename(columns=lambda c: header(str(c), lang, unit))
+    names = [header(str(n), lang) if n is not None else None for n in out.index.names]
+    out.index = out.index.set_names(names)
+    return out
