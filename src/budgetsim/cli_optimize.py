@@ -926,8 +926,9 @@ def print_awards(
         file=file, unit=money_unit(unit, lang),
         objective=word(f"opt_objective_{res.rules.objective}", lang),
     )  # fmt: skip
-    continued = word("continued", lang)
-    _print_tables(out, _tables(title, columns, out.width, continued=continued))
+    if rows:  # --show 0: the summary alone
+        continued = word("continued", lang)
+        _print_tables(out, _tables(title, columns, out.width, continued=continued))
     if len(t) > shown:
         out.print(_say(lang, "opt_more_rows", n=len(t) - shown))
     gap = ""
