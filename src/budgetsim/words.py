@@ -23,7 +23,7 @@ from types import MappingProxyType
 from budgetsim.errors import did_you_mean
 from budgetsim.metrics import REGISTRY, Lang
 
-__all__ = ["WORDS", "Word", "code_names", "word"]
+__all__ = ["WORDS", "Word", "code_names", "markdown_table", "word"]
 
 
 @dataclass(frozen=True)
@@ -321,3 +321,22 @@ def code_names() -> frozenset[str]:
     keys = {k for k in WORDS if "_" in k}
     tables = {"programme_id", "fund_id", "riskfund_id", "target_id", "label_en", "metric"}
     return frozenset({*REGISTRY, *keys, *tables})
+
+
+def markdown_table() -> str:
+    """Every declared word as a Markdown table (key, Chinese, English): the table of
+    ``docs/glossary.md`` between its ``words`` markers. ``{name}`` marks a field the output
+    fills in.
+
+    Examples
+    --------
+    >>> markdown_table().splitlines()[2]
+    '| `programme` | 项目 | programme |'
+    """
+
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    rows = ["| key | 中文 | English |", "|---|---|---|"]
+    rows += [f"| `{w.key}` | {cell(w.zh)} | {cell(w.en)} |" for w in WORDS.values()]
+    return "\n".join(rows) + "\n"
