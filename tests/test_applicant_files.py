@@ -217,7 +217,7 @@ def test_an_unknown_unit_is_a_clean_error(unit: str, fragment: str) -> None:
 
 
 def test_options_take_amounts_as_typed() -> None:
-    code, text = award(WINDOWS / "bom.csv", "--cap", "五十万", "--unit", "元")
+    code, text = award(WINDOWS / "bom.csv", "--cap", "五十万", "--unit", "元", "--lang", "en")
     assert code == 0, text
     assert "awarded 1,000,000.00 of 1,000,000.00" in text
     code, text = award(WINDOWS / "bom.csv", "--cap", "50美元")

@@ -1,6 +1,7 @@
 """The registry of metrics (every column declared once, labelled in both languages, aggregating
 as it says) and the statistics every module shares (standard errors and intervals)."""
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -8,9 +9,10 @@ import pandas as pd
 import pytest
 
 import budgetsim
-from budgetsim import metrics
+from budgetsim import metrics, words
 from budgetsim.metrics import REGISTRY, How, Kind, format_value, label, metric, unit_label
 from budgetsim.stats import Z95, interval, proportion_se, quantile, standard_error
+from budgetsim.words import header
 
 SCENARIOS = ["jiangmen-2021", "zhongshan-2024", "guangzhou-2024-mic", "guangdong-2022",
              "jiangmen-2015-2017"]  # fmt: skip
@@ -186,10 +188,41 @@ def test_the_glossary_holds_the_registry_table() -> None:
     )
 
 
+def test_the_glossary_holds_the_words_table() -> None:
+    text = GLOSSARY.read_text(encoding="utf-8")
+    start, end = "<!-- words:start -->\n", "<!-- words:end -->"
+    assert start in text
+    assert end in text
+    block = text[text.index(start) + len(start) : text.index(end)]
+    assert block == words.markdown_table(), (
+        "docs/glossary.md is out of date: paste in the output of the command given in its "
+        "'Other words of the outputs' section"
+    )
+    lines = block.splitlines()
+    assert lines[0] == "| key | 中文 | English |"
+    assert len(lines) == len(words.WORDS) + 2  # every word, one row each
+    assert "| `grade_S` | S 有出处 | S sourced |" in lines
+
+
+def test_the_glossary_is_written_in_both_languages() -> None:
+    text = GLOSSARY.read_text(encoding="utf-8")
+    chinese = text[text.index("## 中文") : text.index("## English")]
+    english = text[text.index("## English") : text.index("## 生成的表")]
+    for term in ("S 有出处", "D 推算", "E 估计", "合理区间", "假设", "条款"):
+        assert term in chinese, term
+    for term in ("S sourced", "D derived", "E estimate", "plausible range", "assumption", "clause"):
+        assert term in english, term
+    # each part names the same things: every code name of one table is in the other
+    names = [set(re.findall(r"^\| `([^`]+)`", part, flags=re.M)) for part in (chinese, english)]
+    assert names[0] == names[1]
+    assert len(names[0]) > 60
+
+
 def test_the_notebook_view_labels_with_the_registry(jiangmen: budgetsim.SimulationResult) -> None:
     page = jiangmen._repr_html_()
     for name in metrics.OVERVIEW:
-        assert f"<th>{name}</th>" in page
+        assert f"<th>{header(name, 'zh', jiangmen.unit)}</th>" in page
+        assert f"<th>{name}</th>" not in page  # a reader never sees the code name
     assert "12月" in page or "6月" in page  # months formatted as months, not amounts
 
 

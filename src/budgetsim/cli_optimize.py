@@ -1,26 +1,37 @@
 """``budgetsim optimize allocate | size | award``: the optimiser's command line.
 
 Parses arguments, calls :mod:`budgetsim.optimize` (the same functions a notebook calls), prints
-the answer as tables in the planner's terms and writes it to a file when asked.
+the answer as tables in the planner's terms and in one language (``--lang zh``, the default, or
+``en``), and writes it to a file when asked. Labels come from the registries: metrics from
+:mod:`budgetsim.metrics`, programmes and funds by their names in the scenario, every other word
+from :mod:`budgetsim.words`. Tables fit the terminal: numbers are never cut (a label folds, and a
+table too wide for the terminal is split into parts that repeat its first columns).
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 import pandas as pd
+from rich.cells import cell_len
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from budgetsim._cli_common import SEED, check_out_file, console, fail, money, share
+from budgetsim._cli_common import SEED, check_out_file, fail
+from budgetsim._cli_common import console as _console
 from budgetsim._cli_common import workers as _workers
 from budgetsim._model import SANE, RateError, parse_rate
 from budgetsim.errors import BudgetsimError
+from budgetsim.metrics import Lang, format_value, label, money_unit
 from budgetsim.money import UNITS, AmountError, check_unit, parse_amount, parse_range
 from budgetsim.optimize import (
     SOLVERS,
@@ -30,13 +41,15 @@ from budgetsim.optimize import (
     Estimate,
     Quota,
     SizingResult,
+    Status,
     allocate,
     award,
     read_applicants,
     size_budgets,
 )
 from budgetsim.outputs import atomic
-from budgetsim.scenario import DEFAULT_SCENARIO, load_scenario
+from budgetsim.scenario import DEFAULT_SCENARIO, Scenario, load_scenario
+from budgetsim.words import word
 
 __all__ = ["optimize"]
 
@@ -109,8 +122,310 @@ def _write(frame: pd.DataFrame, out: str) -> str:
     return str(path)
 
 
+LANG = click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default="zh",
+    show_default=True,
+    help="Language of the tables and messages: zh (Chinese) or en (English).",
+)
+
+
 def _estimate(e: Estimate, fmt: str = ",.0f") -> str:
     return f"{e.mean:{fmt}} [{e.low:{fmt}}, {e.high:{fmt}}]"
+
+
+def _money(value: float) -> str:
+    """An amount as every table writes money (the registry's format: ``12,346``)."""
+    return format_value("envelope", value)
+
+
+def _share(value: float) -> str:
+    """A fraction as every table writes shares (``45.7%``)."""
+    return format_value("coverage_full", value)
+
+
+def _name(scenario: Scenario, key: str, lang: Lang) -> str:
+    """A programme or shared fund as a reader calls it: ``label`` in Chinese, ``label_en`` (or
+    ``label`` when the scenario gives none) in English; ``key`` itself when it is neither."""
+    spec: Any = scenario.funds.get(key) or scenario.programmes.get(key)
+    if spec is None:
+        return key
+    return str(spec.label if lang == "zh" else (spec.label_en or spec.label))
+
+
+def _status(status: Status, lang: Lang) -> str:
+    return word(f"opt_status_{status.name.lower()}", lang)
+
+
+def _say(lang: Lang, key: str, **values: Any) -> Text:
+    """The phrase ``key`` filled in, as text (never markup: labels and files are the user's)."""
+    return Text(word(key, lang).format(**values))
+
+
+# -- the optimiser's own words, read back in the language of the tables -----------------------
+#: Placeholders of the optimiser's phrases that are not one token: how to read them.
+_FIELDS = {
+    "status": "|".join(re.escape(s.value) for s in Status),
+    "why": r".*",
+    "group": r".+",
+    "amount": r".+",
+}
+
+
+#: A field of a phrase, unless :data:`_FIELDS` says otherwise: one token.
+_TOKEN = r"[^\s;:()]+"
+
+
+@cache
+def _pattern(key: str) -> re.Pattern[str]:
+    """The English phrase ``key`` as a pattern that reads its fields back (a field is one
+    token unless :data:`_FIELDS` says otherwise)."""
+    parts = re.split(r"\{(\w+)(?::[^}]*)?\}", word(key, "en"))
+    return re.compile(
+        "".join(
+            re.escape(part) if i % 2 == 0 else f"(?P<{part}>{_FIELDS.get(part, _TOKEN)})"
+            for i, part in enumerate(parts)
+        )
+    )
+
+
+def _read(text: str, keys: Iterable[str]) -> tuple[str, dict[str, str]] | None:
+    """Which of the phrases ``keys`` ``text`` is, and its fields; None for none of them."""
+    for key in keys:
+        m = _pattern(key).fullmatch(text)
+        if m is not None:
+            return key, m.groupdict()
+    return None
+
+
+def _fill(key: str, fields: dict[str, str], lang: Lang) -> str:
+    """The phrase ``key`` in ``lang`` with the fields read from the optimiser's, a status and
+    a money unit written in ``lang`` too."""
+    if "status" in fields:
+        fields["status"] = _status(Status(fields["status"]), lang)
+    if "unit" in fields:
+        fields["unit"] = money_unit(fields["unit"], lang)
+    return word(key, lang).format(**fields)
+
+
+def _phrase(text: str, keys: Sequence[str], lang: Lang) -> str:
+    """``text``, one of the optimiser's phrases ``keys``, in ``lang`` (as it is when unknown)."""
+    found = _read(text, keys)
+    return text if found is None else _fill(*found, lang)
+
+
+#: The binding constraints an award reports (:attr:`AwardResult.binding`).
+_BINDING = ("opt_bind_envelope", "opt_bind_left", "opt_bind_min", "opt_bind_max", "opt_bind_cap")
+#: Why an applicant was not paid in full (the ``reason`` column), after "part award: ".
+_REASONS = (
+    "opt_reason_nothing",
+    "opt_reason_minimum",
+    "opt_reason_quota",
+    "opt_reason_money",
+    "opt_reason_cutoff",
+)
+#: Phrases of a solver's note, longest first where one holds another.
+_NOTES = (
+    "opt_note_time",
+    "opt_note_check",
+    "opt_note_ended",
+    "opt_note_short",
+    "opt_note_fractional",
+    "opt_note_unproven",
+    "opt_note_infeasible",
+    "opt_note_relaxation",
+    "opt_note_topped",
+    "opt_note_best_awards",
+    "opt_note_best_split",
+    "opt_note_greedy_awards",
+    "opt_note_filled",
+    "opt_note_cheaper",
+    "opt_note_tolerance",
+    "opt_note_greedy",
+    "opt_note_gap_unknown",
+    "opt_note_gap",
+)
+
+
+def _note(text: str, lang: Lang) -> str:
+    """A solver's note (why an answer is short of a proven optimum) in ``lang``: phrase by
+    phrase, with Chinese punctuation; a phrase not known stays as the optimiser wrote it."""
+    if lang == "en":
+        return text
+    for key in _NOTES:
+
+        def zh(m: re.Match[str], key: str = key) -> str:
+            return _fill(key, m.groupdict(), lang)
+
+        text = _pattern(key).sub(zh, text)
+    return text.replace(": ", "：").replace("; ", "；").replace(", ", "，")
+
+
+def _reason(text: str, lang: Lang, *, summary: bool = False) -> str:
+    """Why an applicant was not paid in full, in ``lang``; with ``summary`` the words that
+    applicants with the same reason share (the envelope's cut-off, not each one's value)."""
+    part = word("opt_reason_part", "en")
+    head, rest = ("opt_reason_part", text[len(part) :]) if text.startswith(part) else ("", text)
+    found = _read(rest, _REASONS)
+    if found is None:
+        return text
+    key, fields = found
+    if summary and key == "opt_reason_cutoff":
+        key = "opt_reason_below"
+    return (word(head, lang) if head else "") + _fill(key, fields, lang)
+
+
+#: How the clauses bound a fund's total (:attr:`~budgetsim.optimize.FundBounds.why`).
+_RULES = (
+    "opt_bound_set",
+    "opt_bound_free",
+    "opt_bound_fixed",
+    "opt_bound_range",
+    "opt_bound_total",
+)
+
+
+def _bounds_text(why: str, scenario: Scenario, lang: Lang) -> str:
+    """A fund's bounds in words, the fund by its name (``关键共性技术攻关和前瞻性基础研究
+    （多年总额 5,000，各年度 ±50%）``) where the optimiser writes its id (``key_tech (total
+    5,000 over the years, each year ±50%)``); ``why`` as it is when its rule is not known."""
+    fund, _, rule = why.partition(" (")
+    rule, each_year = rule.removesuffix(")"), ""
+    year = _pattern("opt_bound_year").search(rule)
+    if year is not None and year.end() == len(rule):
+        rule = rule[: year.start()]
+        each_year = word("opt_bound_year", lang).format(**year.groupdict())
+    found = _read(rule, _RULES)
+    if found is None:
+        return why
+    text = word(found[0], lang).format(**found[1]) + each_year
+    return word("opt_bound", lang).format(fund=_name(scenario, fund, lang), rule=text)
+
+
+# -- tables that fit the terminal ----------------------------------------------------------------
+#: Cells a column takes besides its text in rich's default box: a space either side and a rule.
+_RULE = 3
+
+
+@dataclass(frozen=True)
+class _Column:
+    """A column to lay out: its header, its cells, and whether they are numbers (never cut,
+    never wrapped) or text (folds, down to ``least`` cells)."""
+
+    header: str
+    cells: Sequence[str]
+    number: bool = True
+    least: int = 10
+
+    def natural(self) -> int:
+        """Cells it takes with every text on one line."""
+        return max([cell_len(self.header), *map(cell_len, self.cells), 1])
+
+    def narrowest(self) -> int:
+        """Cells it needs at least: a number whole and the longest word of its header."""
+        if not self.number:
+            return min(self.natural(), self.least)
+        words = [cell_len(w) for w in self.header.split()]
+        return max([*words, *map(cell_len, self.cells), 1])
+
+
+def _widths(columns: Sequence[_Column], width: int) -> list[int] | None:
+    """Text widths of ``columns`` in a table ``width`` cells wide: every column on one line if
+    they fit, else labels and then headers folded; None when even that is too wide."""
+    room = width - _RULE * len(columns) - 1
+    natural = [c.natural() for c in columns]
+    if sum(natural) <= room:
+        return natural
+    out = [c.narrowest() for c in columns]
+    spare = room - sum(out)
+    if spare < 0:
+        return None
+    order = [i for i, c in enumerate(columns) if not c.number]
+    for i in [*order, *(i for i in range(len(columns)) if i not in order)]:
+        more = min(spare, natural[i] - out[i])
+        out[i] += more
+        spare -= more
+    return out
+
+
+def _table(columns: Sequence[_Column], widths: Sequence[int], ends: set[int]) -> Table:
+    table = Table()
+    for column, width in zip(columns, widths, strict=True):
+        table.add_column(
+            Text(column.header, no_wrap=False, overflow="fold"),
+            justify="right" if column.number else "left",
+            width=width,
+            no_wrap=column.number,
+            overflow="fold",
+        )
+    for i, row in enumerate(zip(*(c.cells for c in columns), strict=True)):
+        table.add_row(*map(Text, row), end_section=i in ends)
+    return table
+
+
+def _tables(
+    title: str,
+    columns: Sequence[_Column],
+    width: int,
+    *,
+    keys: int = 1,
+    continued: str = "",
+    ends: Iterable[int] = (),
+) -> list[tuple[Text, Table]]:
+    """``columns`` as one table ``width`` cells wide or, when the numbers do not fit side by
+    side, as several that each repeat the first ``keys`` columns, each with its title
+    (``title``, then ``title + continued``). Numbers are never cut: labels fold, headers wrap
+    at spaces.
+
+    Parameters
+    ----------
+    title
+        The table's title (printed above it, at the console's width).
+    columns
+        The columns, the ``keys`` that name a row first.
+    width
+        The console's width [cells].
+    keys
+        How many of the first columns name a row (repeated in every part).
+    continued
+        Added to the title of the second and later parts (``（续）``).
+    ends
+        Rows after which a rule is drawn (the end of a group of rows).
+    """
+    after = set(ends)
+    widths = _widths(columns, width)
+    if widths is not None:
+        return [(Text(title), _table(columns, widths, after))]
+    head = list(columns[:keys])
+    parts: list[list[_Column]] = []
+    part: list[_Column] = []
+    for column in columns[keys:]:
+        if part and _widths([*head, *part, column], width) is None:
+            parts.append(part)
+            part = []
+        part.append(column)
+    parts.append(part)
+    out = []
+    for i, part in enumerate(parts):
+        chosen = [*head, *part]
+        sizes = _widths(chosen, width) or [c.narrowest() for c in chosen]  # too narrow for any
+        out.append((Text(title + (continued if i else "")), _table(chosen, sizes, after)))
+    return out
+
+
+def _print_tables(out: Console, parts: Sequence[tuple[Text, Table]]) -> None:
+    for title, table in parts:
+        out.print(title)
+        out.print(table)
+
+
+def _groups(keys: Sequence[str]) -> tuple[list[str], set[int]]:
+    """A key column written once per group of rows (blank below its first row), and the rows
+    that end a group."""
+    shown = [k if i == 0 or k != keys[i - 1] else "" for i, k in enumerate(keys)]
+    ends = {i for i in range(len(keys) - 1) if keys[i] != keys[i + 1]}
+    return shown, ends
 
 
 @click.group(short_help="Choose a plan: split the money, size the budget, award the firms.")
@@ -159,49 +474,80 @@ def _priority(values: Sequence[str]) -> dict[str, float]:
     return out
 
 
-def print_allocation(res: AllocationResult, scenario_id: str) -> None:
-    """Print the recommended split against the document's, and the out-of-sample check."""
-    unit = res.unit
-    table = Table(
-        title=f"Recommended split of {res.total:,.0f} {unit} ({scenario_id}, objective "
-        f"{res.objective!r}, {res.draws:,} draws)",
-        title_justify="left",
-    )
-    for name in ("fund", "year", "document", "recommended", "change", "value of +1", "demand"):
-        table.add_column(name, justify="left" if name in ("fund", "year") else "right")
-    for row in res.table.to_dict("records"):
-        table.add_row(
-            str(row["fund"]),
-            str(row["year"]),
-            money(row["document"]),
-            money(row["recommended"]),
-            f"{row['recommended'] - row['document']:+,.0f}",
-            f"{row['marginal_value']:.3g}",
-            money(row["mean_demand"]),
-        )
-    out = console()
-    out.print(table)
-    what = "money paid" if res.objective == "paid" else "sum of fill ratios"
+def print_allocation(
+    res: AllocationResult,
+    scenario: Scenario,
+    lang: Lang = "zh",
+    *,
+    console: Console | None = None,
+) -> None:
+    """Print the recommended split against the document's, and the out-of-sample check.
+
+    Parameters
+    ----------
+    res
+        The answer of :func:`~budgetsim.optimize.allocate`.
+    scenario
+        The scenario it split (for the names of its funds).
+    lang
+        ``"zh"`` or ``"en"``.
+    console
+        Where to print (default: standard output).
+    """
+    out = console or _console()
+    unit = money_unit(res.unit, lang)
+    objective = word(f"opt_objective_{res.objective}", lang)
+    rows = res.table.to_dict("records")
+    funds, ends = _groups([str(r["fund"]) for r in rows])
+    columns = [
+        _Column(word("fund", lang), [_name(scenario, f, lang) if f else "" for f in funds], False),
+        _Column(word("year", lang), [str(r["year"]) for r in rows]),
+        _Column(word("opt_document", lang), [_money(r["document"]) for r in rows]),
+        _Column(word("opt_recommended", lang), [_money(r["recommended"]) for r in rows]),
+        _Column(
+            word("opt_change", lang),
+            [format_value("envelope", r["recommended"] - r["document"], signed=True) for r in rows],
+        ),
+        _Column(word("opt_value", lang), [f"{r['marginal_value']:.3g}" for r in rows]),
+        _Column(label("demand_mean", lang, short=True), [_money(r["mean_demand"]) for r in rows]),
+    ]
+    title = word("opt_alloc_title", lang).format(
+        total=_money(res.total), unit=unit, scenario=scenario.id, objective=objective,
+        draws=res.draws,
+    )  # fmt: skip
+    continued = word("continued", lang)
+    _print_tables(out, _tables(title, columns, out.width, keys=2, continued=continued, ends=ends))
     fmt = ",.0f" if res.objective == "paid" else ".3f"
+    gain = res.coverage_gain
     out.print(
-        f"value of +1: expected {what} gained per extra {unit} in that fund-year (in sample); "
-        f"per extra {unit} of the total: {res.total_marginal_value:.3g}. With carry-over, "
-        "money put in early is never worth less: --year-change keeps years near the document.",
-        soft_wrap=True,
+        _say(lang, "opt_alloc_legend", objective=objective, unit=unit,
+             value=f"{res.total_marginal_value:.3g}")
+    )  # fmt: skip
+    out.print(
+        _say(
+            lang,
+            "opt_alloc_check",
+            draws=res.validation_draws,
+            objective=objective,
+            document=_estimate(res.document, fmt),
+            recommended=_estimate(res.recommended, fmt),
+            gain=_estimate(res.gain, fmt),
+            coverage_document=_share(res.coverage_document.mean),
+            coverage_recommended=_share(res.coverage_recommended.mean),
+            coverage_gain=f"{gain.mean:+.2%} [{gain.low:+.2%}, {gain.high:+.2%}]",
+        )
     )
+    bounds = dict.fromkeys(_bounds_text(str(b), scenario, lang) for b in res.table["bounds"])
     out.print(
-        f"Out of sample ({res.validation_draws:,} fresh draws, the engine's own rationing): "
-        f"{what} {_estimate(res.document, fmt)} with the document's split, "
-        f"{_estimate(res.recommended, fmt)} recommended; gain {_estimate(res.gain, fmt)}. "
-        f"Claimants of capped programmes paid in full: {share(res.coverage_document.mean)} → "
-        f"{share(res.coverage_recommended.mean)} (gain {res.coverage_gain.mean:+.2%} "
-        f"[{res.coverage_gain.low:+.2%}, {res.coverage_gain.high:+.2%}]).",
-        soft_wrap=True,
-    )
-    out.print(
-        f"LP: {res.status.value}, {res.solver}, build {res.build_seconds:.2f} s, solve "
-        f"{res.solve_seconds:.2f} s. Bounds: " + "; ".join(dict.fromkeys(res.table["bounds"])),
-        soft_wrap=True,
+        _say(
+            lang,
+            "opt_alloc_lp",
+            status=_status(res.status, lang),
+            solver=res.solver,
+            build=res.build_seconds,
+            solve=res.solve_seconds,
+            bounds=("；" if lang == "zh" else "; ").join(bounds),
+        )
     )
 
 
@@ -236,6 +582,7 @@ def print_allocation(res: AllocationResult, scenario_id: str) -> None:
 @SOLVER
 @WORKERS_OPT
 @click.option("--out", "-o", default=None, help="Write the split to a .csv or .xlsx file.")
+@LANG
 def allocate_cmd(
     scenario: str,
     total: str | None,
@@ -250,6 +597,7 @@ def allocate_cmd(
     solver: str,
     workers: str,
     out: str | None,
+    lang: Lang,
 ) -> None:
     """Recommend the envelope of each fund and year of SCENARIO and compare it with the
     document's split on fresh draws. Fixed per-year lines stay fixed; multi-year totals may
@@ -271,89 +619,141 @@ def allocate_cmd(
             solver=solver,  # type: ignore[arg-type]
             workers=_workers(workers, validation_draws),
         )
-        print_allocation(res, sc.id)
+        print_allocation(res, sc, lang)
         if out:
-            console().print("wrote " + _write(res.table, out))
+            _console().print(Text(word("wrote", lang) + _write(res.table, out)))
     except BudgetsimError as exc:
         fail(exc)
 
 
 # -- size -------------------------------------------------------------------------------------
-def print_sizing(results: Sequence[SizingResult], scenario_id: str) -> None:
-    """Print the budgets per level with their certificates."""
-    out = console()
+def _pool(scenario: Scenario, pool: str, lang: Lang) -> str:
+    """A sized pool as a reader calls it: every programme, a fund or programme by its name,
+    or the programmes chosen (``a+b``) by theirs."""
+    if pool == "all" and pool not in scenario.programmes:
+        return word("all_programmes", lang)
+    return " + ".join(_name(scenario, key, lang) for key in pool.split("+"))
+
+
+def print_sizing(
+    results: Sequence[SizingResult],
+    scenario: Scenario,
+    lang: Lang = "zh",
+    *,
+    uncertain: bool = False,
+    console: Console | None = None,
+) -> None:
+    """Print the budgets per level with their certificates.
+
+    Parameters
+    ----------
+    results
+        The answers of :func:`~budgetsim.optimize.size_budgets`, one per level.
+    scenario
+        The scenario they size (for the names of its programmes and funds).
+    lang
+        ``"zh"`` or ``"en"``.
+    uncertain
+        Whether the assumptions were drawn over their plausible ranges (said in the title).
+    console
+        Where to print (default: standard output).
+    """
+    out = console or _console()
+    name = scenario.id
+    if uncertain:
+        name = word("opt_uncertain", lang).format(scenario=name)
     for res in results:
-        unit = res.unit
-        table = Table(
-            title=f"Budget that pays every claim{'' if res.fill == 1 else f' at {res.fill:.0%}'} "
-            f"in {res.level:.0%} of cases ({scenario_id}, {unit})",
-            title_justify="left",
+        claims = (
+            word("opt_claims_all", lang)
+            if res.fill == 1
+            else word("opt_claims_part", lang).format(fill=f"{res.fill:.0%}")
         )
-        for name in ("pool", "year", "budget", f"P{res.level * 100:g} alone", "mean demand"):
-            table.add_column(name, justify="left" if name in ("pool", "year") else "right")
-        for row in res.budgets.to_dict("records"):
-            table.add_row(
-                str(row["pool"]),
-                str(row["year"]),
-                money(row["budget"]),
-                money(row["marginal"]),
-                money(row["mean_demand"]),
-            )
-        table.add_row("total", "", money(res.total), "", "")
-        out.print(table)
+        title = word("opt_size_title", lang).format(
+            claims=claims, level=f"{res.level:.0%}", scenario=name,
+            unit=money_unit(res.unit, lang),
+        )  # fmt: skip
+        rows = res.budgets.to_dict("records")
+        pools, ends = _groups([str(r["pool"]) for r in rows])
+        total = word("opt_total", lang)
+        columns = [
+            _Column(
+                word("opt_pool", lang),
+                [*(_pool(scenario, p, lang) if p else "" for p in pools), total],
+                False,
+            ),
+            _Column(word("year", lang), [*(str(r["year"]) for r in rows), ""]),
+            _Column(
+                word("opt_budget", lang), [*(_money(r["budget"]) for r in rows), _money(res.total)]
+            ),
+            _Column(
+                word("opt_alone", lang).format(p=f"{res.level * 100:g}"),
+                [*(_money(r["marginal"]) for r in rows), ""],
+            ),
+            _Column(
+                label("demand_mean", lang, short=True),
+                [*(_money(r["mean_demand"]) for r in rows), ""],
+            ),
+        ]
+        continued = word("continued", lang)
+        parts = _tables(
+            title, columns, out.width, keys=2, continued=continued, ends={*ends, len(rows) - 1}
+        )
+        _print_tables(out, parts)
         c = res.certificate
-        verdict = "certified" if c.passed else "NOT certified"
         out.print(
-            f"Certificate: held in {c.held:,} of {c.draws:,} fresh draws = {c.probability:.1%} "
-            f"[{c.low:.1%}, {c.high:.1%}] (exact 95 %) → {verdict} at {res.level:.0%}.",
-            soft_wrap=True,
+            _say(
+                lang,
+                "opt_certificate",
+                held=c.held,
+                draws=c.draws,
+                probability=f"{c.probability:.1%}",
+                low=f"{c.low:.1%}",
+                high=f"{c.high:.1%}",
+                verdict=word("opt_certified" if c.passed else "opt_not_certified", lang),
+                level=f"{res.level:.0%}",
+            )
         )
         if res.tightened:
-            steps = ", ".join(
-                f"{r.in_sample_level:.3f} on {r.draws:,} → {r.check.probability:.1%} "
-                f"(low {r.check.low:.1%})"
+            steps = ("；" if lang == "zh" else ", ").join(
+                word("opt_tightened_step", lang).format(
+                    level=r.in_sample_level,
+                    draws=r.draws,
+                    probability=f"{r.check.probability:.1%}",
+                    low=f"{r.check.low:.1%}",
+                )
                 for r in res.rounds
             )
-            out.print(
-                f"Tightened: in-sample level on draws → share of tuning draws held: {steps}.",
-                soft_wrap=True,
-            )
+            out.print(_say(lang, "opt_tightened", steps=steps))
         if not c.passed:
-            out.print(
-                f"[bold]Not certified:[/] {len(res.budgets)} requirements jointly need more "
-                f"in-sample draws than {res.draws:,}; raise --draws (or size fewer pools).",
-                soft_wrap=True,
-                markup=True,  # numbers only
-            )
+            out.print(_say(lang, "opt_not_certified_note", n=len(res.budgets), draws=res.draws))
         how = res.solve
-        out.print(
-            f"{how.method} on {res.draws:,} in-sample draws"
-            + (
-                f", {how.binaries:,} of {res.draws:,} draw indicators left by the quantile "
-                f"bounds, {how.status.value}, {how.solver}, build {how.build_seconds:.2f} s, "
-                f"solve {how.solve_seconds:.2f} s"
-                if how.method == "milp"
-                else ""
-            )
-            + _carried(res),
-            soft_wrap=True,
+        line = word("opt_size_how", lang).format(
+            method=word(f"opt_method_{how.method}", lang), draws=res.draws
         )
+        if how.method == "milp":
+            line += word("opt_size_milp", lang).format(
+                binaries=how.binaries,
+                draws=res.draws,
+                status=_status(how.status, lang),
+                solver=how.solver,
+                build=how.build_seconds,
+                solve=how.solve_seconds,
+            )
+        out.print(Text(line + _carried(res, scenario, lang)))
         if how.note:
-            out.print(Text.assemble(("Solver:", "bold"), f" {how.note}."), soft_wrap=True)
+            out.print(_say(lang, "opt_solver", note=_note(how.note, lang)))
 
 
-def _carried(res: SizingResult) -> str:
+def _carried(res: SizingResult, scenario: Scenario, lang: Lang) -> str:
     """Which pools' unspent money paid later years, as the end of a sentence."""
     pools = list(dict.fromkeys(res.budgets["pool"]))
     carried = [p for p, c in zip(pools, res.carry_over, strict=True) if c]
     if not carried:
-        return "."
+        return word("opt_carry_none", lang)
     if len(carried) == len(pools):
-        return ". Money carries over between years."
-    return (
-        f". Money carries over between years in {', '.join(carried)}; "
-        "in the other pools it lapses at the end of each year."
-    )
+        return word("opt_carry_all", lang)
+    names = ("、" if lang == "zh" else ", ").join(_pool(scenario, p, lang) for p in carried)
+    return word("opt_carry_some", lang).format(pools=names)
 
 
 @optimize.command(name="size", short_help="Size budgets that hold in (1 − α) of draws.")
@@ -404,6 +804,7 @@ def _carried(res: SizingResult) -> str:
     help="Draw the ranged assumptions over their plausible ranges in every simulation, so "
     "that the budgets also cover the assumptions being wrong.",
 )
+@LANG
 def size_cmd(
     scenario: str,
     levels: Sequence[float],
@@ -418,6 +819,7 @@ def size_cmd(
     workers: str,
     out: str | None,
     uncertain: bool,
+    lang: Lang,
 ) -> None:
     """Size the budget of SCENARIO per year so that every eligible claim is paid in at least
     LEVEL of cases jointly over the years, and certify it on fresh draws."""
@@ -439,9 +841,7 @@ def size_cmd(
             workers=n,
             uncertain=uncertain,
         )
-        print_sizing(
-            results, sc.id + (" (assumptions drawn over their ranges)" if uncertain else "")
-        )
+        print_sizing(results, sc, lang, uncertain=uncertain)
         if out:
             frame = pd.concat(
                 [
@@ -454,7 +854,7 @@ def size_cmd(
                     for r in results
                 ]
             )
-            console().print("wrote " + _write(frame, out))
+            _console().print(Text(word("wrote", lang) + _write(frame, out)))
     except BudgetsimError as exc:
         fail(exc)
 
@@ -482,46 +882,86 @@ def _quotas(values: Sequence[str]) -> tuple[Quota, ...]:
     return tuple(out)
 
 
-def print_awards(res: AwardResult, file: str, shown: int) -> None:
-    """Print who gets what, the binding constraints and why applicants got nothing."""
+def print_awards(
+    res: AwardResult,
+    file: str,
+    shown: int,
+    lang: Lang = "zh",
+    *,
+    unit: str = "万元",
+    console: Console | None = None,
+) -> None:
+    """Print who gets what, the binding constraints and why applicants got nothing.
+
+    Parameters
+    ----------
+    res
+        The answer of :func:`~budgetsim.optimize.award`.
+    file
+        The applicant list it read (named in the title).
+    shown
+        How many applicants to list (the count of the others is said).
+    lang
+        ``"zh"`` or ``"en"``.
+    unit
+        Unit of the amounts.
+    console
+        Where to print (default: standard output).
+    """
     t = res.table
-    unit = res.rules.objective
-    out = console()
-    table = Table(
-        title=f"Awards from {file} (objective {unit!r})",
-        title_justify="left",
-    )
-    for name in ("id", "amount", "entitled", "award", "share", "reason"):
-        table.add_column(name, justify="left" if name in ("id", "reason") else "right")
-    for row in t.head(shown).to_dict("records"):
-        table.add_row(
-            str(row["id"]),
-            f"{row['amount']:,.2f}",
-            f"{row['entitled']:,.2f}",
-            f"{row['award']:,.2f}",
-            share(row["share"]),
-            str(row["reason"]),
-        )
-    out.print(table)
+    out = console or _console()
+    rows = t.head(shown).to_dict("records")
+    columns = [
+        _Column(word("opt_applicant", lang), [str(r["id"]) for r in rows], False, 16),
+        *(
+            _Column(word(f"opt_{key}", lang), [f"{r[key]:,.2f}" for r in rows])
+            for key in ("amount", "entitled", "award")
+        ),
+        _Column(word("opt_share", lang), [_share(r["share"]) for r in rows]),
+        _Column(
+            word("opt_reason", lang), [_reason(str(r["reason"]), lang) for r in rows], False, 16
+        ),
+    ]
+    title = word("opt_award_title", lang).format(
+        file=file, unit=money_unit(unit, lang),
+        objective=word(f"opt_objective_{res.rules.objective}", lang),
+    )  # fmt: skip
+    if rows:  # --show 0: the summary alone
+        continued = word("continued", lang)
+        _print_tables(out, _tables(title, columns, out.width, continued=continued))
     if len(t) > shown:
-        out.print(f"… {len(t) - shown:,} more rows (write them all with --out awards.xlsx)")
-    full = int((t["share"] >= 1 - 1e-9).sum())
-    gap = "" if res.bound != res.bound else f", bound {res.bound:,.6g} (gap {res.gap:.2e})"
+        out.print(_say(lang, "opt_more_rows", n=len(t) - shown))
+    gap = ""
+    if res.bound == res.bound:  # not NaN
+        gap = word("opt_gap", lang).format(bound=f"{res.bound:,.6g}", gap=f"{res.gap:.2e}")
     out.print(
-        f"Funded {res.funded:,} of {len(t):,} applicants ({full:,} in full); awarded "
-        f"{res.total:,.2f} of {res.rules.envelope:,.2f}. Objective {res.objective:,.6g}{gap}; "
-        f"{res.status.value}, {res.solver} ({res.method}), build {res.build_seconds:.2f} s, "
-        f"solve {res.solve_seconds:.2f} s.",
-        soft_wrap=True,
+        _say(
+            lang,
+            "opt_award_summary",
+            funded=res.funded,
+            n=len(t),
+            full=int((t["share"] >= 1 - 1e-9).sum()),
+            total=f"{res.total:,.2f}",
+            envelope=f"{res.rules.envelope:,.2f}",
+            objective=f"{res.objective:,.6g}",
+            gap=gap,
+            status=_status(res.status, lang),
+            solver=res.solver,
+            method=word(f"opt_method_{res.method}", lang),
+            build=res.build_seconds,
+            solve=res.solve_seconds,
+        )
     )
     if res.note:
-        out.print(Text.assemble(("Solver:", "bold"), f" {res.note}."), soft_wrap=True)
-    out.print("Binding: " + ("; ".join(res.binding) or "none"), soft_wrap=True)
-    reasons = t.loc[t["reason"] != "", "reason"].str.replace(r"[\d.,]+(e-?\d+)?", "…", regex=True)
-    if not reasons.empty:
-        out.print("Why not (in full):", soft_wrap=True)
-        for why, count in reasons.value_counts().items():
-            out.print(f"  {count:,} × {why}", soft_wrap=True)
+        out.print(_say(lang, "opt_solver", note=_note(res.note, lang)))
+    binding = [_phrase(b, _BINDING, lang) for b in res.binding]
+    items = ("；" if lang == "zh" else "; ").join(binding) or word("opt_none", lang)
+    out.print(_say(lang, "opt_binding", items=items))
+    why = Counter(_reason(str(r), lang, summary=True) for r in t["reason"] if r)
+    if why:
+        out.print(_say(lang, "opt_why_not"))
+        for text, count in why.most_common():
+            out.print(Text(f"  {count:,} × {text}"))
 
 
 @optimize.command(name="award", short_help="Choose awards from an applicant list.")
@@ -565,6 +1005,7 @@ def print_awards(res: AwardResult, file: str, shown: int) -> None:
     "--show", type=click.IntRange(min=0), default=20, show_default=True, help="Rows to print."
 )
 @click.option("--out", "-o", default=None, help="Write every award to a .csv or .xlsx file.")
+@LANG
 def award_cmd(
     applicants: str,
     envelope: str,
@@ -582,6 +1023,7 @@ def award_cmd(
     time_limit: float | None,
     show: int,
     out: str | None,
+    lang: Lang,
 ) -> None:
     """Choose who gets what from APPLICANTS (CSV or Excel: id, amount, optional score, and
     group columns) under the envelope, caps, minimum or all-or-nothing awards and quotas."""
@@ -596,7 +1038,7 @@ def award_cmd(
             unit=unit,
         )
         for note in apps.notes:
-            console().print(note, style="dim", soft_wrap=True, markup=False, highlight=False)
+            _console().print(Text(note, style="dim"))
         rules = AwardRules(
             envelope=_amount("--envelope", envelope, unit) or 0.0,
             cap=_amount("--cap", cap, unit),
@@ -606,8 +1048,8 @@ def award_cmd(
             objective=objective,  # type: ignore[arg-type]
         )
         res = award(apps, rules, solver=solver, method=method, time_limit=time_limit)  # type: ignore[arg-type]
-        print_awards(res, applicants, show)
+        print_awards(res, applicants, show, lang, unit=apps.unit)
         if out:
-            console().print("wrote " + _write(res.table, out))
+            _console().print(Text(word("wrote", lang) + _write(res.table, out)))
     except BudgetsimError as exc:
         fail(exc)

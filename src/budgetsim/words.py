@@ -24,7 +24,7 @@ from typing import Any
 from budgetsim.errors import did_you_mean
 from budgetsim.metrics import REGISTRY, Lang
 
-__all__ = ["WORDS", "Word", "code_names", "header", "readable", "word"]
+__all__ = ["WORDS", "Word", "code_names", "header", "markdown_table", "readable", "word"]
 
 
 @dataclass(frozen=True)
@@ -190,6 +190,166 @@ _DECLARED = [
     # -- the charts (charts/) --
 
     # -- optimize (cli_optimize.py) --
+    # An English text equal to the optimiser's own words (bounds, binding constraints, reasons,
+    # solver notes) is also the pattern the command line reads them by: keep the two the same.
+    Word("opt_objective_paid", "拨付金额", "money paid"),
+    Word("opt_objective_fill", "兑付比例之和", "sum of fill ratios"),
+    Word("opt_objective_count", "资助企业数", "firms funded"),
+    Word("opt_objective_score", "评审得分之和", "sum of scores"),
+    Word("opt_objective_money_score", "金额 × 得分", "money × score"),
+    Word("opt_objective_money", "资助金额", "money awarded"),
+    Word("opt_status_optimal", "最优", "optimal"),
+    Word("opt_status_feasible", "可行", "feasible"),
+    Word("opt_status_infeasible", "无可行解", "infeasible"),
+    Word("opt_status_unbounded", "无界", "unbounded"),
+    Word("opt_status_not_solved", "未求解", "not solved"),
+    Word("opt_total", "合计", "total"),
+    # allocate
+    Word("opt_alloc_title", "推荐分配 [{unit}]：总额 {total}（{scenario}，目标：{objective}，"
+         "{draws:,} 次模拟）",
+         "Recommended split [{unit}] of {total} ({scenario}, objective: {objective}, "
+         "{draws:,} draws)"),
+    Word("opt_document", "文件安排", "document"),
+    Word("opt_recommended", "推荐", "recommended"),
+    Word("opt_change", "调整", "change"),
+    Word("opt_value", "边际价值", "value of +1"),
+    Word("opt_alloc_legend", "边际价值：该资金池该年度每增加 1 {unit}，预期{objective}的增加"
+         "（样本内）；总额每增加 1 {unit}：{value}。可结转时，提前投入的资金价值不会更低："
+         "--year-change 使各年度接近文件安排。",
+         "value of +1: expected {objective} gained per extra {unit} in that fund-year (in "
+         "sample); per extra {unit} of the total: {value}. With carry-over, money put in early "
+         "is never worth less: --year-change keeps years near the document."),
+    Word("opt_alloc_check", "样本外检验（{draws:,} 次全新模拟，按模拟器自身的配给规则）："
+         "{objective}按文件分配为 {document}，按推荐分配为 {recommended}；增益 {gain}。"
+         "受预算约束项目的申请者中全额获资助的比例：{coverage_document} → "
+         "{coverage_recommended}（增益 {coverage_gain}）。",
+         "Out of sample ({draws:,} fresh draws, the engine's own rationing): {objective} "
+         "{document} with the document's split, {recommended} recommended; gain {gain}. "
+         "Claimants of capped programmes paid in full: {coverage_document} → "
+         "{coverage_recommended} (gain {coverage_gain})."),
+    Word("opt_alloc_lp", "线性规划：{status}，{solver}，建模 {build:.2f} 秒，求解 {solve:.2f} 秒。"
+         "约束：{bounds}",
+         "LP: {status}, {solver}, build {build:.2f} s, solve {solve:.2f} s. Bounds: {bounds}"),
+    Word("opt_bound", "{fund}（{rule}）", "{fund} ({rule})"),
+    Word("opt_bound_set", "设定 {low}–{high}", "set: {low}–{high}"),
+    Word("opt_bound_free", "不设限", "free"),
+    Word("opt_bound_fixed", "各年度固定", "fixed per year"),
+    Word("opt_bound_range", "区间 {low}–{high}", "range {low}–{high}"),
+    Word("opt_bound_total", "多年总额 {total}", "total {total} over the years"),
+    Word("opt_bound_year", "，各年度 ±{share}", ", each year ±{share}"),
+    # size
+    Word("opt_size_title", "所需预算 [{unit}]：在 {level} 的情形下支付{claims}（{scenario}）",
+         "Budget that pays {claims} in {level} of cases ({scenario}, {unit})"),
+    Word("opt_claims_all", "全部应付金额", "every claim"),
+    Word("opt_claims_part", "应付金额的 {fill}", "every claim at {fill}"),
+    Word("opt_uncertain", "{scenario}，假设在其合理区间内抽取",
+         "{scenario}, assumptions drawn over their ranges"),
+    Word("opt_pool", "预算口径", "pool"),
+    Word("opt_budget", "所需预算", "budget"),
+    Word("opt_alone", "单独测算 P{p}", "P{p} alone"),
+    Word("opt_certificate", "验证：{draws:,} 次全新模拟中有 {held:,} 次足够 = {probability} "
+         "[{low}, {high}]（精确 95% 区间）→ {verdict}（{level}）。",
+         "Certificate: held in {held:,} of {draws:,} fresh draws = {probability} [{low}, "
+         "{high}] (exact 95 %) → {verdict} at {level}."),
+    Word("opt_certified", "通过验证", "certified"),
+    Word("opt_not_certified", "未通过验证", "NOT certified"),
+    Word("opt_tightened", "已收紧：样本内水平与模拟次数 → 调校模拟中足够的比例：{steps}。",
+         "Tightened: in-sample level on draws → share of tuning draws held: {steps}."),
+    Word("opt_tightened_step", "{level:.3f}（{draws:,} 次）→ {probability}（下限 {low}）",
+         "{level:.3f} on {draws:,} → {probability} (low {low})"),
+    Word("opt_not_certified_note", "未通过验证：{n} 项要求同时满足所需的样本内模拟多于 {draws:,} "
+         "次；请增大 --draws（或减少预算口径）。",
+         "Not certified: {n} requirements jointly need more in-sample draws than {draws:,}; "
+         "raise --draws (or size fewer pools)."),
+    Word("opt_size_how", "{method}，{draws:,} 次样本内模拟",
+         "{method} on {draws:,} in-sample draws"),
+    Word("opt_size_milp", "，分位数界限后保留 {binaries:,}/{draws:,} 个模拟指示变量，{status}，"
+         "{solver}，建模 {build:.2f} 秒，求解 {solve:.2f} 秒",
+         ", {binaries:,} of {draws:,} draw indicators left by the quantile bounds, {status}, "
+         "{solver}, build {build:.2f} s, solve {solve:.2f} s"),
+    Word("opt_method_quantile", "分位数法", "quantile"),
+    Word("opt_method_milp", "混合整数规划", "MILP"),
+    Word("opt_method_greedy", "贪心法", "greedy"),
+    Word("opt_carry_all", "。各年度结余可结转。", ". Money carries over between years."),
+    Word("opt_carry_some", "。{pools}的结余可跨年度结转；其他预算口径的结余在年末收回。",
+         ". Money carries over between years in {pools}; in the other pools it lapses at the "
+         "end of each year."),
+    Word("opt_carry_none", "。", "."),
+    Word("opt_solver", "求解器：{note}。", "Solver: {note}."),
+    # award
+    Word("opt_award_title", "{file} 的资助方案 [{unit}]（目标：{objective}）",
+         "Awards from {file} [{unit}] (objective: {objective})"),
+    Word("opt_applicant", "申请者", "applicant"),
+    Word("opt_amount", "申请金额", "amount asked"),
+    Word("opt_entitled", "应得金额", "entitled"),
+    Word("opt_award", "资助金额", "award"),
+    Word("opt_share", "资助比例", "share"),
+    Word("opt_reason", "未全额资助的原因", "why not in full"),
+    Word("opt_more_rows", "另有 {n:,} 行未显示（用 --out awards.xlsx 写出全部）",
+         "{n:,} more rows not shown (write them all with --out awards.xlsx)"),
+    Word("opt_award_summary", "资助 {funded:,}/{n:,} 家申请者（全额 {full:,} 家）；"
+         "资助总额 {total}，预算 {envelope}。目标值 {objective}{gap}；{status}，{solver}"
+         "（{method}），建模 {build:.2f} 秒，求解 {solve:.2f} 秒。",
+         "Funded {funded:,} of {n:,} applicants ({full:,} in full); awarded {total} of "
+         "{envelope}. Objective {objective}{gap}; {status}, {solver} ({method}), build "
+         "{build:.2f} s, solve {solve:.2f} s."),
+    Word("opt_gap", "，上界 {bound}（差距 {gap}）", ", bound {bound} (gap {gap})"),
+    Word("opt_method_exact", "精确求解", "exact"),
+    Word("opt_method_round", "松弛取整", "round"),
+    Word("opt_binding", "起约束作用的条件：{items}", "Binding: {items}"),
+    Word("opt_why_not", "未全额资助的原因：", "Why not (in full):"),
+    Word("opt_none", "无", "none"),
+    Word("opt_bind_envelope", "预算（{amount} {unit}）已全部资助",
+         "envelope ({amount} {unit}, all awarded)"),
+    Word("opt_bind_left", "预算余额 {amount} {unit}，少于任何未获资助的申请",
+         "envelope ({amount} {unit} left, less than any unfunded request)"),
+    Word("opt_bind_min", "配额 {group} 达到下限（{share}）",
+         "quota {group} at its minimum ({share})"),
+    Word("opt_bind_max", "配额 {group} 达到上限（{share}）",
+         "quota {group} at its maximum ({share})"),
+    Word("opt_bind_cap", "单户上限（{amount} {unit}），{n} 家受限",
+         "cap per applicant ({amount} {unit}) for {n}"),
+    Word("opt_reason_part", "部分资助：", "part award: "),
+    Word("opt_reason_nothing", "未申请金额", "nothing requested"),
+    Word("opt_reason_minimum", "应得金额低于最低资助额 {amount}",
+         "entitlement below the minimum award {amount}"),
+    Word("opt_reason_quota", "{group} 已达最高份额", "{group} is at its maximum share"),
+    Word("opt_reason_money", "预算已用完（按资助金额计，每{unit}同等）",
+         "the envelope ran out (every {unit} counts the same under 'money')"),
+    Word("opt_reason_cutoff", "预算已用完：每{unit}收益 {value}，低于门槛 {cutoff}",
+         "the envelope ran out: {value} per {unit} against a cut-off of {cutoff}"),
+    Word("opt_reason_below", "预算已用完：每{unit}收益低于门槛 {cutoff}",
+         "the envelope ran out: value per {unit} below the cut-off of {cutoff}"),
+    # solver notes, phrase by phrase
+    Word("opt_note_time", "达到时间限制，{seconds} 秒后停止",
+         "stopped by the time limit after {seconds} s"),
+    Word("opt_note_ended", "{solver} 求解器结束，状态：{status}",
+         "the {solver} solver ended {status}"),
+    Word("opt_note_short", "{solver} 求解器提前停止", "the {solver} solver stopped short"),
+    Word("opt_note_check", "{solver} 的解未通过独立检验（{why}）",
+         "the {solver} answer fails the independent check ({why})"),
+    Word("opt_note_fractional", "{n} 个整数变量的小数值已取整",
+         "{n} fractional integer value(s) rounded"),
+    Word("opt_note_unproven", "，判定模型不可行（未经证明：其线性松弛可行）",
+         ", calling the model infeasible (unproven: its LP relaxation is not)"),
+    Word("opt_note_infeasible", "模型不可行（其线性松弛亦不可行）",
+         "the model is infeasible (so is its LP relaxation)"),
+    Word("opt_note_relaxation", "采用线性松弛解并取整", "the LP relaxation, rounded"),
+    Word("opt_note_topped", "保留找到的最佳资助方案，并按贪心法补足",
+         "best awards found, topped up greedily"),
+    Word("opt_note_best_awards", "保留找到的最佳资助方案", "best awards found"),
+    Word("opt_note_best_split", "保留找到的最佳方案", "best split found"),
+    Word("opt_note_greedy_awards", "按单位收益贪心分配（求解器未给出解）",
+         "greedy awards by value per unit (no solver answer)"),
+    Word("opt_note_filled", "线性松弛解取整后按贪心法补足",
+         "the LP relaxation rounded and filled greedily"),
+    Word("opt_note_cheaper", "保留贪心方案（比求解器的方案更省）",
+         "kept the greedy split (cheaper than the solver's)"),
+    Word("opt_note_tolerance", "保留贪心方案（求解器的方案在容差下未通过模拟检验）",
+         "kept the greedy split (the solver's split fails the draws at its tolerances)"),
+    Word("opt_note_greedy", "保留贪心方案", "kept the greedy split"),
+    Word("opt_note_gap_unknown", "差距未知", "gap unknown"),
+    Word("opt_note_gap", "差距 {gap} %", "gap {gap} %"),
 
 ]
 # fmt: on
@@ -271,3 +431,22 @@ def readable(frame: Any, lang: Lang = "zh", unit: str | None = None) -> Any:
     names = [header(str(n), lang) if n is not None else None for n in out.index.names]
     out.index = out.index.set_names(names)
     return out
+
+
+def markdown_table() -> str:
+    """Every declared word as a Markdown table (key, Chinese, English): the table of
+    ``docs/glossary.md`` between its ``words`` markers. ``{name}`` marks a field the output
+    fills in.
+
+    Examples
+    --------
+    >>> markdown_table().splitlines()[2]
+    '| `programme` | 项目 | programme |'
+    """
+
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    rows = ["| key | 中文 | English |", "|---|---|---|"]
+    rows += [f"| `{w.key}` | {cell(w.zh)} | {cell(w.en)} |" for w in WORDS.values()]
+    return "\n".join(rows) + "\n"
