@@ -120,6 +120,79 @@ _DECLARED = [
     # -- the workbook (workbook.py) --
 
     # -- the charts (charts/) --
+    Word("chart_footer", "{scenario} · {draws:,} 次模拟 · 随机种子 {seed} · budgetsim {version}",
+         "{scenario} · {draws:,} draws · seed {seed} · budgetsim {version}"),
+    Word("chart_amount", "金额 [{unit}]", "amount [{unit}]"),
+    Word("chart_band_90", "P5–P95（90% 的模拟落在其中）", "P5–P95 (90 % of draws)"),
+    Word("chart_band_50", "P25–P75（50% 的模拟落在其中）", "P25–P75 (50 % of draws)"),
+    Word("chart_median", "中位数", "median"),
+    # fill ratio
+    Word("chart_fill", "{metric}：各次模拟", "{metric} over the draws"),
+    Word("chart_fill_box", "箱体 P25–P75，须 P5–P95，竖线为中位数",
+         "box P25–P75, whiskers P5–P95, bar at the median"),
+    Word("chart_fill_short", "资金不足的一次模拟（兑付比例 < 100%）",
+         "a draw short of money (fill < 100 %)"),
+    Word("chart_p_short", "P(兑付 < 100%)", "P(fill < 100 %)"),
+    Word("chart_paid_nothing", "未获任何资助\n的申请者（全期）",
+         "claimants paid\nnothing (horizon)"),
+    # demand
+    Word("chart_demand", "{programme} — 各年需求分布", "{programme} — demand over draws, by year"),
+    Word("chart_demand_bars", "需求 > 0 的模拟：宽度 ∝ 模拟占比",
+         "draws with demand > 0: width ∝ share of draws"),
+    Word("chart_demand_all", "各次模拟的需求：宽度 ∝ 模拟占比",
+         "demand of the draws: width ∝ share of draws"),
+    Word("chart_zero_share", "需求为 0：{share}", "no demand: {share}"),
+    # budget–coverage curve
+    Word("chart_curve", "{programme} {year} — 预算与覆盖",
+         "{programme} {year} — budget and coverage"),
+    # allocation split
+    Word("chart_split", "预算分配：文件 vs 优化建议", "Split: the document vs recommended"),
+    Word("chart_document", "文件", "document"),
+    Word("chart_recommended", "建议", "recommended"),
+    # month of exhaustion
+    Word("chart_month", "月份", "month"),
+    Word("chart_p_by_month", "截至该月用尽的概率", "P(run out by the month)"),
+    Word("chart_month_cdf", "{year} — 资金在哪个月用尽（累计概率）",
+         "{year} — the month the money runs out (cumulative)"),
+    Word("chart_none_runs_out", "本年度没有项目用尽资金", "no programme runs out this year"),
+    # comparison
+    Word("chart_difference", "方案 − 基准：{metric}之差", "Variant − base: difference in {metric}"),
+    Word("chart_no_difference", "各项目均无差异", "no programme differs"),
+    # fan chart
+    Word("chart_fan", "{year} — 年内累计拨付（按申请到达顺序）",
+         "{year} — paid through the year (claims in arrival order)"),
+    Word("chart_money_own", "可用资金（中位数）", "money available (median)"),
+    Word("chart_money_fund", "所属资金池的可用资金（中位数）",
+         "money available in its shared fund (median)"),
+    Word("chart_fund_paid", "资金池全部成员合计拨付（中位数）",
+         "paid by all members of the fund (median)"),
+    Word("chart_shared_with", "共用资金池：{fund}", "shared fund: {fund}"),
+    # reserve funds and targets
+    Word("chart_goal", "目标 {goal} {unit}（{year}年）· {p_label} {p}",
+         "goal {goal} {unit} ({year}) · {p_label} {p}"),
+    # sensitivity
+    Word("chart_low_end", "取值范围低端", "low end"),
+    Word("chart_high_end", "取值范围高端", "high end"),
+    Word("chart_swing_ci", "摆幅的 95% 区间", "95% interval of the swing"),
+    Word("chart_loose", "与零无法区分", "not distinguishable from zero"),
+    Word("chart_no_effect_note", "（无影响）", " (no effect)"),
+    Word("chart_sensitivity_footer", "{draws:,} 次模拟/点", "{draws:,} draws a point"),
+    Word("chart_seed", "随机种子 {seed}", "seed {seed}"),
+    Word("chart_trajectories", "{n} 条轨迹", "{n} trajectories"),
+    Word("chart_samples", "{n} 个基样本", "{n} base samples"),
+    Word("chart_mu_star", "μ*（效应绝对值的均值）", "μ* (mean absolute effect)"),
+    Word("chart_sigma", "σ（效应的标准差）", "σ (spread of the effects)"),
+    Word("chart_mu_star_ci", "μ* 的 95% 区间", "95% interval of μ*"),
+    Word("chart_noise_level", "噪声水平（1.96 × 单个效应噪声的中位数）",
+         "noise level (1.96 × median noise of one effect)"),
+    Word("chart_diagonal", "σ = μ*（高于此线：非线性或交互作用）", "σ = μ* (above: nonlinear)"),
+    Word("chart_key", "编号", "No."),
+    Word("chart_index_ci", "指数的 95% 区间", "95% interval of the index"),
+    Word("chart_index", "Sobol 指数（占输出方差的比例）", "Sobol index (share of the variance)"),
+    Word("chart_noise_share", "蒙特卡洛噪声占比 {share}", "Monte Carlo noise share {share}"),
+    Word("chart_constant", "此输出在设计上没有变化，指数无定义",
+         "the output does not change over the design: no indices"),
+    Word("chart_empty", "没有可显示的假设", "no number to show"),
 
     # -- optimize (cli_optimize.py) --
 
