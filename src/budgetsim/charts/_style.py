@@ -20,7 +20,7 @@ from cycler import cycler
 from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from budgetsim.metrics import Lang, as_lang
 from budgetsim.metrics import money_unit as unit_label
@@ -31,6 +31,7 @@ __all__ = [
     "Lang",
     "chart_style",
     "cjk_font",
+    "count_axis",
     "money_axis",
     "money_scale",
     "resolve_lang",
@@ -170,6 +171,14 @@ def money_axis(ax: Axes, axis: Literal["x", "y"], divisor: float) -> None:
         return f"{v:,.1f}" if divisor > 1 and abs(v) < 100 else f"{v:,.0f}"
 
     (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(FuncFormatter(fmt))
+
+
+def count_axis(ax: Axes, axis: Literal["x", "y"]) -> None:
+    """An axis of counts (claimants, loans, units): ticks on whole numbers only, written whole
+    with thousands separators — never a fraction of a firm."""
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    target.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
+    target.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value:,.0f}"))
 
 
 def footer(fig: Figure, text: str) -> None:
