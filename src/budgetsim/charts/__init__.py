@@ -51,6 +51,7 @@ from budgetsim.charts._style import (
     money_axis,
     money_scale,
     resolve_lang,
+    wrap,
 )
 from budgetsim.comparison import Comparison
 from budgetsim.metrics import Kind, format_value, is_share, label, money_unit, unit_label
@@ -87,6 +88,10 @@ BINS = 30
 #: Height of the row under a chart that holds its legend, relative to the chart's (the legend
 #: hangs below it and the layout makes room).
 LEGEND_ROW = 0.001
+#: Width of a chart's title, in half-width characters (a Chinese one counts 2).
+TITLE_WIDTH = 64
+#: Width of a fan chart panel's title, in half-width characters (a Chinese one counts 2).
+PANEL_WIDTH = 50
 
 
 # -- words ---------------------------------------------------------------------------------------
@@ -359,7 +364,8 @@ def demand_distribution(
         ax.grid(False, axis="x")
         money_axis(ax, "y", divisor)
         ax.set_ylabel(_w("chart_amount", lang_, unit=money_unit(unit, lang_)))
-        ax.set_title(_w("chart_demand", lang_, programme=_label(result, programme, lang_)))
+        title = _w("chart_demand", lang_, programme=_label(result, programme, lang_))
+        ax.set_title(wrap(title, TITLE_WIDTH))
         bars: Artist = (
             Line2D([], [], color=colour, linewidth=4)
             if at_values
@@ -461,17 +467,14 @@ def fill_ratio(result: SimulationResult, *, lang: str = "zh", ax: Axes | None = 
                 1.0, i, _share(nothing[i], lang_), transform=nothing_at,
                 va="center", ha="center", fontsize=7.5, gid=f"paid-nothing:{programmes[i]}",
             )  # fmt: skip
-        ax.set_title(_w("chart_fill", lang_, metric=_title("fill_ratio", lang_)))
-        handles: list[Artist] = [
-            Patch(facecolor="none", edgecolor=PALETTE[t % len(PALETTE)], label=str(year))
-            for t, year in enumerate(years)
-        ]
-        handles += [
+        ax.set_title(_w("chart_fill", lang_, metric=_title("fill_ratio", lang_)), pad=26)
+        # the years' colours are keyed by the coloured years of the table on the right
+        keys: list[Artist] = [
             Patch(facecolor="none", edgecolor="#555555", label=_w("chart_fill_box", lang_)),
             Line2D([], [], marker="o", markersize=3, linestyle="none", color="#555555",
                    label=_w("chart_fill_short", lang_)),
         ]  # fmt: skip
-        _legend(fig, ax, own, handles, ncols=len(years) + 2 if len(years) < 4 else 3)
+        _legend(fig, ax, own, keys, ncols=2)
         if own:
             footer(fig, _stamp(result, lang_))
     return fig
@@ -521,18 +524,17 @@ def budget_coverage_curve(
         ax.plot(grid, short, color=PALETTE[1], linestyle="--", label=label("p_exhausted", lang_))
         if np.isfinite(envelope):
             ax.axvline(envelope, color="#555555", linewidth=0.8)
-            ax.annotate(
-                f" {label('envelope', lang_)} {format_value('envelope', envelope, lang_)}",
-                (envelope, 0.04), fontsize=7, ha="left", xycoords=("data", "axes fraction"),
-                rotation=90,
+            ax.annotate(  # above the plot, where no curve runs
+                f"{label('envelope', lang_)} {format_value('envelope', envelope, lang_)}",
+                (envelope, 1.0), xycoords=("data", "axes fraction"), xytext=(0, 2),
+                textcoords="offset points", fontsize=7, ha="center", va="bottom",
             )  # fmt: skip
         money_axis(ax, "x", divisor)
         ax.set_xlabel(f"{label('envelope', lang_)} [{money_unit(unit, lang_)}]")
         ax.set_ylim(0, 1.05)
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-        ax.set_title(
-            _w("chart_curve", lang_, programme=_label(result, programme, lang_), year=year)
-        )
+        title = _w("chart_curve", lang_, programme=_label(result, programme, lang_), year=year)
+        ax.set_title(wrap(title, TITLE_WIDTH), pad=14)
         ax.legend(loc="center right")
         if own:
             footer(fig, _stamp(result, lang_))
@@ -726,7 +728,7 @@ def riskfund_balance(
         _paths(top, years, balance, PALETTE[0])
         money_axis(top, "y", divisor)
         top.set_ylabel(f"{label('balance_end', lang_)} [{money_unit(unit, lang_)}]")
-        top.set_title(f"{name} — {label('balance_end', lang_)}")
+        top.set_title(wrap(f"{name} — {label('balance_end', lang_)}", TITLE_WIDTH))
         bottom.bar(years, depleted, color=PALETTE[1], width=0.5)
         for y, p in zip(years, depleted, strict=True):
             bottom.text(y, p, _share(p, lang_), ha="center", va="bottom", fontsize=7)
@@ -760,7 +762,7 @@ def target_paths(
         ax.axhline(spec.goal, color=PALETTE[1], linestyle="--", linewidth=1)
         count_axis(ax, "y")
         ax.set_ylabel(f"{label('stock', lang_)} [{units}]")
-        ax.set_title(f"{name} — {label('stock', lang_)}")
+        ax.set_title(wrap(f"{name} — {label('stock', lang_)}", TITLE_WIDTH))
         goal = _w(
             "chart_goal", lang_, goal=format_value("goal", spec.goal, lang_), unit=units,
             year=spec.goal_year, p_label=label("p_at_goal", lang_),
@@ -840,11 +842,11 @@ def fan_chart(
             ax.set_xlim(0.7, 12.3)
             money_axis(ax, "y", divisor)
             ax.set_ylim(bottom=0)
-            title = _label(result, programme, lang_)
+            title = wrap(_label(result, programme, lang_), PANEL_WIDTH)
             if shared and f is not None:
                 shared_seen = True
                 fund = _w("chart_shared_with", lang_, fund=_fund_label(result, f, lang_))
-                title = f"{title}\n{fund}"
+                title = f"{title}\n{wrap(fund, PANEL_WIDTH)}"
             ax.set_title(title, fontsize=8.5)
             ax.set_ylabel(f"[{money_unit(unit, lang_)}]", fontsize=7)
             if k >= len(chosen) - cols:  # the bottom panel of its column

@@ -21,7 +21,6 @@ Examples
 from __future__ import annotations
 
 import math
-import unicodedata
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -35,7 +34,7 @@ from matplotlib.ticker import FuncFormatter
 from matplotlib.transforms import ScaledTranslation
 
 from budgetsim import __version__
-from budgetsim.charts._style import PALETTE, chart_style, footer, resolve_lang
+from budgetsim.charts._style import PALETTE, chart_style, footer, resolve_lang, wrap
 from budgetsim.metrics import Lang, format_value, label, unit_label
 from budgetsim.parameters import parameter_list
 from budgetsim.sensitivity.names import EFFECTS, METHODS, column_label, effect_label, method_label
@@ -46,7 +45,7 @@ if TYPE_CHECKING:
     from budgetsim.sensitivity.design import Factor
     from budgetsim.sensitivity.result import SensitivityResult
 
-__all__ = ["sensitivity_chart"]
+__all__ = ["sensitivity_chart", "wrap"]
 
 #: Colours: the low end, the high end (tornado); S1 and ST (Sobol); greys for what is noise.
 LOW, HIGH = PALETTE[0], PALETTE[1]
@@ -118,51 +117,6 @@ def sensitivity_chart(
 
 
 # -- text ----------------------------------------------------------------------------------------
-
-
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def _cut(text: str, width: int) -> tuple[str, str]:
-    """The head of ``text`` that fits ``width`` (at a space if there is one), and the rest."""
-    used, last_space = 0, -1
-    for i, c in enumerate(text):
-        used += _width(c)
-        if used > width:
-            cut = last_space if last_space > 0 else max(i, 1)
-            return text[:cut].rstrip(), text[cut:].lstrip()
-        if c == " ":
-            last_space = i
-    return text, ""
-
-
-def wrap(text: str, width: int = LABEL_WIDTH) -> str:
-    """``text`` on lines of at most ``width`` half-width characters, broken after a `` · ``
-    where it can be, else at a space, else (Chinese) anywhere.
-
-    Examples
-    --------
-    >>> print(wrap("技术创新中心 · 省级财政支持金额 · low", 20))
-    技术创新中心 ·
-    省级财政支持金额 ·
-    low
-    """
-    lines: list[str] = []
-    line = ""
-    for piece in text.split(" · "):
-        joined = f"{line} · {piece}" if line else piece
-        if _width(joined) <= width:
-            line = joined
-            continue
-        if line:
-            lines.append(line + " ·")
-        line = piece
-        while _width(line) > width:
-            head, line = _cut(line, width)
-            lines.append(head)
-    lines.append(line)
-    return "\n".join(lines)
 
 
 def _number(value: Any) -> str:
