@@ -184,12 +184,6 @@ def _legend(fig: Figure, ax: Axes, own: bool, handles: Sequence[Artist], ncols: 
         ax.legend(handles=list(handles), loc="best", fontsize=7)
 
 
-def _legends(fig: Figure) -> list[Any]:
-    """Every legend of ``fig`` (of its axes and of the figure)."""
-    found = [ax.get_legend() for ax in fig.axes]
-    return [lg for lg in [*found, *fig.legends] if lg is not None]
-
-
 def _bands(colour: str, lang: Lang, marker: str = "") -> list[Artist]:
     """Legend entries of the bands :func:`_paths` and the fan chart draw."""
     return [
