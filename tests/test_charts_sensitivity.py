@@ -16,7 +16,8 @@ from matplotlib.text import Text
 import budgetsim
 from budgetsim import charts
 from budgetsim.charts import _style
-from budgetsim.charts.sensitivity import _width, sensitivity_chart, wrap
+from budgetsim.charts._style import text_width
+from budgetsim.charts.sensitivity import sensitivity_chart, wrap
 from budgetsim.sensitivity import SensitivityResult, morris, sobol, tornado
 from budgetsim.sensitivity.names import effect_label
 
@@ -180,7 +181,7 @@ def test_long_labels_wrap_within_the_width() -> None:
     text = "享受研发费用税前加计扣除的科技型中小企业 · 研发费用 · 对数标准差"
     lines = wrap(text, 30).split("\n")
     assert len(lines) > 1
-    assert all(_width(line) <= 30 for line in lines)
+    assert all(text_width(line) <= 30 for line in lines)
     assert "".join(lines).replace("·", " · ").split() == text.replace("·", " · ").split()
     assert wrap("Technology firms with a qualifying technology loan", 20) == (
         "Technology firms\nwith a qualifying\ntechnology loan"

@@ -9,6 +9,7 @@ English labels with one :class:`ChartFontWarning` — never boxes for missing gl
 from __future__ import annotations
 
 import functools
+import unicodedata
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,7 +21,7 @@ from cycler import cycler
 from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from budgetsim.metrics import Lang, as_lang
 from budgetsim.metrics import money_unit as unit_label
@@ -31,10 +32,13 @@ __all__ = [
     "Lang",
     "chart_style",
     "cjk_font",
+    "count_axis",
     "money_axis",
     "money_scale",
     "resolve_lang",
+    "text_width",
     "unit_label",
+    "wrap",
 ]
 
 #: Fonts with CJK glyphs, in order of preference.
@@ -172,6 +176,14 @@ def money_axis(ax: Axes, axis: Literal["x", "y"], divisor: float) -> None:
     (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(FuncFormatter(fmt))
 
 
+def count_axis(ax: Axes, axis: Literal["x", "y"]) -> None:
+    """An axis of counts (claimants, loans, units): ticks on whole numbers only, written whole
+    with thousands separators — never a fraction of a firm."""
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    target.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
+    target.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value:,.0f}"))
+
+
 def footer(fig: Figure, text: str) -> None:
     """The small grey source line under a figure (scenario, draws, seed, version), with room
     kept for it below the axes."""
@@ -179,3 +191,49 @@ def footer(fig: Figure, text: str) -> None:
     if engine is not None:
         engine.set(rect=(0, 0.05, 1, 0.95))  # type: ignore[call-arg]
     fig.text(0.01, 0.01, text, fontsize=6.5, color="#777777", ha="left", va="bottom")
+
+
+def text_width(text: str) -> int:
+    """Width of ``text`` in half-width characters (a Chinese character counts 2)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _cut(text: str, width: int) -> tuple[str, str]:
+    """The head of ``text`` that fits ``width`` (at a space if there is one), and the rest."""
+    used, last_space = 0, -1
+    for i, c in enumerate(text):
+        used += text_width(c)
+        if used > width:
+            cut = last_space if last_space > 0 else max(i, 1)
+            return text[:cut].rstrip(), text[cut:].lstrip()
+        if c == " ":
+            last_space = i
+    return text, ""
+
+
+def wrap(text: str, width: int = 44) -> str:
+    """``text`` on lines of at most ``width`` half-width characters, broken after a `` · ``
+    where it can be, else at a space, else (Chinese) anywhere.
+
+    Examples
+    --------
+    >>> print(wrap("技术创新中心 · 省级财政支持金额 · low", 20))
+    技术创新中心 ·
+    省级财政支持金额 ·
+    low
+    """
+    lines: list[str] = []
+    line = ""
+    for piece in text.split(" · "):
+        joined = f"{line} · {piece}" if line else piece
+        if text_width(joined) <= width:
+            line = joined
+            continue
+        if line:
+            lines.append(line + " ·")
+        line = piece
+        while text_width(line) > width:
+            head, line = _cut(line, width)
+            lines.append(head)
+    lines.append(line)
+    return "\n".join(lines)

@@ -21,7 +21,6 @@ Examples
 from __future__ import annotations
 
 import math
-import unicodedata
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -35,17 +34,18 @@ from matplotlib.ticker import FuncFormatter
 from matplotlib.transforms import ScaledTranslation
 
 from budgetsim import __version__
-from budgetsim.charts._style import PALETTE, chart_style, footer, resolve_lang
+from budgetsim.charts._style import PALETTE, chart_style, footer, resolve_lang, wrap
 from budgetsim.metrics import Lang, format_value, label, unit_label
 from budgetsim.parameters import parameter_list
-from budgetsim.sensitivity.names import COLUMNS, EFFECTS, METHODS
+from budgetsim.sensitivity.names import EFFECTS, METHODS, column_label, effect_label, method_label
+from budgetsim.words import word
 
 if TYPE_CHECKING:
     from budgetsim.outcomes import Output
     from budgetsim.sensitivity.design import Factor
     from budgetsim.sensitivity.result import SensitivityResult
 
-__all__ = ["sensitivity_chart"]
+__all__ = ["sensitivity_chart", "wrap"]
 
 #: Colours: the low end, the high end (tornado); S1 and ST (Sobol); greys for what is noise.
 LOW, HIGH = PALETTE[0], PALETTE[1]
@@ -53,46 +53,40 @@ GREY, LIGHT_GREY = "#888888", "#bbbbbb"
 #: Width of a wrapped label, in half-width characters (a Chinese character counts 2).
 LABEL_WIDTH = 44
 
-_TEXT: dict[str, dict[Lang, str]] = {
-    "low_end": {"zh": "取值范围低端", "en": "low end"},
-    "high_end": {"zh": "取值范围高端", "en": "high end"},
-    "base": {"zh": "基准", "en": "base"},
-    "swing_ci": {"zh": "摆幅的 95% 区间", "en": "95% interval of the swing"},
-    "loose": {"zh": "与零无法区分", "en": "not distinguishable from zero"},
-    "none_short": {"zh": "无影响", "en": "no effect"},
-    "none_note": {"zh": "（无影响）", "en": " (no effect)"},
-    "draws": {"zh": "次模拟/点", "en": "draws a point"},
-    "seed": {"zh": "随机种子", "en": "seed"},
-    "trajectories": {"zh": "条轨迹", "en": "trajectories"},
-    "samples": {"zh": "个基样本", "en": "base samples"},
-    "mu_star": {"zh": "μ*（效应绝对值的均值）", "en": "μ* (mean absolute effect)"},
-    "sigma": {"zh": "σ（效应的标准差）", "en": "σ (spread of the effects)"},
-    "mu_star_ci": {"zh": "μ* 的 95% 区间", "en": "95% interval of μ*"},
-    "noise_level": {
-        "zh": "噪声水平（1.96 × 单个效应噪声的中位数）",
-        "en": "noise level (1.96 × median noise of one effect)",
-    },
-    "diagonal": {"zh": "σ = μ*（高于此线：非线性或交互作用）", "en": "σ = μ* (above: nonlinear)"},
-    "key": {"zh": "编号", "en": "No."},
-    "index_ci": {"zh": "指数的 95% 区间", "en": "95% interval of the index"},
-    "index": {"zh": "Sobol 指数（占输出方差的比例）", "en": "Sobol index (share of the variance)"},
-    "noise_share": {"zh": "蒙特卡洛噪声占比 {share}", "en": "Monte Carlo noise share {share}"},
-    "constant": {
-        "zh": "此输出在设计上没有变化，指数无定义",
-        "en": "the output does not change over the design: no indices",
-    },
-    "empty": {"zh": "没有可显示的假设", "en": "no number to show"},
+#: The words of :mod:`budgetsim.words` each chart key stands for.
+_WORDS = {
+    "low_end": "chart_low_end",
+    "high_end": "chart_high_end",
+    "base": "base",
+    "swing_ci": "chart_swing_ci",
+    "loose": "chart_loose",
+    "none_note": "chart_no_effect_note",
+    "mu_star": "chart_mu_star",
+    "sigma": "chart_sigma",
+    "mu_star_ci": "chart_mu_star_ci",
+    "noise_level": "chart_noise_level",
+    "diagonal": "chart_diagonal",
+    "key": "chart_key",
+    "index_ci": "chart_index_ci",
+    "index": "chart_index",
+    "noise_share": "chart_noise_share",
+    "constant": "chart_constant",
+    "empty": "chart_empty",
 }
 
 
-for _key, (_zh, _en) in {**METHODS, **EFFECTS}.items():  # one registry of these names
-    _TEXT[_key] = {"zh": _zh, "en": _en}
-for _key, _column in (("s1", "S1"), ("st", "ST")):
-    _TEXT[_key] = {"zh": COLUMNS[_column][0], "en": COLUMNS[_column][1]}
-
-
 def _t(key: str, lang: Lang) -> str:
-    return _TEXT[key][lang]
+    """A chart word: a method, an effect or an index column from
+    :mod:`budgetsim.sensitivity.names`, every other from :mod:`budgetsim.words`."""
+    if key in METHODS:
+        return method_label(key, lang)
+    if key in EFFECTS:
+        return effect_label(key, lang)
+    if key == "none_short":
+        return effect_label("none", lang)
+    if key in ("s1", "st"):
+        return column_label(key.upper(), lang)
+    return word(_WORDS[key], lang)
 
 
 def sensitivity_chart(
@@ -123,51 +117,6 @@ def sensitivity_chart(
 
 
 # -- text ----------------------------------------------------------------------------------------
-
-
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def _cut(text: str, width: int) -> tuple[str, str]:
-    """The head of ``text`` that fits ``width`` (at a space if there is one), and the rest."""
-    used, last_space = 0, -1
-    for i, c in enumerate(text):
-        used += _width(c)
-        if used > width:
-            cut = last_space if last_space > 0 else max(i, 1)
-            return text[:cut].rstrip(), text[cut:].lstrip()
-        if c == " ":
-            last_space = i
-    return text, ""
-
-
-def wrap(text: str, width: int = LABEL_WIDTH) -> str:
-    """``text`` on lines of at most ``width`` half-width characters, broken after a `` · ``
-    where it can be, else at a space, else (Chinese) anywhere.
-
-    Examples
-    --------
-    >>> print(wrap("技术创新中心 · 省级财政支持金额 · low", 20))
-    技术创新中心 ·
-    省级财政支持金额 ·
-    low
-    """
-    lines: list[str] = []
-    line = ""
-    for piece in text.split(" · "):
-        joined = f"{line} · {piece}" if line else piece
-        if _width(joined) <= width:
-            line = joined
-            continue
-        if line:
-            lines.append(line + " ·")
-        line = piece
-        while _width(line) > width:
-            head, line = _cut(line, width)
-            lines.append(head)
-    lines.append(line)
-    return "\n".join(lines)
 
 
 def _number(value: Any) -> str:
@@ -216,12 +165,12 @@ def _title(result: SensitivityResult, output: Output, lang: Lang) -> str:
 def _stamp(result: SensitivityResult, lang: Lang) -> str:
     parts = [result.scenario.id, _t(result.method, lang)]
     if result.method == "morris" and "trajectories" in result.extra:
-        parts.append(f"{result.extra['trajectories']} {_t('trajectories', lang)}")
+        parts.append(word("chart_trajectories", lang).format(n=result.extra["trajectories"]))
     if result.method == "sobol" and "samples" in result.extra:
-        parts.append(f"{result.extra['samples']} {_t('samples', lang)}")
+        parts.append(word("chart_samples", lang).format(n=result.extra["samples"]))
     parts += [
-        f"{result.draws:,} {_t('draws', lang)}",
-        f"{_t('seed', lang)} {result.seed}",
+        word("chart_sensitivity_footer", lang).format(draws=result.draws),
+        word("chart_seed", lang).format(seed=result.seed),
         f"budgetsim {__version__}",
     ]
     return " · ".join(parts)
