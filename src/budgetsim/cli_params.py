@@ -21,11 +21,12 @@ from budgetsim.errors import BudgetsimError
 from budgetsim.outputs import atomic
 from budgetsim.parameters import parameters
 from budgetsim.scenario import DEFAULT_SCENARIO, load_scenario
+from budgetsim.words import choice, word
 
 __all__ = ["params", "print_parameters"]
 
-#: Column headers and kind names, by language.
-_WORDS = {
+#: Column headers and the count line, by language (kinds from :mod:`budgetsim.words`).
+_WORDS: dict[str, dict[str, str]] = {
     "zh": {
         "field": "参数",
         "label": "名称",
@@ -34,9 +35,6 @@ _WORDS = {
         "kind": "类型",
         "grade": "等级",
         "range": "合理区间",
-        "lever": "政策杠杆",
-        "assumption": "假设",
-        "not varied": "不单独变动",
         "count": "{n} 个参数：政策杠杆 {levers} 个，假设 {assumptions} 个；有合理区间 {ranged} 个",
     },
     "en": {
@@ -47,14 +45,19 @@ _WORDS = {
         "kind": "kind",
         "grade": "grade",
         "range": "plausible range",
-        "lever": "lever",
-        "assumption": "assumption",
-        "not varied": "not varied alone",
         "count": (
             "{n} parameters: {levers} levers, {assumptions} assumptions; {ranged} with a range"
         ),
     },
 }
+for _lang in ("zh", "en"):  # kinds of numbers: one registry
+    _WORDS[_lang].update(
+        {
+            "lever": word("kind_lever", _lang),
+            "assumption": word("kind_assumption", _lang),
+            "not varied": word("not_varied", _lang),
+        }
+    )
 
 
 def _number(value: Any) -> str:
@@ -190,7 +193,7 @@ def print_parameters(
     rows = [
         (
             _field(str(path)),
-            _number(row["value"]),
+            choice(row["value"], lang) if isinstance(row["value"], str) else _number(row["value"]),
             str(row["unit"]),
             words[str(row["kind"])],
             "—" if _missing(row["grade"]) else str(row["grade"]),

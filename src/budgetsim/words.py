@@ -24,7 +24,7 @@ from typing import Any
 from budgetsim.errors import did_you_mean
 from budgetsim.metrics import REGISTRY, Lang
 
-__all__ = ["WORDS", "Word", "code_names", "header", "markdown_table", "readable", "word"]
+__all__ = ["WORDS", "Word", "choice", "code_names", "header", "markdown_table", "readable", "word"]
 
 
 @dataclass(frozen=True)
@@ -158,6 +158,21 @@ _DECLARED = [
          "每格：基准 → 方案，差值 [95% 区间]（同一组随机抽样的配对差值）。完全相同的行不列出。",
          "Each cell: base → variant, then the difference [95 % interval] from the paired draws "
          "(the same random numbers). Rows identical in both are not shown."),
+    # kinds of parameters and the choices a scenario makes (the value typed is shown with them)
+    Word("kind_lever", "政策杠杆", "lever"),
+    Word("kind_assumption", "假设", "assumption"),
+    Word("not_varied", "不单独变动", "not varied alone"),
+    Word("choice_fcfs", "先到先得", "first come, first served"),
+    Word("choice_pro_rata", "按比例", "pro rata"),
+    Word("choice_ranked", "按评分排序", "by rank"),
+    Word("choice_lottery", "抽签", "lottery"),
+    Word("choice_batch", "分批", "in batches"),
+    Word("choice_uncapped", "不设总额上限", "uncapped"),
+    Word("choice_remainder", "边界者得余额", "the last gets the remainder"),
+    Word("choice_nothing", "边界者不予资助", "the last gets nothing"),
+    Word("choice_skip", "跳过，续审后者", "skipped, the next considered"),
+    Word("choice_priority", "按顺序", "in order"),
+    Word("choice_equal", "平均分配", "equal"),
     # the command line's --uncertain tables
     Word("title_uncertain", "假设抽样：{n} 个假设在其合理区间内抽取，每 {block} 次模拟一组（共 "
          "{blocks:,} 组）",
@@ -523,3 +538,19 @@ def markdown_table() -> str:
     rows = ["| key | 中文 | English |", "|---|---|---|"]
     rows += [f"| `{w.key}` | {cell(w.zh)} | {cell(w.en)} |" for w in WORDS.values()]
     return "\n".join(rows) + "\n"
+
+
+def choice(value: str, lang: Lang = "zh") -> str:
+    """A choice a scenario makes (a rationing rule, a fund's allocation …) as a reader reads
+    it, with the value to type in brackets: ``按比例（pro_rata）``, ``pro rata (pro_rata)``;
+    the value itself when it is not a declared choice.
+
+    Examples
+    --------
+    >>> choice("uncapped"), choice("pro_rata", "en"), choice("other")
+    ('不设总额上限（uncapped）', 'pro rata (pro_rata)', 'other')
+    """
+    known = WORDS.get(f"choice_{value}")
+    if known is None:
+        return value
+    return f"{known.zh}（{value}）" if lang == "zh" else f"{known.en} ({value})"
