@@ -426,6 +426,21 @@ def _change(w: _Writer, name: str, base: float, variant: float, diff: Sequence[f
     return f"{w.value(name, base)} → {w.value(name, variant)} {next(d)} [{next(d)}, {next(d)}]"
 
 
+def _changes(w: _Writer, row: pd.Series) -> list[str]:
+    """The cells of a row of :meth:`Comparison.summary` (or ``totals``, ``policy``): each
+    shown metric as base → variant and the difference."""
+    return [
+        _change(
+            w,
+            c,
+            float(row[f"{c}_base"]),
+            float(row[f"{c}_variant"]),
+            [float(row[f"{c}_diff{e}"]) for e in ("", "_low", "_high")],
+        )
+        for c in COMPARE_SHOWN
+    ]
+
+
 def _identical(row: pd.Series | dict[str, Any]) -> bool:
     return all(
         float(row[f"{m}_diff{end}"]) == 0 for m in COMPARE_SHOWN for end in ("", "_low", "_high")
@@ -474,33 +489,11 @@ def print_comparison(comparison: Comparison, console: Console, lang: Lang = "zh"
         )
         shown = ""
         for name, year, row, end in rows:
-            cells = (
-                _change(
-                    w,
-                    c,
-                    float(row[f"{c}_base"]),
-                    float(row[f"{c}_variant"]),
-                    [float(row[f"{c}_diff{e}"]) for e in ("", "_low", "_high")],
-                )
-                for c in COMPARE_SHOWN
-            )
-            grid.add(name if name != shown else "", year, *cells, end=end)
+            grid.add(name if name != shown else "", year, *_changes(w, row), end=end)
             shown = name
         for i, (name, year, row) in enumerate(whole):
-            cells = (
-                _change(
-                    w,
-                    c,
-                    float(row[f"{c}_base"]),
-                    float(row[f"{c}_variant"]),
-                    [float(row[f"{c}_diff{e}"]) for e in ("", "_low", "_high")],
-                )
-                for c in COMPARE_SHOWN
-            )
-            label_ = name if i == 0 else ""
-            grid.add(
-                label_, span if year == "total" else str(year), *cells, end=i == len(whole) - 1
-            )
+            year_ = span if year == "total" else str(year)
+            grid.add(name if i == 0 else "", year_, *_changes(w, row), end=i == len(whole) - 1)
         return grid
 
     print_tables(console, [build], unit, lang)
