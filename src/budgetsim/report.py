@@ -54,16 +54,13 @@ from budgetsim.metrics import (
     Lang,
     as_lang,
     format_value,
-    label,
-    metric,
     money_unit,
-    unit_label,
 )
 from budgetsim.outputs import atomic, write_outputs
 from budgetsim.parameters import parameters
 from budgetsim.plausibility import Doubt, doubts
 from budgetsim.results import SimulationResult
-from budgetsim.words import word
+from budgetsim.words import header, word
 
 if TYPE_CHECKING:
     from budgetsim.sensitivity.result import SensitivityResult
@@ -280,13 +277,13 @@ def _cell(text: str) -> str:
 
 
 def _header(name: str, unit: str, lang: Lang) -> str:
-    """A metric's column header with its unit: ``需求均值 [万元]``, ``P(资金用尽) [%]``
-    (months and years say theirs in the values); the unit is kept on one line."""
-    text = html.escape(label(name, lang))
-    if metric(name).kind in (Kind.MONTH, Kind.YEAR):
-        return _Html(text)
-    shown = html.escape(unit_label(name, unit, lang))
-    return _Html(f'{text} <span class="unit">[{shown}]</span>' if shown else text)
+    """A metric's column header with its unit (:func:`budgetsim.words.header`: ``需求均值
+    [万元]``, ``P(资金用尽) [%]``), the unit kept on one line."""
+    text = header(name, lang, unit)
+    label_, bracket, shown = text.rpartition(" [")
+    if not bracket:
+        return _Html(html.escape(text))
+    return _Html(f'{html.escape(label_)} <span class="unit">[{html.escape(shown)}</span>')
 
 
 def _html_table(header: Sequence[str], groups: Sequence[Sequence[Sequence[str]]], keys: int) -> str:
