@@ -30,7 +30,7 @@ import pandas as pd
 from markdown_it import MarkdownIt
 
 from budgetsim.metrics import Lang
-from budgetsim.words import WORDS, word
+from budgetsim.words import WORDS, choice, word
 
 __all__ = [
     "Section",
@@ -211,15 +211,12 @@ def _number(value: Any) -> str:
     return f"{x:,.1f}" if abs(x) >= 100 else f"{x:.4g}"
 
 
-def _choice(value: Any, lang: Lang) -> str:
-    key = f"choice_{value}"
-    return word(key, lang) if key in WORDS else str(value)
-
-
 def _value(value: Any, kind: str, lang: Lang) -> str:
-    """A number, per-year list, range or choice as text."""
-    if isinstance(value, bool | str):
-        return _choice(value, lang)
+    """A number, per-year list, range or choice (with the value to type) as text."""
+    if isinstance(value, bool):
+        return word("yes" if value else "no", lang)
+    if isinstance(value, str):
+        return choice(value, lang)
     if isinstance(value, tuple | list):
         parts = [_value(v, "number", lang) for v in value]
         return "–".join(parts) if kind == "range" else " / ".join(parts)

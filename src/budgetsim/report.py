@@ -220,7 +220,8 @@ table.results td { white-space: nowrap; }
 table.results td.key { white-space: normal; min-width: 8em; }
 table.results tbody + tbody { border-top: 1px solid #bbb; }
 td.key .members { color: #666; font-size: 0.9em; }
-img { max-width: 100%; height: auto; margin: 0.8em 0; border: 1px solid #eee; }
+img { max-width: 100%; height: auto; margin: 0.8em 0; border: 1px solid #eee;
+  box-sizing: border-box; }
 code.path { font-size: 0.85em; color: #666; }
 table.sensitivity td:first-child { min-width: 14em; text-align: left; }
 table.sensitivity td:nth-child(2), table.sensitivity td:last-child { text-align: left; }

@@ -281,19 +281,9 @@ _DECLARED = [
     Word("section_targets", "政策目标", "Policy targets"),
     Word("section_populations", "申请者群体", "Applicant populations"),
     Word("limit_among", "{names}之间不重复享受", "No double award among: {names}"),
-    # choices of the bureau, as the appendix shows them
-    Word("choice_uncapped", "不设总额，据实兑付", "uncapped: every claim paid"),
-    Word("choice_pro_rata", "按比例核减", "pro rata"),
-    Word("choice_fcfs", "先到先得", "first come, first served"),
-    Word("choice_ranked", "择优排序", "ranked by merit"),
-    Word("choice_lottery", "抽签", "lottery"),
-    Word("choice_batch", "集中受理（截止后统一评审）", "one batch after the deadline"),
-    Word("choice_priority", "按顺序优先", "in order of priority"),
-    Word("choice_remainder", "支付剩余部分", "pay what is left"),
-    Word("choice_nothing", "不予支付", "pay nothing"),
-    Word("choice_skip", "跳过，支付后续能容纳的项目", "pass over it to ones that fit"),
-    Word("choice_True", "是", "yes"),
-    Word("choice_False", "否", "no"),
+    # a yes-or-no choice of a scenario (carry-over …), as the appendix shows it
+    Word("yes", "是", "yes"),
+    Word("no", "否", "no"),
     # findings (sentences written from the numbers)
     Word("finding_over",
          "{label}{money}在{p:.0%}的模拟中申请超额：仅能兑付符合条件申请金额的{fill:.0%}，"
