@@ -16,7 +16,13 @@ from click.testing import CliRunner
 
 import budgetsim
 from budgetsim.cli import cli
-from budgetsim.report import findings, provenance, sensitivity_markdown, write_report
+from budgetsim.report import (
+    PRINT_WIDTH_MM,
+    findings,
+    provenance,
+    sensitivity_markdown,
+    write_report,
+)
 from budgetsim.sensitivity import SensitivityResult, tornado
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -67,7 +73,8 @@ def test_findings_and_appendix_come_from_the_numbers() -> None:
     en = findings(res, "en")
     label = res.scenario.programmes["rd_reward"].label_en
     rd = next(s for s in en if s.startswith(label))
-    assert f"oversubscribed in {p:.0%} of draws" in rd
+    assert rd.startswith(f"{label} (10 million yuan in 2021) is oversubscribed in {p:.0%} of draws")
+    assert not any(re.search(r"[\u4e00-\u9fff]", s) for s in en)  # no Chinese in English
     appendix = provenance(res)
     assert (appendix["path"] == "programmes.rd_reward").any()
     assert appendix["source"].str.contains("江科〔2021〕63号").any()
@@ -203,7 +210,8 @@ def test_the_report_has_a_sensitivity_section_with_its_charts_and_findings(
     section = _section(page)
     assert "<h2>敏感性分析</h2>" in section
     # before the appendix, after the charts
-    assert page.index("<h2>图表</h2>") < page.index(section) < page.index("<h2>附录")
+    assert page.index('<h2 class="major">图表</h2>') < page.index(section)
+    assert page.index(section) < page.index('<h2 class="major" id="appendix">附录')
     (output,) = sens.outputs
     assert f"<h3>{html.escape(output.label(sens.scenario, 'zh'))}</h3>" in section
     name = "sensitivity_budget_at_risk_p80_policy"
@@ -220,7 +228,7 @@ def test_the_report_has_a_sensitivity_section_with_its_charts_and_findings(
     assert "应首先核实什么" in prose
     _assert_labels_only(prose, sens)
     # the paths stand in the table, as code
-    assert f'<code class="path">{first.path}</code>' in section
+    assert f'<code class="path">{first.path.replace(".", ".<wbr>")}</code>' in section
 
 
 def test_the_workbook_has_a_sensitivity_sheet_formatted_like_the_others(
@@ -284,7 +292,8 @@ def test_the_section_says_when_a_lever_tops_and_what_is_within_noise(
     assert "Every number leaves it exactly unchanged on the same draws." in en
     assert "(a lever, swing +" in en
     assert " percentage points)" in en  # a share's swing
-    assert "亿元)" in en  # a budget's swing, as the findings write money
+    assert "million yuan)" in en  # a budget's swing, as the findings write money
+    assert "亿元）" in sensitivity_markdown(sens, "zh")
     assert "Nothing to pin down first for: P(exhausted) · R&D super-deduction reward" in en
     assert "Each headline result has an assumption of its own to pin down first:" in en
 
@@ -356,8 +365,8 @@ def test_the_sensitivity_section_renders_in_a_real_browser(
     seen = browse(out)
     assert "Sensitivity analysis" in seen["h2"]
     assert seen["h2"].index("Sensitivity analysis") < len(seen["h2"]) - 1  # appendix last
-    assert seen["h3"][0].startswith("Budget at risk P80")
-    assert seen["h3"][-1] == "What to measure first"
+    first = next(i for i, h in enumerate(seen["h3"]) if h.startswith("Budget at risk P80"))
+    assert seen["h3"].index("What to measure first") > first
     assert "sensitivity_budget_at_risk_p80_policy" in seen["charts"]
     assert seen["broken"] == []
     assert seen["severe"] == []
@@ -389,3 +398,316 @@ def test_the_report_lists_doubted_numbers_once_in_its_language(tmp_path: Path) -
 
 def test_a_report_without_doubts_has_no_such_section(report: Path) -> None:
     assert "请核对的数字" not in (report / "report.html").read_text(encoding="utf-8")
+
+
+# -- one language, every table, an appendix a reader can follow, files that open anywhere ------
+
+#: The reports the layout tests read: the default scenario with its reserve fund and shared
+#: funds, and zhongshan-2024 with 25 programmes (the widest tables), each in both languages.
+PAGES = [("jiangmen-2021", "zh"), ("jiangmen-2021", "en"), ("zhongshan-2024", "zh")]
+PAGES += [("zhongshan-2024", "en")]
+SCENARIOS = ["jiangmen-2021", "zhongshan-2024", "guangzhou-2024-mic", "jiangmen-2015-2017"]
+SCENARIOS += ["guangdong-2022"]
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], Path]:
+    out = {}
+    for scenario, lang in PAGES:
+        res = budgetsim.simulate(budgetsim.load_scenario(scenario), draws=200, seed=1)
+        folder = tmp_path_factory.mktemp(f"{scenario}-{lang}")
+        write_report(res, folder, lang=lang, svg=False)
+        out[(scenario, lang)] = folder
+    return out
+
+
+def _page(pages: dict[tuple[str, str], Path], scenario: str, lang: str) -> str:
+    return (pages[(scenario, lang)] / "report.html").read_text(encoding="utf-8")
+
+
+def _headers(page: str) -> list[str]:
+    """The text of every header cell of the page's own tables (not the calibration notes')."""
+    own = page.split('<section id="calibration"')[0]
+    cells = re.findall(r"<th[^>]*>(.*?)</th>", own, flags=re.S)
+    return [html.unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in cells]
+
+
+@pytest.mark.parametrize(("scenario", "lang"), PAGES)
+def test_the_page_speaks_one_language_with_labels_from_the_registries(
+    pages: dict[tuple[str, str], Path], scenario: str, lang: str
+) -> None:
+    from budgetsim.metrics import label, money_unit
+    from budgetsim.words import code_names, word
+
+    page = _page(pages, scenario, lang)
+    sc = budgetsim.load_scenario(scenario)
+    headers = _headers(page)
+    assert headers
+    names = code_names()
+    assert [h for h in headers if h in names or re.fullmatch(r"[a-z]+(_[a-z0-9]+)+", h)] == []
+    if lang == "zh":  # every header says something in Chinese (P80, [%] alone would not)
+        assert [h for h in headers if not CJK.search(h)] == []
+        title = sc.scenario.title
+    else:  # amounts may keep their Chinese notation (≥ 5000万)
+        assert [h for h in headers if CJK.search(re.sub(r"\d[\d.,]*[万亿]元?", "", h))] == []
+        title = sc.scenario.title_en
+    assert f"<h1>{html.escape(title)}</h1>" in page
+    unit = money_unit(sc.scenario.unit, lang)
+    assert f'{label("demand_mean", lang)} <span class="unit">[{unit}]</span>' in page
+    assert f'{html.escape(label("paid_mean", lang))} <span class="unit">[{unit}]</span>' in page
+    meta = re.search(r'<p class="meta">(.*?)</p>', page)
+    assert meta is not None
+    assert ("次模拟" in meta.group(1)) == (lang == "zh")
+    assert ("draws" in meta.group(1)) == (lang == "en")
+    for key in ("heading_findings", "heading_per_year", "heading_policy", "heading_appendix"):
+        assert html.escape(word(key, lang)) in page
+    totals = word("heading_totals", lang).format(
+        span=f"{sc.scenario.years[0]}–{sc.scenario.years[-1]}"
+    )
+    assert f"<h3>{html.escape(totals)}</h3>" in page
+    for programme in sc.programmes.values():  # each programme by its label in the language
+        name = programme.label if lang == "zh" else programme.label_en
+        assert (
+            f'<td class="key" rowspan="{len(sc.scenario.years)}">{html.escape(name)}</td>' in page
+        )
+
+
+def test_the_page_has_every_table_of_the_run(pages: dict[tuple[str, str], Path]) -> None:
+    from budgetsim.words import word
+
+    res = budgetsim.simulate(budgetsim.load_scenario("jiangmen-2021"), draws=200, seed=1)
+    for lang in ("zh", "en"):
+        page = _page(pages, "jiangmen-2021", lang)
+        for key in ("heading_funds", "heading_riskfunds"):
+            assert f"<h3>{html.escape(word(key, lang))}</h3>" in page
+        assert html.escape(word("heading_targets", lang)) not in page  # no target
+        reserve = res.scenario.riskfunds["credit_reserve"]
+        assert html.escape(reserve.label if lang == "zh" else reserve.label_en) in page
+        for fund in res.funds:
+            if fund.shared:
+                spec = res.scenario.funds[fund.id]
+                assert html.escape(spec.label if lang == "zh" else spec.label_en) in page
+    # the numbers are the run's: the reserve fund's P5 balance at the end of the last year
+    p5 = res.riskfund_summary().loc[("credit_reserve", 2023), "balance_end_p5"]
+    assert f"<td>{p5:,.0f}</td>" in _page(pages, "jiangmen-2021", "zh")
+    zs = _page(pages, "zhongshan-2024", "zh")
+    assert f"<h3>{word('heading_targets')}</h3>" in zs
+    assert "P(资金用尽)" not in zs.split('id="appendix"')[0]  # nothing is capped: nothing runs out
+
+
+@pytest.mark.parametrize(("scenario", "lang"), PAGES)
+def test_the_appendix_has_a_row_per_number_with_grade_range_and_basis(
+    pages: dict[tuple[str, str], Path], scenario: str, lang: str
+) -> None:
+    from budgetsim.words import word
+
+    page = _page(pages, scenario, lang)
+    appendix = page[page.index('id="appendix"') : page.index('<section id="calibration"')]
+    table = budgetsim.parameters(budgetsim.load_scenario(scenario), lang=lang)
+    names = re.findall(r'<td class="name">(.*?)</td>', appendix)
+    assert len(names) == len(table)
+    assert html.escape(word("grade_legend", lang)) in appendix
+    grades = re.findall(r'<td class="grade">(.*?)</td>', appendix)
+    assert set(grades) <= {"S", "D", "E", "—"}
+    assert {"S", "E"} <= set(grades)
+    clauses = re.findall(r'<blockquote class="clause">(.*?)</blockquote>', appendix, flags=re.S)
+    assert clauses
+    assert all(c.startswith(f'<span class="tag">{word("cites", lang)}') for c in clauses)
+    sources = {html.escape(s) for s in table["source"].dropna()}
+    assert any(s.split("§")[0] in c for s in sources for c in clauses)
+    assert '<p class="assumption">' in appendix
+    rows = re.findall(r'<tr><td class="name">(.*?)</tr>', appendix)
+    ranges = [re.findall(r"<td[^>]*>(.*?)</td>", row)[3] for row in rows]
+    assert sum(r != "—" for r in ranges) == int(table["low"].notna().sum())
+    for label in table["label"]:  # no number is named by its path
+        assert "." not in label.split(" · ")[-1] or CJK.search(label)
+    assert not re.search(r"<td[^>]*>(populations|programmes|funds)\.", appendix)
+
+
+def test_a_clause_is_quoted_and_an_assumption_reasoned_in_the_report_language(
+    pages: dict[tuple[str, str], Path],
+) -> None:
+    page = _page(pages, "jiangmen-2021", "zh")
+    assert (
+        '<blockquote class="clause"><span class="tag">依据：</span>江科〔2021〕63号 五：“' in page
+    )
+    en = _page(pages, "jiangmen-2021", "en").split('<section id="calibration"')[0]
+    assert '<p class="assumption"><span class="tag">Assumption: </span>' in en
+    assert "<td>E</td>" not in en
+    assert '<td class="grade">E</td>' in en
+
+
+def test_every_calibration_citation_of_the_bundled_scenarios_exists() -> None:
+    from budgetsim._report_appendix import appendix_texts, calibration_sections, citations
+
+    sections = calibration_sections()
+    assert {"1", "3.1", "10"} <= set(sections)
+    cited: dict[str, set[str]] = {}
+    for scenario in SCENARIOS:
+        sc = budgetsim.load_scenario(scenario)
+        for lang in ("zh", "en"):
+            for text in appendix_texts(budgetsim.parameters(sc, lang=lang)):
+                for number in citations(text):
+                    cited.setdefault(number, set()).add(f"{scenario} ({lang}): {text[:60]}")
+    assert len(cited) > 10
+    missing = {n: sorted(where) for n, where in cited.items() if n not in sections}
+    assert missing == {}
+
+
+def test_the_report_links_each_citation_to_its_section_at_the_end(
+    pages: dict[tuple[str, str], Path],
+) -> None:
+    from budgetsim._report_appendix import calibration_sections
+
+    sections = calibration_sections()
+    for lang, heading in (("zh", "校准说明（引用部分）"), ("en", "Calibration notes cited")):
+        page = _page(pages, "jiangmen-2021", lang)
+        start = page.index('<section id="calibration"')
+        notes, body = page[start:], page[:start]
+        assert f'<h2 class="major">{heading}</h2>' in notes
+        links = set(re.findall(r'<a class="cite" href="#(calibration-[\d-]+)">§', body))
+        assert {"calibration-10", "calibration-3-1"} <= links
+        ids = set(re.findall(r'id="(calibration-[\d-]+)"', notes))
+        assert links <= ids
+        # what is cited is reproduced, with its tables and its public sources as links
+        assert '<h3 id="calibration-10">10. Proposed default distributions' in notes
+        assert "<table>" in notes
+        assert (
+            '<a href="http://www.jiangmen.gov.cn/bmpd/jmskxjsj/zwdt/gzdt/content/post_3321444.html">'
+            in notes
+        )
+        # what is not cited is not
+        cited_top = {link.split("-")[1] for link in links}
+        for number in sections:
+            if "." not in number and number not in cited_top:
+                assert f'id="calibration-{number}"' not in notes
+        assert 'id="calibration-11"' not in notes  # gaps: not cited by jiangmen-2021
+
+
+def test_the_calibration_notes_ship_with_the_package(tmp_path: Path) -> None:
+    """The wheel maps docs/calibration.md to budgetsim/docs/calibration.md (pyproject), and the
+    loader finds the notes there in an installed package without the repository beside it."""
+    import subprocess
+    import sys
+    import tomllib
+
+    from budgetsim._report_appendix import calibration_text
+
+    root = Path(__file__).parents[1]
+    notes = (root / "docs" / "calibration.md").read_text(encoding="utf-8")
+    assert calibration_text() == notes  # from a source tree
+    pyproject = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    mapping = pyproject["tool"]["hatch"]["build"]["targets"]["wheel"]["force-include"]
+    assert mapping == {"docs/calibration.md": "budgetsim/docs/calibration.md"}
+    assert any(d.startswith("markdown-it-py") for d in pyproject["project"]["dependencies"])
+    # the installed layout, as the wheel has it, and nothing else
+    site = tmp_path / "site"
+    shutil.copytree(Path(budgetsim.__file__).parent, site / "budgetsim",
+                    ignore=shutil.ignore_patterns("__pycache__", "docs"))  # fmt: skip
+    (site / "budgetsim" / "docs").mkdir()
+    shutil.copy(root / "docs" / "calibration.md", site / "budgetsim" / "docs" / "calibration.md")
+    code = "from budgetsim._report_appendix import calibration_text as t; print(len(t()))"
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    shown = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                           cwd=tmp_path, check=True)  # fmt: skip
+    assert int(shown.stdout) == len(notes)
+    (site / "budgetsim" / "docs" / "calibration.md").unlink()  # a broken install says so
+    broken = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                            text=True, cwd=tmp_path)  # fmt: skip
+    assert broken.returncode != 0
+    assert "reinstall budgetsim" in broken.stderr
+
+
+def test_the_calibration_notes_speak_of_this_project_and_keep_their_sources() -> None:
+    root = Path(__file__).parents[1]
+    notes = (root / "docs" / "calibration.md").read_text(encoding="utf-8")
+    assert "shared/" not in notes
+    assert "the repo file" not in notes
+    assert "docs/policies.md" in notes
+    urls = set(re.findall(r"https?://[^\s|)]+", notes))
+    assert len(urls) >= 90  # every public source the notes name
+
+
+def test_summary_csv_opens_in_excel_on_chinese_windows(report: Path) -> None:
+    import pandas as pd
+
+    raw = (report / "summary.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with a BOM
+    tidy = pd.read_csv(report / "summary.csv")
+    assert tidy.columns[0] == "programme"  # pandas skips the mark
+    assert (tidy["unit"] == "万元").any()
+
+
+# -- in a real browser: on a screen 1280 px wide and printed on A4 -----------------------------
+
+#: The width a printed page's content has [CSS px at 96 dpi].
+PRINT_PX = round(PRINT_WIDTH_MM / 25.4 * 96)
+
+
+def _layout(driver: Any, page: Path, width: int, media: str) -> dict[str, Any]:
+    """Load ``page`` at ``width`` CSS px with ``media`` emulated: the tables wider than their
+    container or the page, the images that did not load, the header cells' text."""
+    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": media})
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": False},
+    )
+    driver.get(page.as_uri())
+    return driver.execute_script(  # type: ignore[no-any-return]
+        """
+        const tables = [...document.querySelectorAll('table')];
+        return {
+          wide: tables.filter(t => t.scrollWidth > t.parentElement.clientWidth + 1
+                                   || t.getBoundingClientRect().right > innerWidth + 1)
+                      .map(t => [t.className, t.scrollWidth, t.parentElement.clientWidth]),
+          page: document.documentElement.scrollWidth,
+          tables: tables.length,
+          images: [...document.images].length,
+          broken: [...document.images].filter(i => !(i.complete && i.naturalWidth > 0))
+                      .map(i => i.dataset.chart),
+          headers: [...document.querySelectorAll('th')]
+                      .filter(h => !h.closest('#calibration')).map(h => h.innerText.trim()),
+        };"""
+    )
+
+
+@BROWSER
+def test_tables_fit_the_screen_and_an_a4_page_in_a_real_browser(
+    pages: dict[tuple[str, str], Path],
+) -> None:
+    import base64
+
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    from budgetsim.words import code_names
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM or "chromium"
+    for flag in (
+        "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--hide-scrollbars",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        f"--user-data-dir={tempfile.mkdtemp()}",
+    ):  # fmt: skip
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER or "chromedriver"), options=options)
+    names = code_names()
+    try:
+        for (scenario, lang), folder in pages.items():
+            page = folder / "report.html"
+            for width, media in ((1280, "screen"), (PRINT_PX, "print")):
+                seen = _layout(driver, page, width, media)
+                where = f"{scenario} {lang} {media} {width}px"
+                assert seen["tables"] > 5, where
+                assert seen["wide"] == [], where
+                assert seen["page"] <= width, where
+                assert seen["images"] > 0, where
+                assert seen["broken"] == [], where
+                assert [h for h in seen["headers"] if h in names] == [], where
+                if media == "print":
+                    driver.save_screenshot(str(folder / f"print-{width}.png"))
+            pdf = driver.execute_cdp_cmd("Page.printToPDF", {"preferCSSPageSize": True})
+            assert base64.b64decode(pdf["data"]).startswith(b"%PDF"), scenario
+    finally:
+        driver.quit()

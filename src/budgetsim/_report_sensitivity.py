@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from budgetsim.metrics import Kind, Lang, format_value, metric, unit_label
+from budgetsim.money import unit_factor
 from budgetsim.sensitivity.names import column_label, effect_label
 
 if TYPE_CHECKING:
@@ -179,10 +180,36 @@ def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _money(value: float, unit: str) -> str:
-    if unit == "万元" and abs(value) >= 10_000:
-        return f"{value / 10_000:,.2f}亿元"
-    return f"{value:,.0f}{unit}"
+def _digits(value: float) -> str:
+    """Three significant digits at most, no trailing zeros: ``16.7``, ``500``, ``1.5``."""
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    text = f"{value:.1f}" if abs(value) >= 10 else f"{value:.2f}"
+    return text.rstrip("0").rstrip(".")
+
+
+def money_words(value: float, unit: str, lang: Lang) -> str:
+    """An amount [``unit``] as the report's prose says it: in Chinese in 万元, or 亿元 from
+    1亿 up (``1,000万元``, ``1.67亿元``); in English in yuan, millions or billions of yuan
+    (``10 million yuan``, ``1.67 billion yuan``).
+
+    Examples
+    --------
+    >>> money_words(1000.0, "万元", "zh"), money_words(16_700.0, "万元", "zh")
+    ('1,000万元', '1.67亿元')
+    >>> money_words(1000.0, "万元", "en"), money_words(16_700.0, "万元", "en")
+    ('10 million yuan', '167 million yuan')
+    """
+    yuan = value * unit_factor(unit)
+    if lang == "zh":
+        if abs(yuan) >= 1e8:
+            return f"{yuan / 1e8:,.2f}亿元"
+        return f"{value:,.0f}{unit}" if unit == "万元" else f"{yuan / 1e4:,.0f}万元"
+    if abs(yuan) >= 1e9:
+        return f"{_digits(yuan / 1e9)} billion yuan"
+    if abs(yuan) >= 1e6:
+        return f"{_digits(yuan / 1e6)} million yuan"
+    return f"{yuan:,.0f} yuan"
 
 
 def _said(name: str, value: float, unit: str, lang: Lang, *, signed: bool = False) -> str:
@@ -192,7 +219,7 @@ def _said(name: str, value: float, unit: str, lang: Lang, *, signed: bool = Fals
     kind = metric(name).kind
     sign = "+" if signed and value > 0 else ""
     if kind is Kind.MONEY:
-        return sign + _money(value, unit)
+        return sign + money_words(value, unit, lang)
     if kind is Kind.SHARE and signed:
         return f"{100 * value:+.1f}{_t('points', lang)}"
     text = format_value(name, value, lang, signed=signed)
@@ -378,6 +405,11 @@ def _inline_html(pieces: Inline) -> str:
     )
 
 
+def _breakable(path: str) -> str:
+    """A dotted path escaped, with a line-break opportunity after each dot (narrow pages)."""
+    return html.escape(path).replace(".", ".<wbr>")
+
+
 def to_html(blocks: Sequence[Block], images: dict[str, str]) -> str:
     """The blocks as HTML; ``images`` maps a chart's name to its ``src`` (a data URI)."""
     parts = ['<section id="sensitivity">']
@@ -402,7 +434,7 @@ def to_html(blocks: Sequence[Block], images: dict[str, str]) -> str:
             body = "".join(
                 "<tr>"
                 + "".join(
-                    f'<td><code class="path">{html.escape(c)}</code></td>'
+                    f'<td><code class="path">{_breakable(c)}</code></td>'
                     if j == t.code
                     else f"<td>{html.escape(c)}</td>"
                     for j, c in enumerate(row)

@@ -4,7 +4,8 @@
     Scenario, stamp, and per programme × year (and horizon) summary statistics.
 ``summary.csv``
     The same numbers in tidy form: one row per programme × year × metric, with the stamp in
-    columns so that every row is self-describing.
+    columns so that every row is self-describing. UTF-8 with a byte-order mark, so that Excel
+    on a Chinese Windows reads the labels right (``pandas.read_csv`` skips the mark).
 ``draws.parquet`` or ``draws.csv.gz``
     Per-draw results, one row per draw × programme × year. Parquet carries the stamp in its
     file metadata; the CSV starts with one ``#`` comment line holding it (read it back with
@@ -478,7 +479,7 @@ def _write(result: SimulationResult, files: FileSet, draws_format: DrawsFormat) 
         tidy[key] = stamp[key]
     path = folder / "summary.csv"
     with atomic(path) as handle:
-        tidy.to_csv(handle, index=False)
+        write_csv(tidy, handle)  # with a BOM: Excel on a Chinese Windows
     written.append(path)
 
     if draws_format == "auto":

@@ -2,15 +2,22 @@
 
 ``write_report(result, out)`` writes into folder ``out``:
 
-- ``report.html`` — self-contained (charts embedded as PNG data): the scenario's title and
-  source, headline findings written from the numbers, the tables, the charts, with a tornado
-  (``sensitivity=``) a sensitivity section, and an appendix with every policy number's
-  clause and every assumption's reasoning;
+- ``report.html`` — self-contained (charts embedded as PNG data), in one language (``lang``):
+  the scenario's title and source, headline findings written from the numbers, the tables
+  (per programme and year, per programme over the horizon, shared funds, risk reserve funds,
+  targets, all programmes together), the charts, with a tornado (``sensitivity=``) a
+  sensitivity section, an appendix with every number's value, grade, plausible range and
+  clause or assumption, and the sections of the calibration notes the appendix cites. It
+  prints on A4 without cutting a column;
 - ``report.xlsx`` — a summary sheet with formatted numbers, one sheet per programme, with a
   tornado its table, the appendix, and the per-draw demand and payments; frozen header rows,
   sized columns;
 - ``charts/*.png`` and ``charts/*.svg`` (with a tornado, ``sensitivity_*`` per output);
 - ``summary.json``, ``summary.csv`` and the per-draw file, stamped (:func:`write_outputs`).
+
+Every heading, header and sentence of the page comes from a registry: metrics' labels and
+units from :mod:`budgetsim.metrics`, numbers' names from the parameter table
+(:func:`budgetsim.parameters.parameters`), other words from :mod:`budgetsim.words`.
 """
 
 from __future__ import annotations
@@ -29,18 +36,31 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from budgetsim import __version__, charts
+from budgetsim._report_appendix import appendix_html, calibration_html, calibration_sections
 from budgetsim._report_sensitivity import (
     chart_bars,
     chart_name,
+    money_words,
     section,
     to_html,
     to_markdown,
 )
 from budgetsim.charts._style import resolve_lang
-from budgetsim.metrics import OVERVIEW, REGISTRY, How, Kind, Lang, as_lang, format_value, label
+from budgetsim.metrics import (
+    OVERVIEW,
+    REGISTRY,
+    How,
+    Kind,
+    Lang,
+    as_lang,
+    format_value,
+    money_unit,
+)
 from budgetsim.outputs import atomic, write_outputs
+from budgetsim.parameters import parameters
 from budgetsim.plausibility import Doubt, doubts
 from budgetsim.results import SimulationResult
+from budgetsim.words import header, word
 
 if TYPE_CHECKING:
     from budgetsim.sensitivity.result import SensitivityResult
@@ -55,7 +75,8 @@ def provenance(result: SimulationResult) -> pd.DataFrame:
     """Every number's clause or assumption: one row per block of the scenario that has one.
 
     Columns: ``path`` (the field path), ``source`` (the clause) and ``assumption`` (the
-    reasoning for a number the document does not give).
+    reasoning for a number the document does not give). The report's appendix reads the
+    parameter table instead (one row per number, in the report's language).
     """
     rows: list[dict[str, str]] = []
 
@@ -74,43 +95,9 @@ def provenance(result: SimulationResult) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["path", "source", "assumption"])
 
 
-def _money(value: float, unit: str) -> str:
-    if unit == "万元" and abs(value) >= 10_000:
-        return f"{value / 10_000:,.2f}亿元"
-    return f"{value:,.0f}{unit}"
-
-
-#: Sentence templates of the findings, by language.
-_SENTENCES: dict[str, dict[str, str]] = {
-    "over": {
-        "en": "{label}{money} is oversubscribed in {p:.0%} of draws; it pays {fill:.0%} of what "
-        "eligible applicants are entitled to, and {full:.0%} of claimants are paid in full.",
-        "zh": "{label}{money}在{p:.0%}的模拟中申请超额：仅能兑付符合条件申请金额的{fill:.0%}，"
-        "{full:.0%}的申请者获得全额资助。",
-    },
-    "lasts": {
-        "en": "{label}{money} lasts in {q:.0%} of draws.",
-        "zh": "{label}{money}在{q:.0%}的模拟中资金充足。",
-    },
-    "short": {
-        "en": "{label}{money} runs out in {p:.0%} of draws; to pay every claim in 95 % of cases "
-        "it would need {bar}.",
-        "zh": "{label}{money}在{p:.0%}的模拟中资金用尽；要在95%的情形下足额兑付，需要{bar}。",
-    },
-    "money": {"en": " ({amount} in {year})", "zh": "（{year}年预算{amount}）"},
-    "policy": {
-        "en": "All programmes together in {year}: demand {mean} on average, {p80} at P80.",
-        "zh": "{year}年全部项目合计：平均需求{mean}，P80为{p80}。",
-    },
-    "reserve": {
-        "en": "{label} is depleted by the end of {year} in {p:.1%} of draws.",
-        "zh": "{label}在{year}年末前耗尽的概率为{p:.1%}。",
-    },
-    "target": {
-        "en": "{label}: the goal of {goal:,} by {year} is met in {p:.1%} of draws.",
-        "zh": "{label}：{year}年达到{goal:,}的目标的概率为{p:.1%}。",
-    },
-}
+def _name(spec: Any, lang: Lang) -> str:
+    """A programme's, fund's or target's label in ``lang`` (English: ``label_en`` if given)."""
+    return str(spec.label if lang == "zh" else (getattr(spec, "label_en", None) or spec.label))
 
 
 def findings(result: SimulationResult, lang: str = "zh") -> list[str]:
@@ -124,10 +111,10 @@ def findings(result: SimulationResult, lang: str = "zh") -> list[str]:
     lang_ = as_lang(lang)
 
     def say(key: str, **values: Any) -> str:
-        return _SENTENCES[key][lang_].format(**values)
+        return word(f"finding_{key}", lang_).format(**values)
 
-    def name(spec: Any) -> str:
-        return str(spec.label if lang == "zh" else (spec.label_en or spec.label))
+    def money(value: float) -> str:
+        return money_words(value, unit, lang_)
 
     out = []
     per_year: dict[Hashable, dict[Hashable, Any]] = result.summary().to_dict("index")
@@ -138,42 +125,38 @@ def findings(result: SimulationResult, lang: str = "zh") -> list[str]:
         if i not in members:
             continue
         row = per_year[(programme, first)]
-        label = name(result.scenario.programmes[programme])
+        label = _name(result.scenario.programmes[programme], lang_)
         envelope = row["envelope"]
-        money = (
-            say("money", amount=_money(envelope, unit), year=first)
-            if math.isfinite(envelope)
-            else ""
-        )
+        budget = say("money", amount=money(envelope), year=first) if math.isfinite(envelope) else ""
         p = row["p_exhausted"]
         if p >= 0.5:
             out.append(
-                say("over", label=label, money=money, p=p, fill=row["fill_ratio"],
+                say("over", label=label, money=budget, p=p, fill=row["fill_ratio"],
                     full=row["coverage_full"])
             )  # fmt: skip
         elif p <= 0.05:
-            out.append(say("lasts", label=label, money=money, q=1 - p))
+            out.append(say("lasts", label=label, money=budget, q=1 - p))
         else:
-            bar = _money(row["budget_at_risk_p95"], unit)
-            out.append(say("short", label=label, money=money, p=p, bar=bar))
+            bar = money(row["budget_at_risk_p95"])
+            out.append(say("short", label=label, money=budget, p=p, bar=bar))
     policy: dict[Hashable, dict[Hashable, Any]] = result.policy_summary().to_dict("index")
     for year in result.years:
         row = policy[str(year)]
-        mean, p80 = _money(row["demand_mean"], unit), _money(row["demand_p80"], unit)
+        mean, p80 = money(row["demand_mean"]), money(row["demand_p80"])
         out.append(say("policy", year=year, mean=mean, p80=p80))
     if result.riskfunds:
         reserve: dict[Hashable, dict[Hashable, Any]] = result.riskfund_summary().to_dict("index")
         last_year = result.years[-1]
         for fund in result.riskfunds:
             p = reserve[(fund, last_year)]["p_depleted"]
-            out.append(
-                say("reserve", label=name(result.scenario.riskfunds[fund]), year=last_year, p=p)
-            )
+            label = _name(result.scenario.riskfunds[fund], lang_)
+            out.append(say("reserve", label=label, year=last_year, p=p))
     for target, ds in result.targets.items():
         spec = result.scenario.targets[target]
         stock = ds["stock"].values[:, result.years.index(spec.goal_year)]
         met = float(np.mean(stock >= spec.goal))
-        out.append(say("target", label=name(spec), goal=spec.goal, year=spec.goal_year, p=met))
+        label = _name(spec, lang_)
+        out.append(say("target", label=label, goal=spec.goal, year=spec.goal_year, p=met))
     return out
 
 
@@ -209,22 +192,74 @@ def _figures(result: SimulationResult, lang: str) -> dict[str, Figure]:
     return figures
 
 
+def _title(fig: Figure, default: str) -> str:
+    """A chart's title (its figure's, or its first axes'), for the image's ``alt`` text."""
+    title = fig.get_suptitle() or next((ax.get_title() for ax in fig.axes if ax.get_title()), "")
+    return title or default
+
+
+#: A4 less the page margins [mm]: the width a printed table has.
+PRINT_WIDTH_MM = 210 - 2 * 10
+
 _CSS = """
 body { font-family: "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", "WenQuanYi Micro Hei",
-  sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em; color: #222; }
+  sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em; color: #222;
+  line-height: 1.45; }
 h1 { font-size: 1.5em; margin-bottom: 0.2em; }
 h2 { margin-top: 1.6em; border-bottom: 1px solid #ddd; }
-.meta { color: #666; font-size: 0.85em; } li { margin: 0.25em 0; }
-table { border-collapse: collapse; font-size: 0.8em; margin: 0.6em 0; }
-th, td { border-bottom: 1px solid #e5e5e5; padding: 3px 8px; text-align: right; }
-th { background: #f6f6f6; } td:first-child, th:first-child { text-align: left; }
-td:first-child { white-space: nowrap; }
-img { max-width: 100%; margin: 0.8em 0; border: 1px solid #eee; }
-.appendix td { text-align: left; vertical-align: top; }
 h3 { font-size: 1.1em; margin-top: 1.4em; }
-table.sensitivity td:first-child { white-space: normal; min-width: 16em; text-align: left; }
+.meta { color: #666; font-size: 0.85em; } li { margin: 0.25em 0; }
+p.note, p.legend { color: #555; font-size: 0.85em; }
+table { border-collapse: collapse; font-size: 0.8em; margin: 0.6em 0; }
+th, td { border-bottom: 1px solid #e5e5e5; padding: 3px 6px; text-align: right;
+  vertical-align: top; }
+thead th { background: #f6f6f6; vertical-align: bottom; font-weight: 600; }
+th .unit { white-space: nowrap; }
+td.key, th.key { text-align: left; }
+table.results td { white-space: nowrap; }
+table.results td.key { white-space: normal; min-width: 8em; }
+table.results tbody + tbody { border-top: 1px solid #bbb; }
+td.key .members { color: #666; font-size: 0.9em; }
+img { max-width: 100%; height: auto; margin: 0.8em 0; border: 1px solid #eee;
+  box-sizing: border-box; }
+code.path { font-size: 0.85em; color: #666; }
+table.sensitivity td:first-child { min-width: 14em; text-align: left; }
 table.sensitivity td:nth-child(2), table.sensitivity td:last-child { text-align: left; }
-code.path { font-size: 0.85em; color: #666; white-space: nowrap; }
+table.appendix { table-layout: fixed; width: 100%; }
+table.appendix col.name { width: 21%; } table.appendix col.value { width: 10%; }
+table.appendix col.unit { width: 6%; } table.appendix col.grade { width: 5%; }
+table.appendix col.range { width: 13%; } table.appendix col.basis { width: 45%; }
+table.appendix th, table.appendix td { text-align: left; overflow-wrap: anywhere; }
+table.appendix td.value { text-align: right; } table.appendix td.grade { text-align: center; }
+table.appendix td.choice { text-align: left; }
+table.appendix thead th:nth-child(2), table.appendix thead th:nth-child(5) {
+  text-align: right; }
+table.appendix thead th:nth-child(4) { text-align: center; }
+table.appendix tr.block th { background: #eef3f8; padding-top: 5px; }
+blockquote.clause { margin: 0 0 0.3em; padding: 0.1em 0.6em; border-left: 3px solid #8aa6c1;
+  background: #f6f8fb; }
+p.assumption { margin: 0 0 0.3em; }
+.tag { font-weight: 600; color: #555; }
+a.cite { white-space: nowrap; }
+section.calibration table { font-size: 0.72em; width: 100%; }
+section.calibration th, section.calibration td { text-align: left; }
+section.calibration td a { word-break: break-all; }
+section.calibration h3 { border-top: 1px solid #ddd; padding-top: 0.6em; }
+@page { size: A4; margin: 12mm 10mm; }
+@media print {
+  body { max-width: none; margin: 0; padding: 0; font-size: 9.5pt; }
+  table { font-size: 7pt; }
+  th, td { padding: 2px 3px; }
+  thead { display: table-header-group; }
+  tr, img, blockquote { break-inside: avoid; }
+  h2, h3, p.note { break-after: avoid; }
+  h2.major { break-before: page; }
+  img { max-height: 230mm; object-fit: contain; }
+  table.results td.key { min-width: 0; }
+  table.sensitivity td:first-child { min-width: 0; }
+  section.calibration table { font-size: 6.5pt; }
+  a { color: inherit; }
+}
 """
 
 
@@ -234,103 +269,304 @@ def _png(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
-#: Headers of the report's columns that are not metrics.
-_KEYS: dict[str, dict[Lang, str]] = {
-    "label": {"zh": "项目", "en": "programme"},
-    "year": {"zh": "年度", "en": "year"},
-}
+class _Html(str):
+    """A cell's text that is HTML already (not escaped again)."""
 
 
-def _table_html(frame: pd.DataFrame, lang: Lang) -> str:
-    """A table with the metrics' labels as headers and their values formatted as the metric
-    says (amounts with thousands separators, shares as %)."""
-    shown = frame.copy()
-    for column in shown.columns:
-        if column in REGISTRY:
-            shown[column] = [format_value(column, v, lang) for v in shown[column]]
-    shown.columns = [label(c, lang) if c in REGISTRY else _KEYS[c][lang] for c in shown.columns]
-    return shown.to_html(escape=True, border=0, index=False)
+def _cell(text: str) -> str:
+    return text if isinstance(text, _Html) else html.escape(text)
 
 
-_HEADINGS: dict[str, dict[str, str]] = {
-    "findings": {"zh": "主要发现", "en": "Findings"},
-    "table": {"zh": "分项目、分年度", "en": "Per programme and year"},
-    "policy": {
-        "zh": "全部项目合计（应预留的预算）",
-        "en": "All programmes together (the budget to set aside)",
-    },
-    "charts": {"zh": "图表", "en": "Charts"},
-    "doubts": {"zh": "请核对的数字", "en": "Numbers to check"},
-    "appendix": {"zh": "附录：每个数字的来源", "en": "Appendix: where every number comes from"},
-    "appendix_note": {
-        "zh": "政策数字注明所依据的条款（source）；"
-        "文件未给出的数字为假设（assumption），并说明理由。",
-        "en": "Policy numbers cite their clause (source); numbers the document does not give are "
-        "assumptions, with their reasoning.",
-    },
-}
+def _header(name: str, unit: str, lang: Lang) -> str:
+    """A metric's column header with its unit (:func:`budgetsim.words.header`: ``需求均值
+    [万元]``, ``P(资金用尽) [%]``), the unit kept on one line."""
+    text = header(name, lang, unit)
+    label_, bracket, shown = text.rpartition(" [")
+    if not bracket:
+        return _Html(html.escape(text))
+    return _Html(f'{html.escape(label_)} <span class="unit">[{html.escape(shown)}</span>')
+
+
+def _html_table(header: Sequence[str], groups: Sequence[Sequence[Sequence[str]]], keys: int) -> str:
+    """A results table: one ``tbody`` per group of rows, whose first cell (a programme, a fund
+    …) spans the group; the first ``keys`` columns are keys (left-aligned)."""
+    key = ' class="key"'
+    head = "".join(f"<th{key if j < keys else ''}>{_cell(h)}</th>" for j, h in enumerate(header))
+    body = []
+    for rows in groups:
+        lines = []
+        for i, row in enumerate(rows):
+            cells = []
+            for j, value in enumerate(row):
+                if j == 0 and i > 0 and len(rows) > 1:
+                    continue  # spanned by the group's first cell
+                span = f' rowspan="{len(rows)}"' if j == 0 and len(rows) > 1 else ""
+                cells.append(f"<td{key if j < keys else ''}{span}>{_cell(value)}</td>")
+            lines.append("<tr>" + "".join(cells) + "</tr>")
+        body.append("<tbody>" + "".join(lines) + "</tbody>")
+    return f'<table class="results"><thead><tr>{head}</tr></thead>{"".join(body)}</table>'
+
+
+def _values(row: pd.Series, names: Sequence[str], lang: Lang) -> list[str]:
+    """A summary row's metrics ``names`` as the tables show them (``—`` where it lacks one)."""
+    return [format_value(n, float(row.get(n, math.nan)), lang) for n in names]
+
+
+def _span(years: Sequence[int]) -> str:
+    """The horizon: ``2021–2023``."""
+    return f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
+
+
+#: Columns of the table per programme over the horizon (then expected equity recovery, if any).
+TOTALS = (
+    "envelope",
+    "demand_mean",
+    "demand_p95",
+    "paid_mean",
+    "p_exhausted",
+    "first_exhausted_year_p50",
+    "coverage_full",
+    "fill_ratio",
+    "budget_at_risk_p80",
+    "budget_at_risk_p95",
+)
+#: Columns of the shared funds' table.
+FUND = (
+    "envelope",
+    "available_mean",
+    "demand_mean",
+    "demand_p95",
+    "paid_mean",
+    "lapsed_mean",
+    "p_exhausted",
+    "budget_at_risk_p95",
+)
+#: Columns of the risk reserve funds' table.
+RISKFUND = (
+    "volume_mean",
+    "leverage",
+    "claims_due_mean",
+    "claims_paid_mean",
+    "unpaid_mean",
+    "balance_end_p5",
+    "balance_end_p50",
+    "balance_end_p95",
+    "p_depleted",
+    "depletion_month_p50",
+)
+#: Columns of the targets' table (the goal and the chance of meeting it in its year after).
+TARGET = ("entries_mean", "exits_mean", "stock_p5", "stock_p50", "stock_p95")
+#: Columns of the table of all programmes together.
+POLICY = (
+    "envelope",
+    "demand_mean",
+    "demand_p50",
+    "demand_p80",
+    "demand_p95",
+    "paid_mean",
+    "paid_p80",
+    "paid_p95",
+    "cash_mean",
+)
+
+
+#: Columns that say whether capped money lasts: left out when no programme is capped.
+CAPPED_ONLY = frozenset(
+    {
+        "envelope",
+        "p_exhausted",
+        "exhaustion_month_p50",
+        "first_exhausted_year_p50",
+        "coverage_full",
+        "coverage_any",
+        "fill_ratio",
+    }
+)
+
+
+def _tables(result: SimulationResult, lang: Lang) -> list[str]:
+    """The result tables, each under its heading: per programme and year, per programme over
+    the horizon, shared funds, risk reserve funds, targets, all programmes together. Without
+    a capped programme the per-programme tables leave out what only capped money has (its
+    envelope, the chance it runs out, who is paid in full)."""
+    sc, unit = result.scenario, result.unit
+    capped = bool(result.funds)
+    overview = [n for n in OVERVIEW if capped or n not in CAPPED_ONLY]
+
+    def heads(keys: Sequence[str], names: Sequence[str]) -> list[str]:
+        return [word(k, lang) for k in keys] + [_header(n, unit, lang) for n in names]
+
+    def titled(key: str, table: str, note: str | None = None, **fields: Any) -> str:
+        text = f"<h3>{html.escape(word(key, lang).format(**fields))}</h3>"
+        if note:
+            text += f'<p class="note">{html.escape(word(note, lang))}</p>'
+        return text + table
+
+    def programme(pid: Hashable) -> str:
+        return _name(sc.programmes[str(pid)], lang)
+
+    per_year = result.summary()
+    groups: list[list[list[str]]] = []
+    for pid in result.programmes:
+        rows = per_year.xs(pid, level="programme")
+        groups.append(
+            [
+                [programme(pid), str(year), *_values(r, overview, lang)]
+                for year, r in rows.iterrows()
+            ]
+        )
+    out = [
+        titled(
+            "heading_per_year",
+            _html_table(heads(("programme", "year"), overview), groups, 2),
+            "note_per_year" if capped else "note_uncapped",
+        )
+    ]
+    totals = result.totals()
+    names = [n for n in TOTALS if capped or n not in CAPPED_ONLY]
+    if "recovered_mean" in totals.columns and (totals["recovered_mean"] > 0).any():
+        names.append("recovered_mean")
+    groups = [[[programme(pid), *_values(row, names, lang)]] for pid, row in totals.iterrows()]
+    out.append(
+        titled(
+            "heading_totals",
+            _html_table(heads(("programme",), names), groups, 1),
+            "note_totals" if capped else "note_totals_uncapped",
+            span=_span(result.years),
+        )
+    )
+    shared = [fund for fund in result.funds if fund.shared]
+    if shared:
+        funds = result.fund_summary()
+        groups = []
+        for fund in shared:
+            members = "、" if lang == "zh" else ", "
+            members = members.join(programme(result.programmes[p]) for p in fund.members)
+            key = _Html(
+                f"{html.escape(_name(sc.funds[fund.id], lang))}"
+                f'<div class="members">{html.escape(word("members", lang))}: '
+                f"{html.escape(members)}</div>"
+            )
+            rows = funds.xs(fund.id, level="fund")
+            groups.append(
+                [[key, str(year), *_values(r, FUND, lang)] for year, r in rows.iterrows()]
+            )
+        out.append(titled("heading_funds", _html_table(heads(("fund", "year"), FUND), groups, 2)))
+    if result.riskfunds:
+        reserve = result.riskfund_summary()
+        groups = [
+            [
+                [_name(sc.riskfunds[rid], lang), str(year), *_values(r, RISKFUND, lang)]
+                for year, r in reserve.xs(rid, level="riskfund").iterrows()
+            ]
+            for rid in result.riskfunds
+        ]
+        out.append(
+            titled(
+                "heading_riskfunds",
+                _html_table(heads(("riskfund", "year"), RISKFUND), groups, 2),
+                "note_riskfunds",
+            )
+        )
+    if result.targets:
+        summary = result.target_summary()
+        groups = []
+        for tid, spec in sc.targets.items():
+            cells: list[list[str]] = []
+            for year, r in summary.xs(tid, level="target").iterrows():
+                at_goal = int(str(year)) == spec.goal_year
+                goal = f"≥ {format_value('goal', spec.goal, lang)}" if at_goal else ""
+                chance = format_value("p_at_goal", float(r["p_at_goal"]), lang) if at_goal else ""
+                values = _values(r, TARGET, lang)
+                cells.append([_name(spec, lang), str(year), *values, goal, chance])
+            groups.append(cells)
+        names = [*TARGET, "goal", "p_at_goal"]
+        out.append(
+            titled("heading_targets", _html_table(heads(("target", "year"), names), groups, 2))
+        )
+    policy = result.policy_summary()
+    names = [n for n in POLICY if capped or n not in CAPPED_ONLY]  # no envelope to add up
+    groups = []
+    for year, row in policy.iterrows():
+        shown = f"{word('horizon', lang)} {_span(result.years)}" if year == "total" else str(year)
+        groups.append([[shown, *_values(row, names, lang)]])
+    out.append(
+        titled("heading_policy", _html_table(heads(("year",), names), groups, 1), "note_policy")
+    )
+    return out
 
 
 def _data_uri(png: bytes) -> str:
     return f"data:image/png;base64,{base64.b64encode(png).decode()}"
 
 
+def _doubts_html(result: SimulationResult, found: Sequence[Doubt], lang: Lang) -> list[str]:
+    """The numbers to check: each named by its label, what is unusual and what it may have
+    meant, with its path (as ``--set`` takes it) to find it in the file."""
+    if not found:
+        return []
+    names = parameters(result.scenario, lang=lang)["label"]
+    items = []
+    for d in found:
+        name = str(names.get(d.path, d.path))
+        items.append(
+            f"<li><strong>{html.escape(name)}</strong>: {html.escape(d.text(lang))} "
+            f'({html.escape(d.hint(lang))}) <code class="path">{html.escape(d.path)}</code></li>'
+        )
+    return [f"<h2>{html.escape(word('heading_doubts', lang))}</h2><ul>", *items, "</ul>"]
+
+
 def _html(
     result: SimulationResult,
     sentences: list[str],
     images: dict[str, bytes],
-    appendix: pd.DataFrame,
+    titles: Mapping[str, str],
     lang: Lang,
     sensitivity: str = "",
     doubts: Sequence[Doubt] = (),
 ) -> str:
-    def h(key: str) -> str:
-        return _HEADINGS[key][lang]
+    def h(key: str, major: bool = False) -> str:
+        tag = '<h2 class="major">' if major else "<h2>"
+        return f"{tag}{html.escape(word(key, lang))}</h2>"
 
     sc = result.scenario
     header = sc.scenario
+    title = header.title if lang == "zh" else (header.title_en or header.title)
     stamp = result.stamp()
-    summary = result.summary().reset_index()
-    table = _table_html(summary[["label", "year", *OVERVIEW]], lang)
-    policy = _table_html(result.policy_summary().reset_index(), lang)
+    meta = word("report_meta", lang).format(
+        source=header.source,
+        id=sc.id,
+        draws=result.draws,
+        seed=result.seed,
+        hash=stamp["scenario_hash"],
+        version=__version__,
+        unit=money_unit(result.unit, lang),
+    )
+    notes = calibration_sections()
+    appendix, cited = appendix_html(sc, parameters(sc, lang=lang), notes, lang)
     parts = [
         "<!DOCTYPE html>",
         f'<html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">',
-        f"<title>{html.escape(header.title)}</title><style>{_CSS}</style></head><body>",
-        f"<h1>{html.escape(header.title)}</h1>",
-        f'<p class="meta">{html.escape(header.source)} · {sc.id} · {result.draws:,} draws · seed '
-        f"{result.seed} · scenario hash {stamp['scenario_hash']} · budgetsim {__version__} · "
-        f"amounts in {html.escape(result.unit)}</p>",
-        f"<h2>{h('findings')}</h2><ul>",
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
+        f"<h1>{html.escape(title)}</h1>",
+        f'<p class="meta">{html.escape(meta)}</p>',
+        h("heading_findings"),
+        "<ul>",
         *(f"<li>{html.escape(s)}</li>" for s in sentences),
         "</ul>",
+        *_doubts_html(result, doubts, lang),
+        h("heading_tables", major=True),
+        *_tables(result, lang),
+        h("heading_charts", major=True),
         *(
-            [
-                f"<h2>{h('doubts')}</h2><ul>",
-                *(
-                    f"<li><code>{html.escape(d.path)}</code>: {html.escape(d.text(lang))} "
-                    f"({html.escape(d.hint(lang))})</li>"
-                    for d in doubts
-                ),
-                "</ul>",
-            ]
-            if doubts
-            else []
-        ),
-        f"<h2>{h('table')}</h2>",
-        table,
-        f"<h2>{h('policy')}</h2>",
-        policy,
-        f"<h2>{h('charts')}</h2>",
-        *(
-            f'<img alt="{html.escape(name)}" data-chart="{html.escape(name)}" '
+            f'<img alt="{html.escape(titles.get(name, name))}" data-chart="{html.escape(name)}" '
             f'src="{_data_uri(png)}">'
             for name, png in images.items()
         ),
         sensitivity,
-        f"<h2>{h('appendix')}</h2>",
-        f"<p>{h('appendix_note')}</p>",
-        appendix.to_html(index=False, escape=True, border=0, classes="appendix"),
+        appendix,
+        calibration_html(cited, notes, lang),
         "</body></html>",
     ]
     return "\n".join(parts)
@@ -534,10 +770,11 @@ def write_report(
         for output in sensitivity.outputs:
             bars = chart_bars(sensitivity, output)
             tornadoes[chart_name(output)] = sensitivity.plot(output, lang_, top=bars)
-    images = {}
+    images, titles = {}, {}
     for name, fig in {**figures, **tornadoes}.items():
         png = _png(fig)
         images[name] = png
+        titles[name] = _title(fig, name)
         (chart_dir / f"{name}.png").write_bytes(png)
         written.append(chart_dir / f"{name}.png")
         if svg:
@@ -551,7 +788,7 @@ def write_report(
     page = folder / "report.html"
     unusual = doubts(result.scenario, result)
     with atomic(page) as handle:
-        handle.write(_html(result, sentences, images, appendix, text_lang, extra, unusual))
+        handle.write(_html(result, sentences, images, titles, text_lang, extra, unusual))
     written.append(page)
     book = folder / "report.xlsx"
     _workbook(result, book, sentences, appendix, sensitivity, text_lang)

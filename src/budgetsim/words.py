@@ -199,6 +199,110 @@ _DECLARED = [
          "draws. Luck: the spread within a block (which firms apply, and for how much)."),
 
     # -- the report (report.py) --
+    # headings and notes of report.html
+    Word("report_meta", "{source} · 情景 {id} · {draws:,} 次模拟 · 种子 {seed} · 情景哈希 {hash} · "
+         "budgetsim {version} · 金额单位：{unit}",
+         "{source} · scenario {id} · {draws:,} draws · seed {seed} · scenario hash {hash} · "
+         "budgetsim {version} · amounts in {unit}"),
+    Word("heading_findings", "主要发现", "Findings"),
+    Word("heading_doubts", "请核对的数字", "Numbers to check"),
+    Word("heading_tables", "测算结果", "Results"),
+    Word("heading_per_year", "分项目、分年度", "Per programme and year"),
+    Word("note_per_year",
+         "预算：当年资金（多年总额按情景的分配拆分；总额为区间时取均值）。需求：符合条件的申请者"
+         "应得的金额。P(资金用尽)：有申请者未获全额资助的模拟所占比例。P80 / P95 所需预算：在80% / "
+         "95%的模拟中足以覆盖需求的预算。“—”：不适用（不设总额的项目没有用尽问题）。",
+         "Envelope: the year's money (a multi-year total split as the scenario says; the mean "
+         "where the total is a range). Demand: what eligible claimants are entitled to. "
+         "P(exhausted): share of draws in which some claimant was not paid in full. Budget at "
+         "risk P80 / P95: the envelope that covers demand in 80 % / 95 % of draws. “—”: does not "
+         "apply (an uncapped programme cannot run out)."),
+    Word("heading_totals", "分项目全期合计（{span}）",
+         "Per programme over the whole horizon ({span})"),
+    Word("note_uncapped",
+         "需求：符合条件的申请者应得的金额；各项目均不设总额，据实兑付，拨付即需求。P80 / P95 所需"
+         "预算：在80% / 95%的模拟中足以覆盖需求的预算。",
+         "Demand: what eligible claimants are entitled to; no programme has an envelope, every "
+         "claim is paid, so paid equals demand. Budget at risk P80 / P95: the money that covers "
+         "demand in 80 % / 95 % of draws."),
+    Word("note_totals_uncapped", "各年合计；分位数为全期合计的分位数。",
+         "Sums over the years; the quantiles are those of the sum over the horizon."),
+    Word("note_totals",
+         "各年合计；P(资金用尽)为至少有一年资金用尽的概率，分位数为全期合计的分位数。",
+         "Sums over the years; P(exhausted) is the chance of running out in at least one year, "
+         "and the quantiles are those of the sum over the horizon."),
+    Word("heading_funds", "资金池：成员项目共用一笔预算",
+         "Shared funds: members draw on one envelope"),
+    Word("heading_riskfunds", "风险准备金：资金用完前按规定代偿",
+         "Credit risk reserve funds: claims are paid while the money lasts"),
+    Word("note_riskfunds",
+         "放大倍数：贷款规模 ÷ 年初余额；P(年末前耗尽)：到年末有代偿未能足额支付的概率。",
+         "Leverage: loan volume ÷ balance at the start of the year; P(depleted by year end): the "
+         "chance that some claim could not be paid in full by the end of the year."),
+    Word("heading_targets", "政策目标：各年末存量",
+         "Policy targets: stock at the end of each year"),
+    Word("heading_policy", "全部项目合计（应预留的预算）",
+         "All programmes together (the budget to set aside)"),
+    Word("note_policy",
+         "预算为设有总额的项目和资金池的合计；需求和拨付含不设总额的项目；P50–P95为各年合计的分位数。",
+         "Envelopes of the capped programmes and funds; demand and paid of every programme, "
+         "uncapped ones included; P50–P95 are quantiles of the yearly sum."),
+    Word("heading_charts", "图表", "Charts"),
+    Word("heading_appendix", "附录：每个数字的来源", "Appendix: where every number comes from"),
+    Word("appendix_note",
+         "情景中的每个数字一行：政策数字引用所依据的条款原文；文件未给出的数字为假设，并说明理由。",
+         "One row per number of the scenario: a policy number quotes the clause it comes from; a "
+         "number the document does not give is an assumption, with its reasoning."),
+    Word("grade_legend",
+         "等级：S 有出处，数字见于所引政策文件或公开来源；D 推算，由有出处的数字计算得出；E 估计，"
+         "未找到出处，依据领域知识估计，应向主管部门核实。合理区间：该数字可能的取值范围，供敏感性"
+         "分析使用；“—”表示不作变动。§ 编号链接到本页末尾的校准说明。",
+         "Grade: S sourced, the number appears in the cited policy or public source; D derived, "
+         "computed from sourced numbers; E estimate, not found in any source, an estimate from "
+         "domain knowledge to confirm with the bureau. Plausible range: the values the number "
+         "may take, used by sensitivity analysis; “—”: not varied. A § number links to the "
+         "calibration notes at the end of the page."),
+    Word("basis", "依据或假设", "clause or assumption"),
+    Word("cites", "依据：", "Clause: "),
+    Word("assumes", "假设：", "Assumption: "),
+    Word("range_default", "（按等级默认）", " (grade default)"),
+    Word("heading_calibration", "校准说明（引用部分）", "Calibration notes cited"),
+    Word("calibration_note",
+         "以下为附录所引校准说明各节的原文（英文），来自随 budgetsim 发布的 docs/calibration.md。"
+         "表中 status 一栏：S 有出处；D 推算；E 估计；P 政策原文。",
+         "The sections of the calibration notes that the appendix cites, as written in "
+         "docs/calibration.md (shipped with budgetsim). Status column: S sourced; D derived; "
+         "E estimate; P from the policy text."),
+    # sections of a scenario, as the appendix groups its numbers
+    Word("section_programmes", "资助项目", "Programmes"),
+    Word("section_funds", "资金池", "Shared funds"),
+    Word("section_limits", "限额", "Limits"),
+    Word("section_riskfunds", "风险准备金", "Credit risk reserve funds"),
+    Word("section_targets", "政策目标", "Policy targets"),
+    Word("section_populations", "申请者群体", "Applicant populations"),
+    Word("limit_among", "{names}之间不重复享受", "No double award among: {names}"),
+    # a yes-or-no choice of a scenario (carry-over …), as the appendix shows it
+    Word("yes", "是", "yes"),
+    Word("no", "否", "no"),
+    # findings (sentences written from the numbers)
+    Word("finding_over",
+         "{label}{money}在{p:.0%}的模拟中申请超额：仅能兑付符合条件申请金额的{fill:.0%}，"
+         "{full:.0%}的申请者获得全额资助。",
+         "{label}{money} is oversubscribed in {p:.0%} of draws; it pays {fill:.0%} of what "
+         "eligible applicants are entitled to, and {full:.0%} of claimants are paid in full."),
+    Word("finding_lasts", "{label}{money}在{q:.0%}的模拟中资金充足。",
+         "{label}{money} lasts in {q:.0%} of draws."),
+    Word("finding_short",
+         "{label}{money}在{p:.0%}的模拟中资金用尽；要在95%的情形下足额兑付，需要{bar}。",
+         "{label}{money} runs out in {p:.0%} of draws; to pay every claim in 95 % of cases it "
+         "would need {bar}."),
+    Word("finding_money", "（{year}年预算{amount}）", " ({amount} in {year})"),
+    Word("finding_policy", "{year}年全部项目合计：平均需求{mean}，P80为{p80}。",
+         "All programmes together in {year}: demand {mean} on average, {p80} at P80."),
+    Word("finding_reserve", "{label}在{year}年末前耗尽的概率为{p:.1%}。",
+         "{label} is depleted by the end of {year} in {p:.1%} of draws."),
+    Word("finding_target", "{label}：{year}年达到{goal:,}的目标的概率为{p:.1%}。",
+         "{label}: the goal of {goal:,} by {year} is met in {p:.1%} of draws."),
 
     # -- the workbook (workbook.py) --
 
