@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from budgetsim.metrics import Kind, Lang, format_value, metric, unit_label
-from budgetsim.money import unit_factor
+from budgetsim.money import money_words
 from budgetsim.sensitivity.names import column_label, effect_label
 
 if TYPE_CHECKING:
@@ -178,38 +178,6 @@ def chart_name(output: Output) -> str:
 
 def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
-
-
-def _digits(value: float) -> str:
-    """Three significant digits at most, no trailing zeros: ``16.7``, ``500``, ``1.5``."""
-    if abs(value) >= 100:
-        return f"{value:,.0f}"
-    text = f"{value:.1f}" if abs(value) >= 10 else f"{value:.2f}"
-    return text.rstrip("0").rstrip(".")
-
-
-def money_words(value: float, unit: str, lang: Lang) -> str:
-    """An amount [``unit``] as the report's prose says it: in Chinese in 万元, or 亿元 from
-    1亿 up (``1,000万元``, ``1.67亿元``); in English in yuan, millions or billions of yuan
-    (``10 million yuan``, ``1.67 billion yuan``).
-
-    Examples
-    --------
-    >>> money_words(1000.0, "万元", "zh"), money_words(16_700.0, "万元", "zh")
-    ('1,000万元', '1.67亿元')
-    >>> money_words(1000.0, "万元", "en"), money_words(16_700.0, "万元", "en")
-    ('10 million yuan', '167 million yuan')
-    """
-    yuan = value * unit_factor(unit)
-    if lang == "zh":
-        if abs(yuan) >= 1e8:
-            return f"{yuan / 1e8:,.2f}亿元"
-        return f"{value:,.0f}{unit}" if unit == "万元" else f"{yuan / 1e4:,.0f}万元"
-    if abs(yuan) >= 1e9:
-        return f"{_digits(yuan / 1e9)} billion yuan"
-    if abs(yuan) >= 1e6:
-        return f"{_digits(yuan / 1e6)} million yuan"
-    return f"{yuan:,.0f} yuan"
 
 
 def _said(name: str, value: float, unit: str, lang: Lang, *, signed: bool = False) -> str:

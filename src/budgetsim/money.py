@@ -430,16 +430,41 @@ def compact_amount(
     yuan = value * UNITS.get(unit, math.nan)
     if not math.isfinite(yuan) or abs(yuan) < 1e8:
         return f"{value:{sign},.0f}"
+    plus = sign if yuan > 0 else ""
     if lang == "zh":
-        return f"{_three(yuan / 1e8, sign)}亿"
+        return f"{plus}{_digits(yuan / 1e8)}亿"
     if abs(yuan) < 1e9:
-        return f"{_three(yuan / 1e6, sign)}m"
-    return f"{_three(yuan / 1e9, sign)}bn"
+        return f"{plus}{_digits(yuan / 1e6)}m"
+    return f"{plus}{_digits(yuan / 1e9)}bn"
 
 
-def _three(number: float, sign: str) -> str:
-    """``number`` to three significant digits, never in exponent form (1,234 stays whole)."""
-    if abs(number) >= 100:
-        return f"{number:{sign},.0f}"
-    digits = 2 if abs(number) < 10 else 1
-    return f"{number:{sign}.{digits}f}".rstrip("0").rstrip(".")
+def _digits(value: float) -> str:
+    """Three significant digits at most, no trailing zeros: ``16.7``, ``500``, ``1.5``."""
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    text = f"{value:.1f}" if abs(value) >= 10 else f"{value:.2f}"
+    return text.rstrip("0").rstrip(".")
+
+
+def money_words(value: float, unit: str, lang: str) -> str:
+    """An amount [``unit``] as the report's prose says it: in Chinese in 万元, or 亿元 from
+    1亿 up (``1,000万元``, ``1.67亿元``); in English in yuan, millions or billions of yuan
+    (``10 million yuan``, ``1.67 billion yuan``).
+
+    Examples
+    --------
+    >>> money_words(1000.0, "万元", "zh"), money_words(16_700.0, "万元", "zh")
+    ('1,000万元', '1.67亿元')
+    >>> money_words(1000.0, "万元", "en"), money_words(16_700.0, "万元", "en")
+    ('10 million yuan', '167 million yuan')
+    """
+    yuan = value * unit_factor(unit)
+    if lang == "zh":
+        if abs(yuan) >= 1e8:
+            return f"{yuan / 1e8:,.2f}亿元"
+        return f"{value:,.0f}{unit}" if unit == "万元" else f"{yuan / 1e4:,.0f}万元"
+    if abs(yuan) >= 1e9:
+        return f"{_digits(yuan / 1e9)} billion yuan"
+    if abs(yuan) >= 1e6:
+        return f"{_digits(yuan / 1e6)} million yuan"
+    return f"{yuan:,.0f} yuan"

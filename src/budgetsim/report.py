@@ -40,7 +40,6 @@ from budgetsim._report_appendix import appendix_html, calibration_html, calibrat
 from budgetsim._report_sensitivity import (
     chart_bars,
     chart_name,
-    money_words,
     section,
     to_html,
     to_markdown,
@@ -56,6 +55,7 @@ from budgetsim.metrics import (
     format_value,
     money_unit,
 )
+from budgetsim.money import money_words
 from budgetsim.outputs import atomic, write_outputs
 from budgetsim.parameters import parameters
 from budgetsim.plausibility import Doubt, doubts
