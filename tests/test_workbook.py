@@ -149,9 +149,9 @@ def test_the_programmes_sheet_has_the_numbers_and_their_formats(books: dict[str,
         "需求均值\n[万元]": "#,##0",
         "P(资金用尽)": "0.0%",
         "P(资金用尽)的标准误": "0.00%",
-        "资金用尽月份（中位数）\n[月]": "0",
+        "资金用尽月份\n（中位数）\n[月]": "0",
         "年度": "0",
-        "兑付比例（已付 ÷ 需求）\n[%]": "0.0%",
+        "兑付比例\n（已付 ÷ 需求）\n[%]": "0.0%",
         "P95 所需预算\n[万元]": "#,##0",
         "现金支出均值\n[万元]": "#,##0",  # jiangmen pays some grants over two years
     }
@@ -305,3 +305,15 @@ def test_each_sheet_prints_on_a_few_pages(
             assert n >= 1, name
             assert n <= limits.get(name, 2), (book.name, name, pages)
         assert pages["抽样数据"] == 1
+
+
+def test_overview_says_which_assumptions_a_run_drew(tmp_path: Path) -> None:
+    from budgetsim.sensitivity.uncertain import simulate_uncertain
+
+    res = simulate_uncertain(budgetsim.load_scenario("jiangmen-2015-2017"), draws=80, seed=1)
+    write_workbook(res, tmp_path / "book.xlsx", findings=[], lang="en")
+    ws = openpyxl.load_workbook(tmp_path / "book.xlsx")["Overview"]
+    pairs = {r[0].value: r[1].value for r in ws.iter_rows() if r[0].value}
+    n = len(res.uncertain.factors)
+    assert pairs["assumptions drawn"] == f"{n} ranged assumptions, drawn once per 40 draws"
+    assert pairs["values changed"] == "—"

@@ -97,7 +97,7 @@ CASH_METRICS = ("cash_mean", "payable_after_mean")
 _MAX_WIDTH, _TEXT_WIDTH, _FINDING_WIDTH = 28, 44, 110
 #: Widest column of names (programmes, funds …) and of field paths [characters]: longer ones
 #: wrap, so that a table prints one page wide in a legible size.
-_NAME_WIDTH = 22
+_NAME_WIDTH = 26
 #: The workbook's font: Arial is on every office machine (LibreOffice: Liberation Sans, of
 #: the same widths), Chinese falls back to the system's CJK font.
 _FONT, _SIZE = "Arial", 10
@@ -154,17 +154,22 @@ def _count_format(value: float | None) -> str:
     return "0." + "0" * decimals
 
 
-def _header(name: str, unit: str, lang: Lang) -> str:
-    """A metric's header: its label and, on a line of its own (so that a narrow column breaks
-    it there), its unit: ``需求均值\\n[万元]``; a probability's label says its unit already
-    (``P(资金用尽)``)."""
+def _header(name: str, unit: str, lang: Lang, *, lines: bool = True) -> str:
+    """A metric's header: its label and unit, ``需求均值 [万元]``; a probability's label says
+    its unit already (``P(资金用尽)``). With ``lines``, the unit and a bracketed remark start
+    lines of their own (``资金用尽月份\\n（中位数）\\n[月]``): a narrow column breaks them
+    there, not inside a bracket."""
     m = REGISTRY[name]
     probability = m.aggregate.how is How.PROBABILITY or (
         m.aggregate.how is How.STANDARD_ERROR
         and REGISTRY[str(m.aggregate.of)].aggregate.how is How.PROBABILITY
     )
     text = label(name, lang)
-    return text if probability else f"{text}\n[{unit_label(name, unit, lang)}]"
+    if lines and "（" in text[1:]:
+        text = text[0] + text[1:].replace("（", "\n（", 1)
+    if probability:
+        return text
+    return f"{text}{chr(10) if lines else ' '}[{unit_label(name, unit, lang)}]"
 
 
 # -- widths and heights -------------------------------------------------------------------------
@@ -177,13 +182,15 @@ def _text_width(value: Any) -> int:
 
 def _ink(text: str) -> float:
     """Width of ``text`` in the default font [digit widths, the unit of column widths]: a
-    Chinese character an em (1.8 digits of Arial, 0.556 em each), a space or a narrow letter
-    about half, a capital a little more than one (a little generous: a line too many leaves
-    space, a line too few cuts text)."""
+    Chinese character 1.9 (an em is 1.8 digits of Arial), a full-width bracket more, a space
+    or a narrow letter about half, a capital a little more than one (generous: a line too
+    many leaves space, a line too few cuts text)."""
     total = 0.0
     for c in text:
-        if unicodedata.east_asian_width(c) in "WF":
-            total += 1.85
+        if c in "（）":  # LibreOffice sets full-width brackets wide
+            total += 3.0
+        elif unicodedata.east_asian_width(c) in "WF":
+            total += 1.9
         elif c.isspace() or c in ".,;:'()[]|!ijlft":
             total += 0.55
         elif c.isupper() or c in "%@mw":
@@ -308,7 +315,7 @@ def _write_table(ws: Worksheet, table: _Table, *, top: int = 1) -> None:
         ws.column_dimensions[get_column_letter(k)].width = width
         cell = ws.cell(top, k, column.header)
         cell.font, cell.alignment = bold, head
-        header_lines = max(header_lines, _lines(column.header, width))
+        header_lines = max(header_lines, _lines(column.header, width - 1.5))  # centred: less room
         for i, (value, fmt, text) in enumerate(zip(column.values, formats, shown, strict=True)):
             cell = ws.cell(top + 1 + i, k, value)
             if fmt and isinstance(value, int | float) and not isinstance(value, bool):
@@ -329,13 +336,13 @@ def _write_table(ws: Worksheet, table: _Table, *, top: int = 1) -> None:
 
 
 def _header_width(header: str) -> float:
-    """A column's width for its header: each line of it on one line when short, else on two
-    or three (a Latin word kept whole)."""
+    """A column's width for its header: each line of it on one line when short or a bracketed
+    remark, else on two or three (a Latin word kept whole)."""
     need = 0.0
     for part in header.split("\n"):
         ink = _ink(part)
         words = [_ink(w) for w in re.split(r"\s+", part) if w.isascii()]
-        lines = 1 if ink <= 11 else 2 if ink <= 20 else 3
+        lines = 1 if ink <= 11 or part.startswith("（") else 2 if ink <= 20 else 3
         slack = 1.5 if lines == 1 else 3.0  # a wrapped line is seldom filled to the end
         need = max(need, math.ceil(ink / lines) + slack, max(words, default=0) + 1.5)
     return need
@@ -425,7 +432,7 @@ def _overview(
     ]  # fmt: skip
     bold = _font(bold=True)
     wrap = Alignment(wrap_text=True, vertical="top")
-    ws.column_dimensions["A"].width = 16
+    ws.column_dimensions["A"].width = max(_ink(key) for key, _, _ in rows) + 3
     ws.column_dimensions["B"].width = _FINDING_WIDTH
     for r, (key, value, fmt) in enumerate(rows, start=1):
         cell = ws.cell(r, 1, key)
@@ -557,7 +564,7 @@ def _by_year(
                 formats[year].append(None)
         for name in names:
             blocks.append(_name(specs[block], lang))
-            measures.append(_header(name, result.unit, lang).replace("\n", " "))
+            measures.append(_header(name, result.unit, lang, lines=False))
             for year in result.years:
                 value = _cell(frame.loc[(block, year), name])
                 values[year].append(value)
@@ -665,15 +672,16 @@ def _sensitivity(sensitivity: SensitivityResult, result: SimulationResult, lang:
         return _Column(header, values, formats)
 
     columns = [
-        _Column(word("wb_output", lang), outputs, text=True, width=26),
+        _Column(word("wb_output", lang), outputs, text=True, width=24),
         _Column(word("wb_number", lang), frame["parameter_label"].astype(str).tolist(),
                 text=True, width=26),
         _Column(word("wb_kind", lang), [kinds.get(str(k), str(k)) for k in frame["kind"]]),
         _Column(word("grade", lang), [word(f"grade_{g}", lang) if g in ("S", "D", "E", "P")
                                       else "" for g in frame["grade"]]),
         _Column(word("unit", lang), frame["unit"].fillna("").astype(str).tolist()),
-        _Column(word("wb_low_end", lang), frame["low"].astype(str).tolist()),
-        _Column(word("wb_high_end", lang), frame["high"].astype(str).tolist()),
+        _Column(word("wb_low_end", lang), frame["low"].astype(str).tolist(), text=True, width=14),
+        _Column(word("wb_high_end", lang), frame["high"].astype(str).tolist(), text=True,
+                width=14),
         *(numbers(c, column_label(c, lang)) for c in ("base", "at_low", "at_high", "swing",
                                                       "swing_se")),
         numbers("swing_low", word("wb_swing_low", lang)),
@@ -681,7 +689,7 @@ def _sensitivity(sensitivity: SensitivityResult, result: SimulationResult, lang:
         _Column(column_label("effect", lang),
                 [effect_label(str(e), lang) for e in frame["effect"]]),
         _Column(word("wb_rank", lang), [int(r) for r in frame["rank"]], "0"),
-        _Column(word("path", lang), frame["parameter"].astype(str).tolist(), text=True, width=24),
+        _Column(word("path", lang), frame["parameter"].astype(str).tolist(), text=True, width=22),
     ]  # fmt: skip
     return _Table(columns, keys=2)
 
@@ -745,7 +753,7 @@ def _draws(ws: Worksheet, result: SimulationResult, lang: Lang) -> None:
         ws.append(cells)
     ws.freeze_panes = "B3"
     # the note spills over the empty cells beside it: print as many columns as it takes
-    span = 1 + max(0, math.ceil((_ink(note.value) - 10) / width))
+    span = 1 + max(0, math.ceil((_ink(note.value) * 1.1 - 8) / width))  # bold: wider
     ws.print_area = f"A1:{get_column_letter(min(span, len(columns) + 1))}1"
 
 
