@@ -317,3 +317,27 @@ def test_overview_says_which_assumptions_a_run_drew(tmp_path: Path) -> None:
     n = len(res.uncertain.factors)
     assert pairs["assumptions drawn"] == f"{n} ranged assumptions, drawn once per 40 draws"
     assert pairs["values changed"] == "—"
+
+
+def test_the_draws_sheet_holds_every_draw_as_the_result_has_it(books: dict[str, Path]) -> None:
+    res = budgetsim.simulate(budgetsim.load_scenario("jiangmen-2021"), draws=DRAWS, seed=1)
+    ws = openpyxl.load_workbook(books["en"])["Draws"]
+    headers = _headers(ws)
+    label = res.scenario.programmes[res.programmes[0]].label_en
+    assert headers[:3] == [
+        "draw", f"{label} · 2021 · demand\n[10k yuan]", f"{label} · 2021 · paid\n[10k yuan]"
+    ]  # fmt: skip
+    rows = list(ws.iter_rows(min_row=3, values_only=True))
+    assert [r[0] for r in rows] == list(range(DRAWS))
+    demand, paid = res.demand.values, res.paid.values
+    n_years = len(res.years)
+    for j in (0, len(res.programmes) - 1):
+        for t in range(n_years):
+            k = 1 + 2 * (j * n_years + t)
+            assert [r[k] for r in rows] == pytest.approx(demand[:, j, t].tolist())
+            assert [r[k + 1] for r in rows] == pytest.approx(paid[:, j, t].tolist())
+    balance = res.riskfunds["credit_reserve"]["balance_end"].values[:, 0]
+    k = headers.index("Technology-credit risk reserve fund · 2021 · year-end balance\n[10k yuan]")
+    assert [r[k] for r in rows] == pytest.approx(balance.tolist())
+    for cell in ws["B"][2:]:
+        assert cell.number_format == "#,##0"

@@ -701,7 +701,7 @@ def _se_format(fmt: str) -> str:
     return fmt + ("0" if "." in fmt else ".0")
 
 
-def _draws(ws: Worksheet, result: SimulationResult, lang: Lang) -> None:
+def _draws(ws: Worksheet, result: SimulationResult, lang: Lang) -> _Rows:
     """Per draw: each programme's demand and payments per year, each reserve fund's year-end
     balance and claims paid, each target's stock; a note above, the print area on the note
     alone (the sheet is for reading back, not for paper)."""
@@ -742,38 +742,64 @@ def _draws(ws: Worksheet, result: SimulationResult, lang: Lang) -> None:
         ws.column_dimensions[get_column_letter(k)].width = width
         lines = max(lines, _lines(header, width))
     ws.row_dimensions[2].height = _LINE * lines + 4
-    # one shared style per format: far quicker than a number format set cell by cell
-    matrix = np.column_stack([values.astype(np.float64) for _, values, _ in columns]) if columns \
-        else np.zeros((result.draws, 0))  # fmt: skip
-    draw_style = _style(ws, "0")
-    money_style = _style(ws, "#,##0")
-    for i, row in enumerate(matrix.tolist()):
-        cells = [_styled(ws, i, draw_style)]
-        cells += [_styled(ws, v if math.isfinite(v) else None, money_style) for v in row]
-        ws.append(cells)
+    matrix = np.column_stack([values.astype(np.float64) for _, values, _ in columns])
+    # the first draw through openpyxl, with its formats; the others are added to the sheet's
+    # XML once saved (:class:`_Rows`): openpyxl takes some 20 µs a cell, and a run of 10,000
+    # draws has a million
+    ws.cell(3, 1, 0).number_format = "0"
+    for k, value in enumerate(matrix[0].tolist(), start=2):
+        ws.cell(3, k, value if math.isfinite(value) else None).number_format = "#,##0"
     ws.freeze_panes = "B3"
     # the note spills over the empty cells beside it: print as many columns as it takes
     span = 1 + max(0, math.ceil((_ink(note.value) * 1.1 - 8) / width))  # bold: wider
     ws.print_area = f"A1:{get_column_letter(min(span, len(columns) + 1))}1"
+    return _Rows(matrix)
 
 
-def _style(ws: Worksheet, fmt: str) -> Any:
-    """The style of a cell with number format ``fmt`` alone, to share among many cells."""
-    from openpyxl.cell import Cell
+@dataclass
+class _Rows:
+    """The per-draw sheet's rows after its first, written straight into the sheet's XML in the
+    style openpyxl gave the first (the draw ``0``, the amounts ``#,##0``)."""
 
-    cell = Cell(ws)
-    cell.number_format = fmt
-    return cell._style
+    matrix: np.ndarray  #: draws × columns after the draw's number
+
+    def into(self, xml: bytes) -> bytes:
+        """The sheet's XML with the rows of draws 1, 2 … after row 3 (draw 0)."""
+        from openpyxl.utils import get_column_letter
+
+        styles = re.findall(rb'<c r="[A-Z]+3" s="(\d+)"', xml)
+        draw_style, value_style = styles[0].decode(), styles[-1].decode()
+        letters = [get_column_letter(k) for k in range(2, self.matrix.shape[1] + 2)]
+        rows = []
+        for i, values in enumerate(self.matrix[1:].tolist(), start=1):
+            r = 3 + i
+            cells = "".join(
+                f'<c r="{c}{r}" s="{value_style}"><v>{v!r}</v></c>'
+                for c, v in zip(letters, values, strict=True)
+                if math.isfinite(v)
+            )
+            rows.append(f'<row r="{r}"><c r="A{r}" s="{draw_style}"><v>{i}</v></c>{cells}</row>')
+        last = f"{letters[-1]}{2 + len(self.matrix)}"
+        dimension = f'<dimension ref="A1:{last}"'.encode()
+        xml = re.sub(rb'<dimension ref="[^"]*"', dimension, xml, count=1)
+        head, tail = xml.rsplit(b"</sheetData>", 1)
+        return head + "".join(rows).encode() + b"</sheetData>" + tail
 
 
-def _styled(ws: Worksheet, value: Any, style: Any) -> Any:
-    """A cell of ``value`` sharing ``style`` (set once per format, not cell by cell: the
-    per-draw sheet has hundreds of thousands of cells)."""
-    from openpyxl.cell import Cell
+def _save(book: Any, handle: Any, rows: dict[Any, _Rows]) -> None:
+    """Save ``book`` into ``handle``, with ``rows`` added to their worksheets."""
+    import io
+    import zipfile
 
-    cell = Cell(ws, value=value)
-    cell._style = style
-    return cell
+    buffer = io.BytesIO()
+    book.save(buffer)
+    by_path = {ws.path.lstrip("/"): more for ws, more in rows.items()}  # numbered by the save
+    with zipfile.ZipFile(buffer) as saved, zipfile.ZipFile(handle, "w") as out:
+        for item in saved.infolist():
+            data = saved.read(item.filename)
+            if item.filename in by_path:
+                data = by_path[item.filename].into(data)
+            out.writestr(item, data, compress_type=zipfile.ZIP_DEFLATED)
 
 
 def write_workbook(
@@ -823,6 +849,7 @@ def write_workbook(
     }  # fmt: skip
     if sensitivity is not None:
         tables["sensitivity"] = _sensitivity(sensitivity, result, lang_)
+    rows: dict[Any, _Rows] = {}
     for key in SHEETS:
         if key not in ("overview", "draws") and key not in tables:
             continue
@@ -831,10 +858,10 @@ def write_workbook(
         if key == "overview":
             _overview(ws, result, findings, lang_)
         elif key == "draws":
-            _draws(ws, result, lang_)
+            rows = {ws: _draws(ws, result, lang_)}
         elif (table := tables[key]) is None:
             _note(ws, word(notes[key], lang_))
         else:
             _write_table(ws, table)
     with atomic(Path(path), "wb") as handle:
-        book.save(handle)
+        _save(book, handle, rows)
