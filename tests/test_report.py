@@ -47,20 +47,18 @@ def test_report_writes_every_file(report: Path) -> None:
     assert stamp["draws"] == 300
 
 
-def test_workbook_reads_back_with_formats_and_frozen_headers(report: Path) -> None:
+def test_the_report_writes_the_workbook_in_its_language(report: Path) -> None:
+    # the sheets themselves: tests/test_workbook.py
     book = openpyxl.load_workbook(report / "report.xlsx")
-    assert book.sheetnames[:2] == ["Summary", "Findings"]
-    assert {"rd_reward", "Assumptions", "Draws"} <= set(book.sheetnames)
-    summary = book["Summary"]
-    assert summary.freeze_panes == "B2"
-    header = [c.value for c in summary[1]]
-    money, share = header.index("paid_mean") + 1, header.index("p_exhausted") + 1
-    assert summary.cell(2, money).number_format == "#,##0"
-    assert summary.cell(2, share).number_format == "0.0%"
-    draws = book["Draws"]
-    assert draws.max_row == 301  # a header and one row per draw
-    assumptions = [c.value for c in book["Assumptions"][1]]
-    assert assumptions == ["path", "source", "assumption"]
+    assert book.sheetnames[:2] == ["概览", "各项目"]
+    assert {"假设", "抽样数据"} <= set(book.sheetnames)
+    programmes = book["各项目"]
+    assert programmes.freeze_panes == "C2"
+    header = [c.value for c in programmes[1]]
+    money, share = header.index("拨付均值\n[万元]") + 1, header.index("P(资金用尽)") + 1
+    assert programmes.cell(2, money).number_format == "#,##0"
+    assert programmes.cell(2, share).number_format == "0.0%"
+    assert book["抽样数据"].max_row == 302  # a note, a header and one row per draw
 
 
 def test_findings_and_appendix_come_from_the_numbers() -> None:
@@ -236,20 +234,20 @@ def test_the_workbook_has_a_sensitivity_sheet_formatted_like_the_others(
 ) -> None:
     out, sens = guangdong
     book = openpyxl.load_workbook(out / "report.xlsx")
-    assert "Sensitivity" in book.sheetnames
-    sheet = book["Sensitivity"]
+    assert "敏感性" in book.sheetnames
+    sheet = book["敏感性"]
     header = [c.value for c in sheet[1]]
-    assert header == list(sens.frame("zh").columns)
-    assert {"output_label", "parameter_label", "low", "high", "swing", "effect"} <= set(header)
-    assert sheet.freeze_panes == "B2"
+    assert header[:2] == ["结果指标", "数字"]
+    assert {"基准值", "取低端时", "取高端时", "摆幅", "影响", "字段路径"} <= set(header)
+    assert sheet.freeze_panes == "C2"
     assert sheet.max_row == len(sens.table) + 1
-    column = header.index("parameter_label") + 1
+    column = header.index("数字") + 1
     labels = [sheet.cell(r, column).value for r in range(2, sheet.max_row + 1)]
     assert labels == [sens.factor(p).label("zh") for p in sens.table["parameter"]]
-    for column in ("base", "at_low", "at_high", "swing", "swing_low", "swing_high"):
+    for column in ("基准值", "取低端时", "取高端时", "摆幅"):
         assert sheet.cell(2, header.index(column) + 1).number_format == "#,##0"  # money
-    width = sheet.column_dimensions["D"].width  # parameter_label: Chinese counts double
-    assert (width or 0) > 40
+    width = sheet.column_dimensions["B"].width  # the number's label: Chinese counts double
+    assert (width or 0) > 20
 
 
 def test_the_section_says_when_a_lever_tops_and_what_is_within_noise(
@@ -298,19 +296,6 @@ def test_the_section_says_when_a_lever_tops_and_what_is_within_noise(
     assert "Each headline result has an assumption of its own to pin down first:" in en
 
 
-def test_the_sensitivity_sheet_formats_each_row_as_its_output() -> None:
-    from budgetsim.report import _sensitivity_formats
-
-    sc = budgetsim.load_scenario("jiangmen-2021")
-    sens = tornado(
-        sc, ["p_exhausted:loan_interest", "budget_at_risk_p80"], draws=50, seed=1,
-        only=["populations.tech_borrowers.arrivals.mean"],
-    )  # fmt: skip
-    formats = _sensitivity_formats(sens, sens.frame("en"))
-    assert formats["swing"] == ["0.0%", "#,##0"]
-    assert formats["swing_se"] == ["0.0%", None]  # a money standard error as it is
-
-
 def test_write_report_takes_only_a_tornado_of_its_own_scenario(
     guangdong: tuple[Path, SensitivityResult], tmp_path: Path
 ) -> None:
@@ -353,7 +338,7 @@ def test_cli_report_sensitivity_writes_the_section_and_the_sheet(
 def test_cli_report_without_sensitivity_has_no_section(report: Path) -> None:
     page = (report / "report.html").read_text(encoding="utf-8")
     assert 'id="sensitivity"' not in page
-    assert "Sensitivity" not in openpyxl.load_workbook(report / "report.xlsx").sheetnames
+    assert "敏感性" not in openpyxl.load_workbook(report / "report.xlsx").sheetnames
     assert not list((report / "charts").glob("sensitivity_*"))
 
 

@@ -26,10 +26,9 @@ import base64
 import html
 import io
 import math
-import unicodedata
 from collections.abc import Hashable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, cast
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -47,9 +46,6 @@ from budgetsim._report_sensitivity import (
 from budgetsim.charts._style import resolve_lang
 from budgetsim.metrics import (
     OVERVIEW,
-    REGISTRY,
-    How,
-    Kind,
     Lang,
     as_lang,
     format_value,
@@ -61,6 +57,7 @@ from budgetsim.parameters import parameters
 from budgetsim.plausibility import Doubt, doubts
 from budgetsim.results import SimulationResult
 from budgetsim.words import header, word
+from budgetsim.workbook import write_workbook
 
 if TYPE_CHECKING:
     from budgetsim.sensitivity.result import SensitivityResult
@@ -572,117 +569,6 @@ def _html(
     return "\n".join(parts)
 
 
-def _workbook(
-    result: SimulationResult,
-    path: Path,
-    sentences: list[str],
-    appendix: pd.DataFrame,
-    sensitivity: SensitivityResult | None = None,
-    lang: Lang = "zh",
-) -> None:
-    summary = result.summary().reset_index()
-    paid = result.paid.values
-    demand = result.demand.values
-    wide = {"draw": np.arange(result.draws)}
-    for j, programme in enumerate(result.programmes):
-        for t, year in enumerate(result.years):
-            wide[f"{programme} {year} demand"] = demand[:, j, t]
-            wide[f"{programme} {year} paid"] = paid[:, j, t]
-    sheets: dict[str, pd.DataFrame] = {
-        "Summary": summary,
-        "Findings": pd.DataFrame({"finding": sentences}),
-        **{
-            programme[:31]: summary[summary["programme"] == programme].drop(columns="programme")
-            for programme in result.programmes
-        },
-    }
-    formats: dict[str, Mapping[str, str | Sequence[str | None] | None]] = {
-        name: {str(c): _number_format(str(c)) for c in frame.columns}
-        for name, frame in sheets.items()
-    }
-    if sensitivity is not None:
-        table = sensitivity.frame(lang)
-        sheets[SENSITIVITY_SHEET] = table
-        formats[SENSITIVITY_SHEET] = _sensitivity_formats(sensitivity, table)
-    sheets["Assumptions"] = appendix
-    sheets["Draws"] = pd.DataFrame(wide)  # raw per-draw data stays unformatted (fast)
-    with (
-        atomic(path, "wb") as handle,
-        pd.ExcelWriter(cast(BinaryIO, handle), engine="openpyxl") as writer,
-    ):
-        for name, frame in sheets.items():
-            freeze = "A2" if name == "Assumptions" else "B2"
-            _sheet(writer, name, frame, freeze, formats.get(name, {}))
-
-
-#: The workbook's sheet of a tornado.
-SENSITIVITY_SHEET = "Sensitivity"
-#: Columns of a tornado's table in the output's unit.
-_SENSITIVITY_VALUES = ("base", "at_low", "at_high", "swing", "swing_low", "swing_high")
-
-
-def _sensitivity_formats(
-    sensitivity: SensitivityResult, table: pd.DataFrame
-) -> dict[str, list[str | None]]:
-    """Per-row formats of a tornado's table: its values are in each row's output's unit, as
-    that output's metric is formatted (a money swing's standard error as it is)."""
-    by_key = {o.key: o.metric for o in sensitivity.outputs}
-    metrics = [by_key[str(key)] for key in table["output"]]
-    formats: dict[str, list[str | None]] = {
-        column: [_number_format(m) for m in metrics] for column in _SENSITIVITY_VALUES
-    }
-    formats["swing_se"] = [
-        None if REGISTRY[m].kind is Kind.MONEY else _number_format(m) for m in metrics
-    ]
-    return formats
-
-
-def _text_width(value: Any) -> int:
-    """Characters a cell's text takes, a Chinese character counting two."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in str(value))
-
-
-def _sheet(
-    writer: pd.ExcelWriter,
-    name: str,
-    frame: pd.DataFrame,
-    freeze: str,
-    formats: Mapping[str, str | Sequence[str | None] | None],
-) -> None:
-    """One sheet: a frozen header row (and first column), columns sized to their text, and
-    number formats per column (one format, or one per row)."""
-    from openpyxl.utils import get_column_letter
-
-    frame.to_excel(writer, sheet_name=name, index=False)
-    sheet = writer.sheets[name]
-    sheet.freeze_panes = freeze
-    for k, column in enumerate(frame.columns, start=1):
-        letter = get_column_letter(k)
-        width = max(_text_width(v) for v in [column, *frame[column].head(200).tolist()])
-        sheet.column_dimensions[letter].width = min(60, max(8, width + 2))
-        fmt = formats.get(str(column))
-        if not fmt:
-            continue
-        cells = sheet[letter][1:]
-        per_row = [fmt] * len(cells) if isinstance(fmt, str) else list(fmt)
-        for cell, one in zip(cells, per_row, strict=True):
-            if one:
-                cell.number_format = one
-
-
-def _number_format(column: str) -> str | None:
-    """The workbook's number format of a column: amounts whole with thousands separators
-    (their standard errors as they are), shares as %; None for the rest."""
-    m = REGISTRY.get(column)
-    if m is None:
-        return None
-    if m.kind is Kind.SHARE:
-        return "0.0%"
-    if m.kind is Kind.MONEY and m.aggregate.how is not How.STANDARD_ERROR:
-        return "#,##0"
-    return None
-
-
 def sensitivity_markdown(
     sensitivity: SensitivityResult, lang: str = "zh", *, charts: str = "charts"
 ) -> str:
@@ -763,7 +649,7 @@ def write_report(
     lang_ = resolve_lang(lang)  # the charts': English without a CJK font
     written = write_outputs(result, folder)
     sentences = findings(result, lang)
-    appendix = provenance(result)
+
     figures = _figures(result, lang_)
     tornadoes = {}
     if sensitivity is not None:
@@ -791,6 +677,6 @@ def write_report(
         handle.write(_html(result, sentences, images, titles, text_lang, extra, unusual))
     written.append(page)
     book = folder / "report.xlsx"
-    _workbook(result, book, sentences, appendix, sensitivity, text_lang)
+    write_workbook(result, book, findings=sentences, sensitivity=sensitivity, lang=text_lang)
     written.append(book)
     return written
