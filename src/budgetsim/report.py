@@ -9,9 +9,9 @@
   sensitivity section, an appendix with every number's value, grade, plausible range and
   clause or assumption, and the sections of the calibration notes the appendix cites. It
   prints on A4 without cutting a column;
-- ``report.xlsx`` — a summary sheet with formatted numbers, one sheet per programme, with a
-  tornado its table, the appendix, and the per-draw demand and payments; frozen header rows,
-  sized columns;
+- ``report.xlsx`` — the workbook (:func:`budgetsim.workbook.write_workbook`): overview,
+  programmes, shared funds, whole policy, reserve fund, targets, assumptions, with a tornado
+  a sensitivity sheet, and the per-draw data (not printed); it prints on A4, one page wide;
 - ``charts/*.png`` and ``charts/*.svg`` (with a tornado, ``sensitivity_*`` per output);
 - ``summary.json``, ``summary.csv`` and the per-draw file, stamped (:func:`write_outputs`).
 
@@ -167,12 +167,15 @@ def _figures(result: SimulationResult, lang: str) -> dict[str, Figure]:
             figures["fan"] = charts.fan_chart(result, lang=lang)
     p_first = result["exhausted"].isel(year=0).mean("draw").values
     members = {p for fund in result.funds for p in fund.members}
+    shared = {p for fund in result.funds if fund.shared for p in fund.members}
     for i, programme in enumerate(result.programmes):
         if i not in members:
             continue
         figures[f"demand_{programme}"] = charts.demand_distribution(result, programme, lang=lang)
         p = float(p_first[i])
-        if 0.02 < p < 0.98:  # where more money changes the answer
+        # where more money changes the answer; not for a member of a shared fund, which has
+        # no envelope of its own to vary (the fan chart draws it against the fund's money)
+        if 0.02 < p < 0.98 and i not in shared:
             figures[f"curve_{programme}"] = charts.budget_coverage_curve(
                 result, programme, lang=lang
             )
@@ -628,7 +631,7 @@ def write_report(
     sensitivity
         A tornado of the same scenario (:func:`budgetsim.sensitivity.tornado`): adds the
         sensitivity section to the page (:func:`sensitivity_markdown` gives it as Markdown),
-        a tornado chart per output (``charts/sensitivity_*``) and the ``Sensitivity`` sheet
+        a tornado chart per output (``charts/sensitivity_*``) and the 敏感性 (Sensitivity) sheet
         (:meth:`~budgetsim.sensitivity.SensitivityResult.frame`) to the workbook.
 
     Returns
