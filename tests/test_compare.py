@@ -69,7 +69,7 @@ def test_cli_compare() -> None:
     assert result.exit_code == 0, result.output
     assert "variant − base" in result.output
     assert "Technology-loan interest subsidy" in result.output
-    assert "paid in full [firms]" in result.output
+    assert "mean paid in full [firms]" in result.output
     result = runner.invoke(cli, ["compare", "jiangmen-2021", "-n", "10"])
     assert result.exit_code == 1
     assert "give a VARIANT" in result.output

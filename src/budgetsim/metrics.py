@@ -347,9 +347,9 @@ _SUMMARIES = [
         Aggregate(How.MEDIAN_AMONG, "first_exhausted_year", where="the money ran out"),
         short_zh="首次用尽年 (P50)", short_en="year ran out (P50)",
     ),
-    *_mean("claimants", "申请者数均值", "mean claimants", ("申请者", "claimants")),
+    *_mean("claimants", "申请者数均值", "mean claimants", ("申请者均值", "mean claimants")),
     *_mean("paid_full", "全额资助申请者数均值", "mean claimants paid in full",
-           ("全额资助", "paid in full")),
+           ("全额资助数均值", "mean paid in full")),
     Metric(
         "coverage_full", _SHARE, "全额资助比例", "share of claimants paid in full",
         Aggregate(How.RATIO, "paid_full", over="claimants"),
