@@ -333,8 +333,14 @@ _DIGIT = 7
 def _width(ws: Worksheet, first: int, width: float, last: int | None = None) -> None:
     """Make columns ``first`` … ``last`` (0-based) ``width`` characters wide, as the file
     states the width: that of the digits and the cell's margins together (XlsxWriter's
-    ``set_column`` would add the margins on top)."""
-    ws.set_column_pixels(first, first if last is None else last, round(width * _DIGIT))
+    ``set_column`` would add the margins on top, and round to a whole pixel)."""
+    ws.set_column_pixels(first, first if last is None else last, width * _DIGIT)
+
+
+def _height(ws: Worksheet, row: int, points: float) -> None:
+    """Make row ``row`` (0-based) ``points`` high, as stated (XlsxWriter's ``set_row`` would
+    round it to a whole pixel, and a page could then break a row earlier or later)."""
+    ws.set_row_pixels(row, points * 4 / 3)  # a pixel is 3/4 point
 
 
 def _put(ws: Worksheet, row: int, col: int, value: Any, style: Any = None) -> None:
@@ -378,13 +384,13 @@ def _write_table(ws: Worksheet, table: _Table, styles: _Styles, *, top: int = 0)
                 align="center" if column.center and not wrap else None,
             )
             cells[i].append((k, value, style))
-    ws.set_row(top, _LINE * header_lines + 4)
+    _height(ws, top, _LINE * header_lines + 4)
     head = styles(bold=True, wrap=True, valign="vcenter", align="center")
     for k, column in enumerate(table.columns):
         ws.write_string(top, k, column.header, head)
     for i, row in enumerate(cells):
         if row_lines[i] > 1:
-            ws.set_row(top + 1 + i, _LINE * row_lines[i] + 2)
+            _height(ws, top + 1 + i, _LINE * row_lines[i] + 2)
         for k, value, style in row:
             _put(ws, top + 1 + i, k, value, style)
     ws.freeze_panes(top + 1, table.keys)
@@ -477,7 +483,7 @@ def _overview(
     for i, sentence in enumerate(sentences):
         lines = _lines(sentence, _FINDING_WIDTH)
         if lines > 1:
-            ws.set_row(first + i, _LINE * lines + 2)
+            _height(ws, first + i, _LINE * lines + 2)
         if i == 0:
             ws.write_string(first, 0, word("finding", lang), key_style)
         ws.write_string(first + i, 1, sentence, styles(wrap=True))
@@ -764,7 +770,7 @@ def _draws(ws: Worksheet, result: SimulationResult, lang: Lang, styles: _Styles)
     _width(ws, 0, 10)
     _width(ws, 1, width, len(columns))
     lines = max((_lines(header, width) for header, _ in columns), default=1)
-    ws.set_row(1, _LINE * lines + 4)
+    _height(ws, 1, _LINE * lines + 4)
     ws.write_string(1, 0, word("draw", lang), bold)
     head = styles(bold=True, wrap=True, valign="vcenter", align="center")
     for k, (header, _) in enumerate(columns, start=1):
