@@ -20,6 +20,9 @@ Every header is a label from the registries with its unit (``需求均值 [万�
 has a format (amounts ``#,##0``, shares ``0.0%`` …), and every sheet prints on A4 landscape,
 one page wide, with its header row repeated on each page.
 
+The file is written with XlsxWriter, row after row, each row to the file as soon as the next
+begins (the per-draw sheet of a run of 10,000 draws has a million cells).
+
 Examples
 --------
 >>> import budgetsim, tempfile, pathlib
@@ -51,7 +54,7 @@ from budgetsim.results import SimulationResult
 from budgetsim.words import word
 
 if TYPE_CHECKING:
-    from openpyxl.worksheet.worksheet import Worksheet
+    from xlsxwriter.worksheet import Worksheet  # type: ignore[import-untyped]
 
     from budgetsim.sensitivity.result import SensitivityResult
 
@@ -292,47 +295,106 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _write_table(ws: Worksheet, table: _Table, *, top: int = 1) -> None:
-    """Write ``table`` with its header on row ``top``: the header bold and wrapped, frozen
-    below it and after the key columns, columns sized to their text, numbers formatted, long
-    text wrapped in rows tall enough for it, and the header repeated on every printed page."""
-    from openpyxl.styles import Alignment
-    from openpyxl.utils import get_column_letter
+class _Styles:
+    """The workbook's cell formats, made once per set of properties: bold, a number format,
+    wrapped, and the vertical and horizontal alignment (the font is the workbook's,
+    :data:`_FONT`)."""
 
-    bold = _font(bold=True)
-    head = Alignment(wrap_text=True, vertical="center", horizontal="center")
-    wrap = Alignment(wrap_text=True, vertical="top")
-    plain = Alignment(vertical="top")
-    centred = Alignment(vertical="top", horizontal="center")
+    def __init__(self, book: Any) -> None:
+        self._book = book
+        self._made: dict[tuple[Any, ...], Any] = {}
+
+    def __call__(
+        self,
+        *,
+        bold: bool = False,
+        num: str | None = None,
+        wrap: bool = False,
+        valign: str | None = "top",
+        align: str | None = None,
+    ) -> Any:
+        key = (bold, num, wrap, valign, align)
+        if key not in self._made:
+            properties: dict[str, Any] = {"bold": bold, "text_wrap": wrap}
+            if num is not None:
+                properties["num_format"] = num
+            if valign is not None:
+                properties["valign"] = valign
+            if align is not None:
+                properties["align"] = align
+            self._made[key] = self._book.add_format(properties)
+        return self._made[key]
+
+
+#: A column's width unit, the widest digit of the workbook's font (Arial 10) [pixels].
+_DIGIT = 7
+
+
+def _width(ws: Worksheet, first: int, width: float, last: int | None = None) -> None:
+    """Make columns ``first`` … ``last`` (0-based) ``width`` characters wide, as the file
+    states the width: that of the digits and the cell's margins together (XlsxWriter's
+    ``set_column`` would add the margins on top, and round to a whole pixel)."""
+    ws.set_column_pixels(first, first if last is None else last, width * _DIGIT)
+
+
+def _height(ws: Worksheet, row: int, points: float) -> None:
+    """Make row ``row`` (0-based) ``points`` high, as stated (XlsxWriter's ``set_row`` would
+    round it to a whole pixel, and a page could then break a row earlier or later)."""
+    ws.set_row_pixels(row, points * 4 / 3)  # a pixel is 3/4 point
+
+
+def _put(ws: Worksheet, row: int, col: int, value: Any, style: Any = None) -> None:
+    """Write a cell: text as text (never read as a formula or a link), a number as a
+    number, nothing for an empty value or text (a cell of empty text would stop the text of
+    the cell before it from spilling over)."""
+    if value is None or (isinstance(value, str) and not value):
+        return
+    if isinstance(value, str):
+        ws.write_string(row, col, value, style)
+    else:
+        ws.write_number(row, col, value, style)
+
+
+def _write_table(ws: Worksheet, table: _Table, styles: _Styles, *, top: int = 0) -> None:
+    """Write ``table`` with its header on row ``top`` (0-based): the header bold and wrapped,
+    frozen below it and after the key columns, columns sized to their text, numbers
+    formatted, long text wrapped in rows tall enough for it, and the header repeated on every
+    printed page. The rows are written in order (the workbook keeps one row in memory)."""
     header_lines = 1
-    row_lines = [1] * max((len(c.values) for c in table.columns), default=0)
-    for k, column in enumerate(table.columns, start=1):
+    n_rows = max((len(c.values) for c in table.columns), default=0)
+    row_lines = [1] * n_rows
+    cells: list[list[tuple[int, Any, Any]]] = [[] for _ in range(n_rows)]
+    for k, column in enumerate(table.columns):
         formats = column.formats()
         shown = [_shown(v, f) for v, f in zip(column.values, formats, strict=True)]
         data = max((_text_width(t) for t in shown), default=0)
         need = max(data + 2, 7, _header_width(column.header))
         width = min(column.width or _TEXT_WIDTH, need) if column.text else min(_MAX_WIDTH, need)
-        ws.column_dimensions[get_column_letter(k)].width = width
-        cell = ws.cell(top, k, column.header)
-        cell.font, cell.alignment = bold, head
+        _width(ws, k, width)
         header_lines = max(header_lines, _lines(column.header, width - 1.5))  # centred: less room
         for i, (value, fmt, text) in enumerate(zip(column.values, formats, shown, strict=True)):
-            cell = ws.cell(top + 1 + i, k, value)
-            if fmt and isinstance(value, int | float) and not isinstance(value, bool):
-                cell.number_format = fmt
-            if isinstance(value, str) and _ink(text) > width - 1:
-                cell.alignment = wrap
+            number = isinstance(value, int | float) and not isinstance(value, bool)
+            wrap = isinstance(value, str) and _ink(text) > width - 1
+            if wrap:
                 row_lines[i] = max(row_lines[i], _lines(text, width))
-            else:
-                cell.alignment = centred if column.center else plain
-            if i in table.bold:
-                cell.font = bold
-    ws.row_dimensions[top].height = _LINE * header_lines + 4
-    for i, lines in enumerate(row_lines):
-        if lines > 1:
-            ws.row_dimensions[top + 1 + i].height = _LINE * lines + 2
-    ws.freeze_panes = f"{get_column_letter(table.keys + 1)}{top + 1}"
-    ws.print_title_rows = f"{top}:{top}"
+            style = styles(
+                bold=i in table.bold,
+                num=fmt if fmt and number else None,
+                wrap=wrap,
+                align="center" if column.center and not wrap else None,
+            )
+            cells[i].append((k, value, style))
+    _height(ws, top, _LINE * header_lines + 4)
+    head = styles(bold=True, wrap=True, valign="vcenter", align="center")
+    for k, column in enumerate(table.columns):
+        ws.write_string(top, k, column.header, head)
+    for i, row in enumerate(cells):
+        if row_lines[i] > 1:
+            _height(ws, top + 1 + i, _LINE * row_lines[i] + 2)
+        for k, value, style in row:
+            _put(ws, top + 1 + i, k, value, style)
+    ws.freeze_panes(top + 1, table.keys)
+    ws.repeat_rows(top)
 
 
 def _header_width(header: str) -> float:
@@ -348,43 +410,22 @@ def _header_width(header: str) -> float:
     return need
 
 
-def _font(*, bold: bool = False) -> Any:
-    from openpyxl.styles import Font
-
-    return Font(name=_FONT, size=_SIZE, bold=bold, family=2)
-
-
-def _default_font(book: Any) -> None:
-    """Make the workbook's default font (cells without a font of their own, and the unit of
-    column widths) :data:`_FONT`, not openpyxl's Calibri 11, which LibreOffice lacks."""
-    from openpyxl.utils.indexed_list import IndexedList
-
-    font = _font()
-    book._fonts = IndexedList([font])
-    book._named_styles["Normal"].font = font
-
-
 def _note(ws: Worksheet, text: str) -> None:
     """A sheet of one row: a note that the scenario has no such block."""
-    ws.cell(1, 1, text)
-    ws.column_dimensions["A"].width = max(20, _text_width(text) + 2)
+    ws.write_string(0, 0, text)
+    _width(ws, 0, max(20, _text_width(text) + 2))
 
 
 def _print_setup(ws: Worksheet, lang: Lang) -> None:
     """A4 landscape, one page wide, modest margins, gridlines, the sheet's name above and the
     page number below."""
-    from openpyxl.worksheet.page import PageMargins
-    from openpyxl.worksheet.properties import PageSetupProperties
-
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.6, bottom=0.6, header=0.3, footer=0.3)
-    ws.print_options.gridLines = True
-    ws.oddHeader.center.text = "&A"
-    ws.oddFooter.center.text = word("wb_page", lang)
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.fit_to_pages(1, 0)  # one page wide, as many long as it takes
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    ws.set_header("&C&A", {"margin": 0.3})
+    ws.set_footer("&C" + word("wb_page", lang), {"margin": 0.3})
+    ws.hide_gridlines(0)  # gridlines on screen and on paper
 
 
 # -- the sheets ---------------------------------------------------------------------------------
@@ -405,10 +446,12 @@ def _year_column(values: Sequence[Any], lang: Lang) -> _Column:
 
 
 def _overview(
-    ws: Worksheet, result: SimulationResult, sentences: Sequence[str], lang: Lang
+    ws: Worksheet,
+    result: SimulationResult,
+    sentences: Sequence[str],
+    lang: Lang,
+    styles: _Styles,
 ) -> None:
-    from openpyxl.styles import Alignment
-
     sc = result.scenario
     stamp = result.stamp()
     changes = "; ".join(f"{k} = {v}" for k, v in stamp["changes"].items())
@@ -430,27 +473,22 @@ def _overview(
         (word("wb_changes", lang), changes or word("none", lang), None),
         (word("wb_drawn", lang), drawn or word("none", lang), None),
     ]  # fmt: skip
-    bold = _font(bold=True)
-    wrap = Alignment(wrap_text=True, vertical="top")
-    ws.column_dimensions["A"].width = max(_ink(key) for key, _, _ in rows) + 3
-    ws.column_dimensions["B"].width = _FINDING_WIDTH
-    for r, (key, value, fmt) in enumerate(rows, start=1):
-        cell = ws.cell(r, 1, key)
-        cell.font, cell.alignment = bold, Alignment(vertical="top")
-        cell = ws.cell(r, 2, value)
-        cell.alignment = Alignment(horizontal="left", vertical="top", wrap_text=True)
-        if fmt:
-            cell.number_format = fmt
-    first = len(rows) + 2
-    cell = ws.cell(first, 1, word("finding", lang))
-    cell.font, cell.alignment = bold, Alignment(vertical="top")
+    key_style = styles(bold=True)
+    _width(ws, 0, max(_ink(key) for key, _, _ in rows) + 3)
+    _width(ws, 1, _FINDING_WIDTH)
+    for r, (key, value, fmt) in enumerate(rows):
+        ws.write_string(r, 0, key, key_style)
+        _put(ws, r, 1, value, styles(num=fmt, wrap=True, align="left"))
+    first = len(rows) + 1  # after an empty row
     for i, sentence in enumerate(sentences):
-        r = first + i
-        cell = ws.cell(r, 2, sentence)
-        cell.alignment = wrap
         lines = _lines(sentence, _FINDING_WIDTH)
         if lines > 1:
-            ws.row_dimensions[r].height = _LINE * lines + 2
+            _height(ws, first + i, _LINE * lines + 2)
+        if i == 0:
+            ws.write_string(first, 0, word("finding", lang), key_style)
+        ws.write_string(first + i, 1, sentence, styles(wrap=True))
+    if not sentences:
+        ws.write_string(first, 0, word("finding", lang), key_style)
 
 
 def _has_schedule(result: SimulationResult) -> bool:
@@ -701,105 +739,55 @@ def _se_format(fmt: str) -> str:
     return fmt + ("0" if "." in fmt else ".0")
 
 
-def _draws(ws: Worksheet, result: SimulationResult, lang: Lang) -> _Rows:
+def _draws(ws: Worksheet, result: SimulationResult, lang: Lang, styles: _Styles) -> None:
     """Per draw: each programme's demand and payments per year, each reserve fund's year-end
     balance and claims paid, each target's stock; a note above, the print area on the note
     alone (the sheet is for reading back, not for paper)."""
-    from openpyxl.styles import Alignment
-    from openpyxl.utils import get_column_letter
-
     unit = result.unit
-    columns: list[tuple[str, np.ndarray, str]] = []
+    columns: list[tuple[str, np.ndarray]] = []
     demand, paid = result.demand.values, result.paid.values
     for j, programme in enumerate(result.programmes):
         name = _name(result.scenario.programmes[programme], lang)
         for t, year in enumerate(result.years):
             for variable, values in (("demand", demand), ("paid", paid)):
                 header = f"{name} · {year} · {_header(variable, unit, lang)}"
-                columns.append((header, values[:, j, t], "#,##0"))
+                columns.append((header, values[:, j, t]))
     for rid, ds in result.riskfunds.items():
         name = _name(result.scenario.riskfunds[rid], lang)
         for t, year in enumerate(result.years):
             for variable in ("balance_end", "claims_paid"):
                 header = f"{name} · {year} · {_header(variable, unit, lang)}"
-                columns.append((header, ds[variable].values[:, t], "#,##0"))
+                columns.append((header, ds[variable].values[:, t]))
     for tid, ds in result.targets.items():
         name = _name(result.scenario.targets[tid], lang)
         for t, year in enumerate(result.years):
             header = f"{name} · {year} · {_header('stock', unit, lang)}"
-            columns.append((header, ds["stock"].values[:, t], "#,##0"))
-    note = ws.cell(1, 1, word("wb_draws_note", lang).format(draws=result.draws))
-    note.font = _font(bold=True)
-    bold = _font(bold=True)
-    head = Alignment(wrap_text=True, vertical="center", horizontal="center")
+            columns.append((header, ds["stock"].values[:, t]))
+    bold = styles(bold=True, valign=None)
+    note = word("wb_draws_note", lang).format(draws=result.draws)
+    ws.write_string(0, 0, note, bold)
     width = 14.0
-    ws.column_dimensions["A"].width = 10
-    ws.cell(2, 1, word("draw", lang)).font = bold
-    lines = 1
-    for k, (header, _, _) in enumerate(columns, start=2):
-        cell = ws.cell(2, k, header)
-        cell.font, cell.alignment = bold, head
-        ws.column_dimensions[get_column_letter(k)].width = width
-        lines = max(lines, _lines(header, width))
-    ws.row_dimensions[2].height = _LINE * lines + 4
-    matrix = np.column_stack([values.astype(np.float64) for _, values, _ in columns])
-    # the first draw through openpyxl, with its formats; the others are added to the sheet's
-    # XML once saved (:class:`_Rows`): openpyxl takes some 20 µs a cell, and a run of 10,000
-    # draws has a million
-    ws.cell(3, 1, 0).number_format = "0"
-    for k, value in enumerate(matrix[0].tolist(), start=2):
-        ws.cell(3, k, value if math.isfinite(value) else None).number_format = "#,##0"
-    ws.freeze_panes = "B3"
+    _width(ws, 0, 10)
+    _width(ws, 1, width, len(columns))
+    lines = max((_lines(header, width) for header, _ in columns), default=1)
+    _height(ws, 1, _LINE * lines + 4)
+    ws.write_string(1, 0, word("draw", lang), bold)
+    head = styles(bold=True, wrap=True, valign="vcenter", align="center")
+    for k, (header, _) in enumerate(columns, start=1):
+        ws.write_string(1, k, header, head)
+    matrix = np.column_stack([values.astype(np.float64) for _, values in columns])
+    draw, amount = styles(num="0", valign=None), styles(num="#,##0", valign=None)
+    write = ws.write_number
+    for i, values in enumerate(matrix.tolist()):
+        r = 2 + i
+        write(r, 0, i, draw)
+        for k, value in enumerate(values, start=1):
+            if math.isfinite(value):  # NaN: an empty cell
+                write(r, k, value, amount)
+    ws.freeze_panes(2, 1)
     # the note spills over the empty cells beside it: print as many columns as it takes
-    span = 1 + max(0, math.ceil((_ink(note.value) * 1.1 - 8) / width))  # bold: wider
-    ws.print_area = f"A1:{get_column_letter(min(span, len(columns) + 1))}1"
-    return _Rows(matrix)
-
-
-@dataclass
-class _Rows:
-    """The per-draw sheet's rows after its first, written straight into the sheet's XML in the
-    style openpyxl gave the first (the draw ``0``, the amounts ``#,##0``)."""
-
-    matrix: np.ndarray  #: draws × columns after the draw's number
-
-    def into(self, xml: bytes) -> bytes:
-        """The sheet's XML with the rows of draws 1, 2 … after row 3 (draw 0)."""
-        from openpyxl.utils import get_column_letter
-
-        styles = re.findall(rb'<c r="[A-Z]+3" s="(\d+)"', xml)
-        draw_style, value_style = styles[0].decode(), styles[-1].decode()
-        letters = [get_column_letter(k) for k in range(2, self.matrix.shape[1] + 2)]
-        rows = []
-        for i, values in enumerate(self.matrix[1:].tolist(), start=1):
-            r = 3 + i
-            cells = "".join(
-                f'<c r="{c}{r}" s="{value_style}"><v>{v!r}</v></c>'
-                for c, v in zip(letters, values, strict=True)
-                if math.isfinite(v)
-            )
-            rows.append(f'<row r="{r}"><c r="A{r}" s="{draw_style}"><v>{i}</v></c>{cells}</row>')
-        last = f"{letters[-1]}{2 + len(self.matrix)}"
-        dimension = f'<dimension ref="A1:{last}"'.encode()
-        xml = re.sub(rb'<dimension ref="[^"]*"', dimension, xml, count=1)
-        head, tail = xml.rsplit(b"</sheetData>", 1)
-        return head + "".join(rows).encode() + b"</sheetData>" + tail
-
-
-def _save(book: Any, handle: Any, rows: dict[Any, _Rows]) -> None:
-    """Save ``book`` into ``handle``, with ``rows`` added to their worksheets."""
-    import io
-    import zipfile
-
-    buffer = io.BytesIO()
-    book.save(buffer)
-    by_path = {ws.path.lstrip("/"): more for ws, more in rows.items()}  # numbered by the save
-    with zipfile.ZipFile(buffer) as saved, zipfile.ZipFile(handle, "w") as out:
-        for item in saved.infolist():
-            data = saved.read(item.filename)
-            if item.filename in by_path:
-                data = by_path[item.filename].into(data)
-            out.writestr(item, data, compress_type=zipfile.ZIP_DEFLATED)
+    span = 1 + max(0, math.ceil((_ink(note) * 1.1 - 8) / width))  # bold: wider
+    ws.print_area(0, 0, 0, min(span, len(columns) + 1) - 1)
 
 
 def write_workbook(
@@ -830,12 +818,9 @@ def write_workbook(
     ValueError
         For a language other than ``"zh"`` or ``"en"``.
     """
-    from openpyxl import Workbook
+    import xlsxwriter  # type: ignore[import-untyped]
 
     lang_ = as_lang(lang)
-    book = Workbook()
-    book.remove(book.worksheets[0])
-    _default_font(book)
     notes = {"funds": "wb_no_funds", "riskfunds": "wb_no_riskfunds", "targets": "wb_no_targets"}
     tables: dict[str, _Table | None] = {
         "programmes": _programmes(result, lang_),
@@ -849,19 +834,30 @@ def write_workbook(
     }  # fmt: skip
     if sensitivity is not None:
         tables["sensitivity"] = _sensitivity(sensitivity, result, lang_)
-    rows: dict[Any, _Rows] = {}
-    for key in SHEETS:
-        if key not in ("overview", "draws") and key not in tables:
-            continue
-        ws = book.create_sheet(sheet_name(key, lang_))
-        _print_setup(ws, lang_)
-        if key == "overview":
-            _overview(ws, result, findings, lang_)
-        elif key == "draws":
-            rows = {ws: _draws(ws, result, lang_)}
-        elif (table := tables[key]) is None:
-            _note(ws, word(notes[key], lang_))
-        else:
-            _write_table(ws, table)
-    with atomic(Path(path), "wb") as handle:
-        _save(book, handle, rows)
+    options = {
+        # each sheet's rows go to the file as they are written, not into memory (the
+        # per-draw sheet of 10,000 draws has a million cells)
+        "constant_memory": True,
+        # the default font (cells without one of their own, and the unit of column widths),
+        # for every format: no font scheme, which would let Excel show the theme's Calibri
+        "default_format_properties": {
+            "font_name": _FONT,
+            "font_size": _SIZE,
+            "font_scheme": "none",
+        },
+    }
+    with atomic(Path(path), "wb") as handle, xlsxwriter.Workbook(handle, options) as book:
+        styles = _Styles(book)
+        for key in SHEETS:
+            if key not in ("overview", "draws") and key not in tables:
+                continue
+            ws = book.add_worksheet(sheet_name(key, lang_))
+            _print_setup(ws, lang_)
+            if key == "overview":
+                _overview(ws, result, findings, lang_, styles)
+            elif key == "draws":
+                _draws(ws, result, lang_, styles)
+            elif (table := tables[key]) is None:
+                _note(ws, word(notes[key], lang_))
+            else:
+                _write_table(ws, table, styles)
