@@ -156,7 +156,8 @@ def test_values_are_formatted_by_kind() -> None:
     assert format_value("paid_mean", 1_234_567.4) == "1,234,567"
     assert format_value("paid_mean", -12.6, signed=True) == "-13"
     assert format_value("p_exhausted", 0.1234) == "12.3%"
-    assert format_value("p_exhausted", 0.0, signed=True) == "+0.0%"
+    assert format_value("p_exhausted", 0.0, signed=True) == "+0.0个百分点"  # points
+    assert format_value("p_exhausted", 0.1, "en", signed=True, bare=True) == "+10.0"
     assert format_value("claimants_mean", 2.94) == "2.9"
     assert format_value("claimants_mean", 0.0) == "0"
     assert format_value("exhaustion_month_p50", 10.0) == "10月"

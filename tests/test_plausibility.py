@@ -79,7 +79,7 @@ def test_run_warns_once(tmp_path: Path) -> None:
         ],
     )
     assert result.exit_code == 0, result.output
-    assert result.output.count("warning:") == 1
+    assert result.output.count("提示：") == 1  # in the run's language (zh by default)
 
 
 def test_an_envelope_of_zero_against_a_demand_is_doubted() -> None:

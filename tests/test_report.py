@@ -325,7 +325,7 @@ def test_cli_report_sensitivity_writes_the_section_and_the_sheet(
     sensitivity_report: tuple[Path, str],
 ) -> None:
     out, printed = sensitivity_report
-    assert "sensitivity of 1 output to 3 numbers at 200 draws a point" in printed
+    assert "sensitivity: outputs 1, numbers varied 3, 200 draws a point" in printed
     page = (out / "report.html").read_text(encoding="utf-8")
     section = _section(page)
     assert "<h2>Sensitivity analysis</h2>" in section
@@ -376,7 +376,7 @@ def test_the_report_lists_doubted_numbers_once_in_its_language(tmp_path: Path) -
         ],
     )
     assert result.exit_code == 0, result.output
-    assert result.output.count("warning:") == 1
+    assert result.output.count("提示：") == 1
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert page.count("请核对的数字") == 1
     assert page.count("programmes.award.envelope.total</code>") == 1

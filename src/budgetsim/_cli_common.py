@@ -10,7 +10,13 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
 from rich.text import Text
 
 from budgetsim.errors import BudgetsimError
@@ -49,7 +55,7 @@ def progress_bar(
     """A transient progress bar on standard error, and the callback that moves it (done,
     total): what every command shows while it simulates."""
     bar = Progress(
-        "[progress.description]{task.description}",
+        TextColumn("{task.description}", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),

@@ -66,17 +66,13 @@ REPORT_NAMES = ("report.html", "report.xlsx")
 
 
 def _progress_bar(
-    draws: int, show: bool | None, what: str = "simulating draws"
+    draws: int, show: bool | None, what: str = word("progress_draws")
 ) -> tuple[Any, Callable[[int, int], None] | None]:
     if show is None:
         show = sys.stderr.isatty() and draws >= PROGRESS_MIN_DRAWS
     if not show:
         return None, None
     return progress_bar(what, draws)
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
 class _Stopped(BaseException):
@@ -176,7 +172,7 @@ def run(
         n_workers = _workers(workers, draws)
         check_out_folder(out, "the results")
         sc = load_scenario(scenario, overrides)
-        bar, callback = _progress_bar(draws, progress)
+        bar, callback = _progress_bar(draws, progress, word("progress_draws", lang))
         with bar if bar is not None else contextlib.nullcontext():
             result = simulate(
                 sc,
@@ -196,7 +192,7 @@ def run(
                     workers=n_workers,
                     progress=callback,
                 )
-        _warn(sc, scenario, plain)
+        _warn(sc, scenario, plain, lang)
         console = _console()
         print_result(result, console, lang)
         if uncertain:
@@ -216,12 +212,15 @@ def run(
         _fail(exc)
 
 
-def _warn(sc: Scenario, file: str, result: SimulationResult | None = None) -> None:
+def _warn(
+    sc: Scenario, file: str, result: SimulationResult | None = None, lang: Lang = "en"
+) -> None:
     """Print, on standard error, each number that is valid but probably not what was meant
-    (:func:`budgetsim.plausibility.doubts`; ``result``'s demand, or a pilot run's)."""
+    (:func:`budgetsim.plausibility.doubts`; ``result``'s demand, or a pilot run's), in
+    ``lang``."""
     errors = _console(stderr=True)
     for doubt in doubts(sc, result):
-        line = Text.assemble(("warning:", "yellow"), f" {doubt.render(file)}")
+        line = Text.assemble((word("warning", lang), "yellow"), f" {doubt.render(file, lang)}")
         errors.print(line, soft_wrap=True)
 
 
@@ -389,7 +388,7 @@ def report(
         check_out_folder(out, "the report")
         sc = load_scenario(scenario, overrides)
         n_workers = _workers(workers, draws)
-        bar, callback = _progress_bar(draws, None)
+        bar, callback = _progress_bar(draws, None, word("progress_draws", lang))
         with bar if bar is not None else contextlib.nullcontext():
             result = simulate(
                 sc,
@@ -399,10 +398,11 @@ def report(
                 progress=callback,
                 monthly=True,  # for the fan chart
             )
-        _warn(sc, scenario, result)
+        _warn(sc, scenario, result, lang)
         analysis = None
         if sensitivity:
-            bar, callback = _progress_bar(1, sys.stderr.isatty(), "sensitivity: points")
+            what = word("progress_points", lang)
+            bar, callback = _progress_bar(1, sys.stderr.isatty(), what)
             with bar if bar is not None else contextlib.nullcontext():
                 analysis = tornado(
                     sc, draws=sensitivity_draws, seed=seed, workers=n_workers, progress=callback
@@ -416,15 +416,17 @@ def report(
         except OSError as exc:
             raise BudgetsimError(f"--out {out}: cannot write the report: {exc}") from None
         charts = sum(f.parent.name == "charts" for f in files)
+        done = word("wrote_report", lang).format(
+            n=len(files), out=out, charts=charts, results=len(files) - charts - 2
+        )
+        if analysis is not None:
+            done += word("wrote_sensitivity", lang).format(
+                outputs=len(analysis.outputs),
+                numbers=len(analysis.factors),
+                draws=analysis.draws,
+            )
         _console().print(
-            f"wrote {len(files)} files to {out}/: report.html, report.xlsx, {charts} chart "
-            f"files and {len(files) - charts - 2} of results (summary, per-draw data)"
-            + (
-                f"; sensitivity of {_count(len(analysis.outputs), 'output')} to "
-                f"{_count(len(analysis.factors), 'number')} at {analysis.draws:,} draws a point"
-                if analysis is not None
-                else ""
-            ),
+            done,
             soft_wrap=True,
         )
     except BudgetsimError as exc:

@@ -50,9 +50,9 @@ class _Writer:
     def __init__(self, unit: str, lang: Lang, compact: bool) -> None:
         self.unit, self.lang, self.compact = unit, lang, compact
 
-    def value(self, name: str, value: float, *, signed: bool = False) -> str:
+    def value(self, name: str, value: float, *, signed: bool = False, bare: bool = False) -> str:
         short = self.unit if self.compact else None
-        return format_value(name, value, self.lang, signed=signed, compact=short)
+        return format_value(name, value, self.lang, signed=signed, compact=short, bare=bare)
 
     def cell(self, row: pd.Series | dict[str, Any], name: str) -> str:
         """Metric ``name`` of a summary row (``—`` when the row lacks it); a probability with
@@ -422,8 +422,9 @@ def _change(w: _Writer, name: str, base: float, variant: float, diff: Sequence[f
     mean, low, high = diff
     if mean == 0 and low == 0 and high == 0:
         return f"{w.value(name, base)} ="
-    d = (w.value(name, v, signed=True) for v in (mean, low, high))
-    return f"{w.value(name, base)} → {w.value(name, variant)} {next(d)} [{next(d)}, {next(d)}]"
+    d = w.value(name, mean, signed=True)
+    low_, high_ = (w.value(name, v, signed=True, bare=True) for v in (low, high))
+    return f"{w.value(name, base)} → {w.value(name, variant)} {d} [{low_}, {high_}]"
 
 
 def _changes(w: _Writer, row: pd.Series) -> list[str]:
@@ -559,7 +560,7 @@ def _outcomes_table(
             measure = str(row["metric"])
             name = title_of(row)
             diff = (float(row[k]) for k in ("diff", "diff_low", "diff_high"))
-            d = [w.value(measure, v, signed=True) for v in diff]
+            d = [w.value(measure, v, signed=True, bare=i > 0) for i, v in enumerate(diff)]
             grid.add(
                 name if name != shown else "",
                 str(row["year"]),

@@ -39,7 +39,7 @@ def comparison_table(frame: pd.DataFrame, unc: SimulationResult, lang: Lang = "z
     for row in frame.to_dict("records"):
         metric = str(row["metric"])
         mid, low, high = (
-            format_value(metric, float(row[k]), lang, signed=True)
+            format_value(metric, float(row[k]), lang, signed=True, bare=k != "difference")
             for k in ("difference", "difference_low", "difference_high")
         )
         grid.add(

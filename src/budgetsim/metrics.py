@@ -139,6 +139,9 @@ _DEFAULT_UNITS: dict[Kind, tuple[str, str]] = {
     Kind.RATIO: ("×", "×"),
 }
 
+#: A difference of shares: percentage points.
+_POINTS = {"zh": "个百分点", "en": " pp"}
+
 #: Months in English tables (not the locale's: output does not depend on the machine).
 _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -544,6 +547,7 @@ def format_value(
     *,
     signed: bool = False,
     compact: str | None = None,
+    bare: bool = False,
 ) -> str:
     """A value of metric ``name`` as shown in tables: money with thousands separators
     (``12,346``), shares as % (``45.7%``), counts whole (small expected counts keep two
@@ -563,6 +567,12 @@ def format_value(
     compact
         The money unit of ``value``, to write large amounts short (``1.67亿``, ``167m``;
         :func:`budgetsim.money.compact_amount`) where a table is too narrow for them whole.
+    bare
+        With ``signed``, a difference of shares without its unit (the ends of an interval
+        written after the difference that carries it).
+
+    A difference of shares (``signed``) is in percentage points: ``+20.5个百分点``,
+    ``+20.5 pp``.
 
     Examples
     --------
@@ -571,7 +581,9 @@ def format_value(
     >>> format_value("exhaustion_month_p50", 3.0, "en"), format_value("leverage", float("nan"))
     ('Mar', '—')
     >>> format_value("p_exhausted", -0.05, signed=True)
-    '-5.0%'
+    '-5.0个百分点'
+    >>> format_value("p_exhausted", 0.2, "en", signed=True)
+    '+20.0 pp'
     >>> format_value("paid_mean", 16_666.7, compact="万元")
     '1.67亿'
     """
@@ -583,8 +595,10 @@ def format_value(
             if compact is not None:
                 return compact_amount(value, compact, lang, signed=signed)
             return f"{value:{sign},.0f}"
+        case Kind.SHARE if signed:
+            return f"{100 * value:+.1f}" + ("" if bare else _POINTS[lang])
         case Kind.SHARE:
-            return f"{value:{sign}.1%}"
+            return f"{value:.1%}"
         case Kind.COUNT:
             whole = abs(value) >= 10 or value == 0
             return f"{value:{sign},.0f}" if whole else f"{value:{sign}.2g}"

@@ -423,8 +423,8 @@ def compact_amount(
     ('1.67亿', '167m')
     >>> compact_amount(2_500_000.0), compact_amount(-3_000.0, signed=True)
     ('250亿', '-3,000')
-    >>> compact_amount(250_000.0, lang="en", signed=True)
-    '+2.5bn'
+    >>> compact_amount(250_000.0, lang="en", signed=True), compact_amount(119_822.0)
+    ('+2.50bn', '12.0亿')
     """
     sign = "+" if signed else ""
     yuan = value * UNITS.get(unit, math.nan)
@@ -432,18 +432,20 @@ def compact_amount(
         return f"{value:{sign},.0f}"
     plus = sign if yuan > 0 else ""
     if lang == "zh":
-        return f"{plus}{_digits(yuan / 1e8)}亿"
+        return f"{plus}{_digits(yuan / 1e8, strip=False)}亿"
     if abs(yuan) < 1e9:
-        return f"{plus}{_digits(yuan / 1e6)}m"
-    return f"{plus}{_digits(yuan / 1e9)}bn"
+        return f"{plus}{_digits(yuan / 1e6, strip=False)}m"
+    return f"{plus}{_digits(yuan / 1e9, strip=False)}bn"
 
 
-def _digits(value: float) -> str:
-    """Three significant digits at most, no trailing zeros: ``16.7``, ``500``, ``1.5``."""
+def _digits(value: float, *, strip: bool = True) -> str:
+    """Three significant digits (``16.7``, ``500``, ``1.50``); with ``strip``, no trailing
+    zeros (``1.5``), as prose writes them — a table keeps them, so that ``12.0亿`` says its
+    precision."""
     if abs(value) >= 100:
         return f"{value:,.0f}"
     text = f"{value:.1f}" if abs(value) >= 10 else f"{value:.2f}"
-    return text.rstrip("0").rstrip(".")
+    return text.rstrip("0").rstrip(".") if strip else text
 
 
 def money_words(value: float, unit: str, lang: str) -> str:

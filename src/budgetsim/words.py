@@ -99,8 +99,9 @@ _DECLARED = [
          "counts the sets, not the draws"),
     Word("wrote", "已写入 ", "wrote "),
     Word("continued", "（续）", " (continued)"),
-    Word("compact_note", "表中金额以 亿 / 万 简写（1.67亿 = 16,700 {unit}），以适应终端宽度。",
-         "Amounts are abbreviated (1.67亿 = 16,700 {unit}) to fit the terminal."),
+    Word("compact_note", "为适应终端宽度，1亿元及以上的金额以“亿”表示（1.67亿 = 16,700万元）。",
+         "To fit the terminal, amounts of 100 million yuan and more are written in millions "
+         "(m) or billions (bn) of yuan: 167m = 167 million yuan = 16,700 10k yuan."),
     # the command line's compare tables
     Word("compare_header", "方案 − 基准 · {draws:,} 次模拟 · 种子 {seed} · 共同随机数 · 基准 "
          "{base}，方案 {variant}",
@@ -116,6 +117,16 @@ _DECLARED = [
          "The variant gives exactly the base's results ({n} rows)."),
     Word("only_in", "仅见于{side}（未比较）：{ids}", "only in the {side} (not compared): {ids}"),
     Word("policy_row", "全部项目合计", "all programmes"),
+    Word("progress_draws", "正在模拟", "simulating draws"),
+    Word("progress_points", "敏感性分析：各点", "sensitivity: points"),
+    Word("warning", "提示：", "warning:"),
+    Word("wrote_report", "已写入 {n} 个文件到 {out}/：report.html、report.xlsx、"
+         "{charts} 个图表文件、{results} 个结果文件（汇总、逐次模拟数据）",
+         "wrote {n} files to {out}/: report.html, report.xlsx, {charts} chart files and "
+         "{results} of results (summary, per-draw data)"),
+    Word("wrote_sensitivity", "；敏感性分析：{outputs} 个结果、{numbers} 个参数，"
+         "每点 {draws:,} 次模拟",
+         "; sensitivity: outputs {outputs}, numbers varied {numbers}, {draws:,} draws a point"),
     Word("allocation_priority", "（按顺序使用）", " (drawn in order)"),
     Word("allocation_pro_rata", "（超额时按比例分配）", " (shared pro rata when short)"),
     Word("legend_run",
