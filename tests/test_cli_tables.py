@@ -160,8 +160,8 @@ def test_compare_prints_base_to_variant_and_counts_the_rows_that_do_not_move(
     assert "Technology-loan interest subsidy" in text
     # programmes the change cannot touch are counted, not printed as +0 [+0, +0]
     assert "+0 [+0, +0]" not in text
-    assert re.search(r"\d+ more rows are identical", text)
-    assert "High-tech enterprise cultivation" not in text.split("identical")[0]
+    assert re.search(r"\d+ more programmes have exactly the same results", text)
+    assert "High-tech enterprise cultivation" not in text.split("exactly the same")[0]
     assert "all programmes" in text  # the whole-policy line
     # the interest subsidy pays more: base → variant rises
     comparison = budgetsim.compare(
@@ -177,7 +177,22 @@ def test_compare_prints_base_to_variant_and_counts_the_rows_that_do_not_move(
 
 def test_compare_of_a_scenario_with_itself_says_nothing_changed() -> None:
     text = _compare("jiangmen-2021", "jiangmen-2021", "-n", "50", "--lang", "en")
-    assert "The variant gives exactly the base's results" in text
+    assert "Every programme (14) has exactly the same results in both" in text
+    assert "+0" not in text
+
+
+def test_compare_says_what_moved_when_only_the_reserve_does(tmp_path: Path) -> None:
+    """The stress variant changes the reserve fund alone: the programmes are said to be the
+    same, the reserve's change is shown in points and in the files."""
+    text = _compare("jiangmen-2021", "jiangmen-2021@stress", "-n", "300", "--out", str(tmp_path))
+    assert "两方案下各项目（共 14 个）的结果完全相同" in text
+    assert "个百分点" in text  # P(depleted) moves in percentage points
+    assert "年末余额均值 [万元]" in text
+    assert "jiangmen-2021.stress" in text
+    frame = pd.read_csv(tmp_path / "comparison.csv", encoding="utf-8-sig")
+    reserve = frame.query("kind == 'riskfund' and metric == 'p_depleted' and year == '2023'")
+    assert len(reserve) == 1
+    assert float(reserve["diff_low"].iloc[0]) > 0
 
 
 @pytest.mark.parametrize("width", WIDTHS)

@@ -456,9 +456,17 @@ def print_comparison(comparison: Comparison, console: Console, lang: Lang = "zh"
     unit = base.unit
     console.print(
         word("compare_header", lang).format(
-            draws=base.draws, seed=base.seed, base=base.scenario_hash, variant=variant.scenario_hash
+            draws=base.draws,
+            seed=base.seed,
+            base=base.scenario.id,
+            base_hash=base.scenario_hash,
+            variant=variant.scenario.id,
+            variant_hash=variant.scenario_hash,
         )
     )
+    changes = variant.scenario.changes
+    if changes:
+        console.print(word("changed", lang) + "; ".join(f"{k} = {v}" for k, v in changes.items()))
     per_year, totals, policy = comparison.summary(), comparison.totals(), comparison.policy()
     span = _span(base.years)
     rows: list[tuple[str, str, pd.Series, bool]] = []
@@ -476,7 +484,6 @@ def print_comparison(comparison: Comparison, console: Console, lang: Lang = "zh"
                 continue
             rows.append((name, year, row, i == len(programme_rows) - 1))
     whole = [(word("policy_row", lang), str(y), r) for y, r in policy.iterrows()]
-    counted = len(comparison.programmes) * (len(base.years) + 1)
 
     def build(compact: bool) -> Grid:
         w = _Writer(unit, lang, compact)
@@ -497,9 +504,10 @@ def print_comparison(comparison: Comparison, console: Console, lang: Lang = "zh"
             grid.add(name if i == 0 else "", year_, *_changes(w, row), end=i == len(whole) - 1)
         return grid
 
-    print_tables(console, [build], unit, lang)
+    if rows:
+        print_tables(console, [build], unit, lang)
     if same and not rows:
-        console.print(word("no_change", lang).format(n=counted))
+        console.print(word("no_change", lang).format(n=len(same)))
     elif same:
         sep = "、" if lang == "zh" else ", "
         console.print(word("identical", lang).format(n=len(same), names=sep.join(same)))
@@ -514,17 +522,28 @@ def print_comparison(comparison: Comparison, console: Console, lang: Lang = "zh"
         if not moved.all():
             still = outcomes[~moved]
             names = [
-                f"{_outcome_name(comparison, row, lang)} {label(str(row['metric']), lang)}"
+                f"{_outcome_name(comparison, row, lang)} {_measure(str(row['metric']), lang)}"
                 for row in still.drop_duplicates(["name", "metric"]).to_dict("records")
             ]
             sep = "、" if lang == "zh" else ", "
-            console.print(word("identical", lang).format(n=len(still), names=sep.join(names)))
+            text = word("identical_outcomes", lang).format(n=len(names), names=sep.join(names))
+            console.print(text)
     for side, ids in (("base", comparison.only_in_base), ("variant", comparison.only_in_variant)):
         if ids:
             console.print(
                 word("only_in", lang).format(side=word(side, lang), ids=", ".join(ids)), style="dim"
             )
     console.print(word("legend_compare", lang), style="dim")
+
+
+def _measure(name: str, lang: Lang, unit: str | None = None) -> str:
+    """A measure of :meth:`Comparison.outcomes` as a reader reads it: a probability by its
+    label, a per-draw variable as its mean (``年末余额均值 [万元]``)."""
+    m = metric(name)
+    if m.aggregate.how is How.DRAW:
+        text = word("mean_of", lang).format(label=m.label(lang))
+        return f"{text} [{unit_label(name, unit, lang)}]" if unit is not None else text
+    return m.label(lang)
 
 
 def _outcome_name(comparison: Comparison, row: dict[Any, Any], lang: Lang) -> str:
@@ -564,7 +583,7 @@ def _outcomes_table(
             grid.add(
                 name if name != shown else "",
                 str(row["year"]),
-                label(measure, lang),
+                _measure(measure, lang, comparison.base.unit),
                 f"{w.value(measure, row['base'])} → {w.value(measure, row['variant'])}",
                 f"{d[0]} [{d[1]}, {d[2]}]",
             )

@@ -131,21 +131,27 @@ class Comparison:
 
     def tidy(self) -> pd.DataFrame:
         """Every comparison in one long table, for files: one row per programme (or
-        ``policy``: all together) × year (or ``total``) × metric, with ``base``, ``variant``,
-        ``diff``, ``diff_low`` and ``diff_high``."""
+        ``policy``: all together; or a reserve fund's or a target's id) × year (or
+        ``total``) × metric, with ``kind`` (``programme``, ``policy``, ``riskfund``,
+        ``target``), ``base``, ``variant``, ``diff``, ``diff_low`` and ``diff_high``."""
         parts = []
         frames = (
-            self.summary().reset_index().astype({"year": str}),
-            self.totals().reset_index().assign(year="total"),
-            self.policy().reset_index().assign(programme="policy"),
+            ("programme", self.summary().reset_index().astype({"year": str})),
+            ("programme", self.totals().reset_index().assign(year="total")),
+            ("policy", self.policy().reset_index().assign(programme="policy")),
         )
-        for frame in frames:
+        for kind, frame in frames:
             for label in COMPARED:
                 part = frame[["programme", "year"]].copy()
+                part.insert(0, "kind", kind)
                 part["metric"] = label
                 for key in ("base", "variant", "diff", "diff_low", "diff_high"):
                     part[key] = frame[f"{label}_{key}"].to_numpy()
                 parts.append(part)
+        outcomes = self.outcomes()
+        if not outcomes.empty:
+            outcomes = outcomes.rename(columns={"name": "programme"}).astype({"year": str})
+            parts.append(outcomes[parts[0].columns])
         return pd.concat(parts, ignore_index=True)
 
     def outcomes(self) -> pd.DataFrame:

@@ -547,6 +547,8 @@ def write_comparison(comparison: Any, out: str | Path) -> list[Path]:
             write_csv(frame, handle)
         document: dict[str, Any] = {"stamp": stamp, "programmes": {}}
         for row in tidy.to_dict("records"):
+            if row["kind"] not in ("programme", "policy"):
+                continue  # reserve funds and targets: under "outcomes"
             entry = document["programmes"].setdefault(str(row["programme"]), {})
             keys = ("base", "variant", "diff", "diff_low", "diff_high")
             values = {k: _clean(row[k]) for k in keys}
