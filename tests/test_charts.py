@@ -444,3 +444,19 @@ def test_monthly_payments_add_up_and_do_not_depend_on_chunks() -> None:
     assert (np.diff(by_month, axis=-1) >= 0).all()
     np.testing.assert_allclose(by_month[..., -1], one.paid.values, rtol=1e-12, atol=1e-9)
     assert "paid_by_month" not in budgetsim.simulate(sc, draws=5, seed=3).dataset
+
+
+def test_money_ticks_are_written_exactly() -> None:
+    """Every tick of an amount axis in 亿元 is written to its value (no 1.25 shown as 1.2)."""
+    import matplotlib.pyplot as plt
+
+    from budgetsim.charts._style import money_axis
+
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [9_800.0, 25_300.0])  # 0.98亿 to 2.53亿, in 万元
+    money_axis(ax, "y", 10_000.0)
+    fig.canvas.draw()
+    for tick in ax.get_yticks():
+        shown = ax.yaxis.get_major_formatter()(tick, 0)
+        assert float(shown.replace(",", "")) == pytest.approx(tick / 10_000.0), shown
+    plt.close(fig)

@@ -167,13 +167,17 @@ def money_scale(values: Any, unit: str) -> tuple[float, str]:
 
 
 def money_axis(ax: Axes, axis: Literal["x", "y"], divisor: float) -> None:
-    """Format an axis of amounts with thousands separators, in units of ``divisor``."""
+    """Format an axis of amounts with thousands separators, in units of ``divisor``; ticks
+    fall on steps of 1, 2 or 5 (× a power of ten), so one decimal writes every tick exactly
+    (no 1.25 shown as "1.2")."""
 
     def fmt(value: float, _pos: int) -> str:
         v = value / divisor
         return f"{v:,.1f}" if divisor > 1 and abs(v) < 100 else f"{v:,.0f}"
 
-    (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(FuncFormatter(fmt))
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    target.set_major_locator(MaxNLocator(steps=[1, 2, 5, 10]))
+    target.set_major_formatter(FuncFormatter(fmt))
 
 
 def count_axis(ax: Axes, axis: Literal["x", "y"]) -> None:
