@@ -18,6 +18,7 @@ from budgetsim._cli_common import check_out_file
 from budgetsim._cli_common import console as _console
 from budgetsim._cli_common import fail as _fail
 from budgetsim.errors import BudgetsimError
+from budgetsim.metrics import Lang
 from budgetsim.outputs import atomic
 from budgetsim.parameters import parameters
 from budgetsim.scenario import DEFAULT_SCENARIO, load_scenario
@@ -71,6 +72,20 @@ def _number(value: Any) -> str:
     if number == int(number) and abs(number) < 1e15:
         return f"{int(number):,}"
     return f"{number:,.6g}" if abs(number) >= 1 else f"{number:.4g}"
+
+
+def _name(label: str) -> str:
+    """A number's name without its block's (the block heads its rows): ``年申请数（均值）``."""
+    return label.split(" · ", 1)[-1] if " · " in label else label
+
+
+def _value(value: Any, lang: Lang) -> str:
+    """A value as read: a choice in words with the value to type, yes or no, a number."""
+    if isinstance(value, bool):
+        return word("yes" if value else "no", lang)
+    if isinstance(value, str):
+        return choice(value, lang)
+    return _number(value)
 
 
 def _missing(value: Any) -> bool:
@@ -193,7 +208,8 @@ def print_parameters(
     rows = [
         (
             _field(str(path)),
-            choice(row["value"], lang) if isinstance(row["value"], str) else _number(row["value"]),
+            _name(str(row["label"])),
+            _value(row["value"], lang),
             str(row["unit"]),
             words[str(row["kind"])],
             "—" if _missing(row["grade"]) else str(row["grade"]),
@@ -201,18 +217,20 @@ def print_parameters(
         )
         for path, row in table.iterrows()
     ]
-    keys = ("field", "value", "unit", "kind", "grade", "range")
+    keys = ("field", "label", "value", "unit", "kind", "grade", "range")
     widths = [  # terminal cells, not characters: a Chinese character takes two
         max([cell_len(r[i]) for r in rows] + [cell_len(words[key])]) + (2 if i == 0 else 0)
         for i, key in enumerate(keys)
     ]
-    widths[1] = min(widths[1], 24)
+    widths[1], widths[2] = min(widths[1], 24), min(widths[2], 24)
     # what is left for the range after the other columns and the padding between columns
-    # (two cells); long values fold first, then long paths, so the range keeps 16 cells
-    spare = console.width - sum(widths[:5]) - 2 * (len(keys) - 1) - 16
-    for i in (1, 0):
+    # (two cells); long values fold first, then long paths, then names, so the range keeps
+    # 16 cells
+    last = len(keys) - 1
+    spare = console.width - sum(widths[:last]) - 2 * last - 16
+    for i, least in ((2, 12), (0, 24), (1, 10)):
         if spare < 0:
-            cut = min(-spare, widths[i] - 12)
+            cut = min(-spare, widths[i] - least)
             widths[i] -= max(cut, 0)
             spare += max(cut, 0)
 
@@ -222,9 +240,9 @@ def print_parameters(
         for i, key in enumerate(keys):
             out.add_column(
                 words[key],
-                justify="right" if i == 1 else "left",
-                width=widths[i] if i < 5 else None,
-                min_width=None if i < 5 else 16,
+                justify="right" if i == 2 else "left",
+                width=widths[i] if i < last else None,
+                min_width=None if i < last else 16,
                 overflow="fold",
             )
         return out

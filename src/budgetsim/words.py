@@ -352,8 +352,6 @@ _DECLARED = [
     Word("wb_assumed", "假设", "assumption"),
     Word("wb_low", "合理区间下限", "plausible low"),
     Word("wb_high", "合理区间上限", "plausible high"),
-    Word("wb_yes", "是", "yes"),
-    Word("wb_no", "否", "no"),
     Word("wb_output", "结果指标", "result"),
     Word("wb_number", "数字", "number"),
     Word("wb_low_end", "低端取值", "low end"),

@@ -620,7 +620,7 @@ def _plain(value: Any, lang: Lang) -> Any:
     """A parameter's value as a cell: a number, the text of a choice, yes / no, or a list as
     ``[a, b, c]``."""
     if isinstance(value, bool):
-        return word("wb_yes" if value else "wb_no", lang)
+        return word("yes" if value else "no", lang)
     if isinstance(value, tuple | list):
         return "[" + ", ".join(str(_text_number(v, lang)) for v in value) + "]"
     if value is None or (isinstance(value, float) and math.isnan(value)):
