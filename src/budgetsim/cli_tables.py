@@ -22,6 +22,7 @@ from budgetsim.comparison import COMPARED, Comparison
 from budgetsim.metrics import How, Kind, Lang, format_value, label, metric, money_unit, unit_label
 from budgetsim.results import SimulationResult
 from budgetsim.stats import interval
+from budgetsim.summaries import applies
 from budgetsim.words import word
 
 __all__ = ["name_of", "print_comparison", "print_result"]
@@ -57,7 +58,7 @@ class _Writer:
     def cell(self, row: pd.Series | dict[str, Any], name: str) -> str:
         """Metric ``name`` of a summary row (``—`` when the row lacks it); a probability with
         ± the half-width of its 95 % interval (from its standard error)."""
-        value = float(row.get(name, math.nan))
+        value = float(row.get(name, math.nan)) if applies(row, name) else math.nan
         shown = self.value(name, value)
         m = metric(name)
         if m.aggregate.how is not How.PROBABILITY or m.se is None:
@@ -135,9 +136,7 @@ def _programme_tables(result: SimulationResult, lang: Lang) -> list[Callable[[bo
             word("title_cover", lang), [*keys, *(Column(_head(c, unit, lang)) for c in COVER)]
         )
         for name, year, row, end in table_rows:
-            capped = not math.isnan(row["available_mean"])
-            first = w.cell(row, "p_exhausted") if capped else "—"
-            grid.add(name, year, first, *(w.cell(row, c) for c in COVER[1:]), end=end)
+            grid.add(name, year, *(w.cell(row, c) for c in COVER), end=end)
         return grid
 
     return [money, cover]

@@ -56,6 +56,7 @@ from budgetsim.outputs import atomic, write_outputs
 from budgetsim.parameters import parameters
 from budgetsim.plausibility import Doubt, doubts
 from budgetsim.results import SimulationResult
+from budgetsim.summaries import applies
 from budgetsim.words import header, word
 from budgetsim.workbook import write_workbook
 
@@ -308,8 +309,12 @@ def _html_table(header: Sequence[str], groups: Sequence[Sequence[Sequence[str]]]
 
 
 def _values(row: pd.Series, names: Sequence[str], lang: Lang) -> list[str]:
-    """A summary row's metrics ``names`` as the tables show them (``—`` where it lacks one)."""
-    return [format_value(n, float(row.get(n, math.nan)), lang) for n in names]
+    """A summary row's metrics ``names`` as the tables show them (``—`` where it lacks one,
+    or where the metric does not apply: the chance an uncapped programme runs out)."""
+    return [
+        format_value(n, float(row.get(n, math.nan)) if applies(row, n) else math.nan, lang)
+        for n in names
+    ]
 
 
 def _span(years: Sequence[int]) -> str:

@@ -8,6 +8,7 @@ result's ledger (:func:`budgetsim.funds.ledger`, worked out once).
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from budgetsim.results import SimulationResult
 
 __all__ = [
+    "applies",
     "arrays",
     "draws_frame",
     "fund_summary",
@@ -298,3 +300,23 @@ def draws_frame(res: SimulationResult) -> pd.DataFrame:
     for name in DERIVED:
         frame[name] = res[name].values.reshape(-1)
     return frame
+
+
+#: Metrics that mean something only for money with a limit (an envelope or a fund's share).
+CAPPED_ONLY = frozenset({"p_exhausted", "p_exhausted_se", "exhaustion_month_p50"})
+
+
+def applies(row: Any, name: str) -> bool:
+    """Whether metric ``name`` means something for a summary row: the chance the money runs
+    out, and when, only where there is money to run out (``available_mean`` is not NaN); an
+    uncapped programme shows ``—`` there, not ``0.0%``.
+
+    Examples
+    --------
+    >>> applies({"available_mean": float("nan")}, "p_exhausted"), applies({}, "demand_mean")
+    (False, True)
+    """
+    if name not in CAPPED_ONLY:
+        return True
+    available = row.get("available_mean", 0.0)
+    return not (isinstance(available, float) and math.isnan(available))
