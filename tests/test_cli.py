@@ -161,6 +161,10 @@ def test_list_shows_bundled_scenarios() -> None:
     assert code == 0
     assert "jiangmen-2021" in out
     assert "江科〔2021〕63号" in out
+    assert "政策文件" in out  # in the language of the output (zh by default)
+    code, out = invoke("list", "--lang", "en")
+    assert "document" in out
+    assert "Jiangmen 2021 measures" in out
 
 
 def test_version() -> None:

@@ -434,16 +434,16 @@ def report(
 
 
 @cli.command(name="list")
-def list_() -> None:
+@LANG
+def list_(lang: Lang) -> None:
     """Show the scenarios bundled with budgetsim."""
-    table = Table(
-        title="Bundled scenarios (use the id with `budgetsim run ID`)", title_justify="left"
-    )
-    for name in ("id", "title", "source", "years", "programmes"):
-        table.add_column(name, overflow="fold")
+    table = Table(title=word("title_list", lang), title_justify="left")
+    for key in ("scenario_id", "scenario_title", "document", "years", "programmes_count"):
+        table.add_column(word(key, lang), overflow="fold")
     for item in bundled_scenarios():
         years = f"{item.years[0]}–{item.years[-1]}"
-        table.add_row(item.id, item.title, item.source, years, str(item.programmes))
+        title = item.title_en if lang == "en" and item.title_en else item.title
+        table.add_row(item.id, title, item.source, years, str(item.programmes))
     _console().print(table)
 
 

@@ -121,6 +121,13 @@ _DECLARED = [
     Word("only_in", "仅见于{side}（未比较）：{ids}", "only in the {side} (not compared): {ids}"),
     Word("policy_row", "全部项目合计", "all programmes"),
     Word("progress_draws", "正在模拟", "simulating draws"),
+    Word("title_list", "随附情景（用 budgetsim run 加情景编号运行）",
+         "Bundled scenarios (run one with budgetsim run ID)"),
+    Word("scenario_id", "情景编号", "id"),
+    Word("scenario_title", "标题", "title"),
+    Word("document", "政策文件", "document"),
+    Word("years", "年度", "years"),
+    Word("programmes_count", "项目数", "programmes"),
     Word("progress_points", "敏感性分析：各点", "sensitivity: points"),
     Word("warning", "提示：", "warning:"),
     Word("wrote_report", "已写入 {n} 个文件到 {out}/：report.html、report.xlsx、"

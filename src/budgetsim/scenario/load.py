@@ -52,6 +52,7 @@ class BundledScenario:
     years: tuple[int, ...]
     programmes: int
     path: Path
+    title_en: str | None = None
 
 
 def read_text(path: Path) -> str:
@@ -91,6 +92,7 @@ def bundled_scenarios() -> list[BundledScenario]:
                 years=header.years,
                 programmes=len(raw.get("programmes", {})),
                 path=path,
+                title_en=header.title_en,
             )
         )
     return found
