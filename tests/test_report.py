@@ -642,8 +642,9 @@ def test_the_chinese_notes_ship_and_are_found_as_the_english_ones_are(tmp_path: 
     assert "calibration.zh.md" in broken.stderr
 
 
-#: A web address in the notes (a table cell ends it at ``|``, Chinese text at a full-width mark).
-_NOTE_URL = re.compile(r"https?://[^\s|)（），；]+")
+#: A web address in the notes, as a reader's Markdown viewer and the report's links end it (at a
+#: space, ``|`` or ``)``): one glued to Chinese text would swallow it and not match the English.
+_NOTE_URL = re.compile(r"https?://[^\s|)]+")
 #: English ways of writing a number that a Chinese row writes otherwise: quarters (Q3, Q1-22),
 #: ranks (#1, 5th), billions (88 bn = 880亿), clause marks of laws (§4 = 第4条 is kept as 4).
 _ENGLISH_ONLY_NUMBER = re.compile(r"\bQ\d(?:-\d\d)?\b|#\d+|\b\d+(?:st|nd|rd|th)\b|\b\d+ bn\b")
