@@ -612,7 +612,7 @@ def test_the_calibration_notes_ship_with_the_package(tmp_path: Path) -> None:
     assert "reinstall budgetsim" in broken.stderr
 
 
-def test_the_chinese_notes_ship_and_are_found_as_the_english_ones_are(tmp_path: Path) -> None:
+def test_the_chinese_calibration_notes_ship_and_are_found_like_the_english(tmp_path: Path) -> None:
     """The loader finds docs/calibration.zh.md in a source tree and, in the installed layout,
     as budgetsim/docs/calibration.zh.md (the wheel's mapping, checked above)."""
     import subprocess
@@ -660,7 +660,7 @@ def _numbers(row: str) -> list[str]:
     return [n.replace(",", "") for n in _NOTE_NUMBER.findall(text)]
 
 
-def test_the_chinese_notes_have_every_section_table_number_and_source_of_the_english() -> None:
+def test_the_chinese_calibration_notes_keep_every_section_table_number_and_source() -> None:
     from budgetsim._report_appendix import calibration_sections, calibration_text
 
     en = calibration_sections(calibration_text("en"), "en")
@@ -698,14 +698,14 @@ def _english_runs(fragment: str) -> list[str]:
     return _ENGLISH_RUN.findall(_NOTE_URL.sub(" ", text))
 
 
-def test_the_check_for_english_finds_an_untranslated_sentence() -> None:
+def test_the_calibration_check_for_english_finds_an_untranslated_sentence() -> None:
     assert _english_runs("<p>每年 the money goes back 到市财政</p>") == ["the money goes back"]
     assert _english_runs('<p>见 <a href="https://a.b/c">https://a.b/c/d-e-f</a>，`x`</p>') == []
     mixed = "<p>China Matters / PRNewswire；<code>first time per year</code></p>"
     assert _english_runs(mixed) == []
 
 
-def test_a_chinese_report_reproduces_the_chinese_notes(
+def test_a_chinese_report_reproduces_the_chinese_calibration_notes(
     pages: dict[tuple[str, str], Path],
 ) -> None:
     from budgetsim._report_appendix import calibration_html, calibration_sections
@@ -725,7 +725,7 @@ def test_a_chinese_report_reproduces_the_chinese_notes(
     assert len(_english_runs(english)) > 100  # the check reads English where there is some
 
 
-def test_a_section_the_chinese_notes_lack_is_reproduced_in_english(
+def test_a_calibration_section_the_chinese_notes_lack_is_reproduced_in_english(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from budgetsim import _report_appendix as appendix
