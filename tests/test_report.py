@@ -548,7 +548,10 @@ def test_the_report_links_each_citation_to_its_section_at_the_end(
     from budgetsim._report_appendix import calibration_sections
 
     sections = calibration_sections()
-    for lang, heading in (("zh", "校准说明（引用部分）"), ("en", "Calibration notes cited")):
+    for lang, heading, title in (
+        ("zh", "校准说明（引用部分）", "10. 江门2021年情景的默认分布建议"),
+        ("en", "Calibration notes cited", "10. Proposed default distributions"),
+    ):
         page = _page(pages, "jiangmen-2021", lang)
         start = page.index('<section id="calibration"')
         notes, body = page[start:], page[:start]
@@ -558,7 +561,7 @@ def test_the_report_links_each_citation_to_its_section_at_the_end(
         ids = set(re.findall(r'id="(calibration-[\d-]+)"', notes))
         assert links <= ids
         # what is cited is reproduced, with its tables and its public sources as links
-        assert '<h3 id="calibration-10">10. Proposed default distributions' in notes
+        assert f'<h3 id="calibration-10">{title}' in notes
         assert "<table>" in notes
         assert (
             '<a href="http://www.jiangmen.gov.cn/bmpd/jmskxjsj/zwdt/gzdt/content/post_3321444.html">'
@@ -586,7 +589,10 @@ def test_the_calibration_notes_ship_with_the_package(tmp_path: Path) -> None:
     assert calibration_text() == notes  # from a source tree
     pyproject = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
     mapping = pyproject["tool"]["hatch"]["build"]["targets"]["wheel"]["force-include"]
-    assert mapping == {"docs/calibration.md": "budgetsim/docs/calibration.md"}
+    assert mapping == {
+        "docs/calibration.md": "budgetsim/docs/calibration.md",
+        "docs/calibration.zh.md": "budgetsim/docs/calibration.zh.md",
+    }
     assert any(d.startswith("markdown-it-py") for d in pyproject["project"]["dependencies"])
     # the installed layout, as the wheel has it, and nothing else
     site = tmp_path / "site"
@@ -604,6 +610,144 @@ def test_the_calibration_notes_ship_with_the_package(tmp_path: Path) -> None:
                             text=True, cwd=tmp_path)  # fmt: skip
     assert broken.returncode != 0
     assert "reinstall budgetsim" in broken.stderr
+
+
+def test_the_chinese_calibration_notes_ship_and_are_found_like_the_english(tmp_path: Path) -> None:
+    """The loader finds docs/calibration.zh.md in a source tree and, in the installed layout,
+    as budgetsim/docs/calibration.zh.md (the wheel's mapping, checked above)."""
+    import subprocess
+    import sys
+
+    from budgetsim._report_appendix import calibration_text
+
+    root = Path(__file__).parents[1]
+    zh = (root / "docs" / "calibration.zh.md").read_text(encoding="utf-8")
+    assert calibration_text("zh") == zh
+    assert calibration_text("zh") != calibration_text("en")
+    site = tmp_path / "site"
+    shutil.copytree(Path(budgetsim.__file__).parent, site / "budgetsim",
+                    ignore=shutil.ignore_patterns("__pycache__", "docs"))  # fmt: skip
+    (site / "budgetsim" / "docs").mkdir()
+    for name in ("calibration.md", "calibration.zh.md"):
+        shutil.copy(root / "docs" / name, site / "budgetsim" / "docs" / name)
+    code = "from budgetsim._report_appendix import calibration_text as t; print(len(t('zh')))"
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    shown = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                           cwd=tmp_path, check=True)  # fmt: skip
+    assert int(shown.stdout) == len(zh)
+    (site / "budgetsim" / "docs" / "calibration.zh.md").unlink()
+    broken = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                            text=True, cwd=tmp_path)  # fmt: skip
+    assert broken.returncode != 0
+    assert "calibration.zh.md" in broken.stderr
+
+
+#: A web address in the notes, as a reader's Markdown viewer and the report's links end it (at a
+#: space, ``|`` or ``)``): one glued to Chinese text would swallow it and not match the English.
+_NOTE_URL = re.compile(r"https?://[^\s|)]+")
+#: English ways of writing a number that a Chinese row writes otherwise: quarters (Q3, Q1-22),
+#: ranks (#1, 5th), billions (88 bn = 880亿), clause marks of laws (§4 = 第4条 is kept as 4).
+_ENGLISH_ONLY_NUMBER = re.compile(r"\bQ\d(?:-\d\d)?\b|#\d+|\b\d+(?:st|nd|rd|th)\b|\b\d+ bn\b")
+_NOTE_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def _rows(markdown: str) -> list[str]:
+    return [line for line in markdown.splitlines() if line.startswith("|")]
+
+
+def _numbers(row: str) -> list[str]:
+    text = _ENGLISH_ONLY_NUMBER.sub(" ", _NOTE_URL.sub(" ", row))
+    return [n.replace(",", "") for n in _NOTE_NUMBER.findall(text)]
+
+
+def test_the_chinese_calibration_notes_keep_every_section_table_number_and_source() -> None:
+    from budgetsim._report_appendix import calibration_sections, calibration_text
+
+    en = calibration_sections(calibration_text("en"), "en")
+    zh = calibration_sections(calibration_text("zh"), "zh")
+    assert list(zh) == list(en)  # the same numbers, in the same order
+    assert len(en) == 21
+    for number, section in en.items():
+        translated = zh[number].markdown
+        assert zh[number].title != section.title, number  # translated, not copied
+        assert set(_NOTE_URL.findall(section.markdown)) <= set(_NOTE_URL.findall(translated))
+        rows, zh_rows = _rows(section.markdown), _rows(translated)
+        assert len(zh_rows) == len(rows), number
+        for row, zh_row in zip(rows, zh_rows, strict=True):
+            assert zh_row.count("|") == row.count("|"), (number, zh_row)
+            status = row.rstrip(" |").rsplit("|", 1)[-1].strip()
+            if re.fullmatch(r"[SDEP](?:/[SDEP])*", status):  # the status letters, as they are
+                assert zh_row.rstrip(" |").rsplit("|", 1)[-1].strip() == status, zh_row
+            shown = set(_numbers(zh_row))
+            missing = [n for n in _numbers(row) if n not in shown]
+            assert missing == [], (number, row[:60])
+    # the Chinese source titles, as they are
+    for title in ("中山年鉴2024", "江科〔2021〕63号", "穗金管规字〔2025〕1号", "南方日报"):
+        assert title in calibration_text("zh")
+
+
+#: Four English words in a row: a sentence left untranslated.
+_ENGLISH_RUN = re.compile(r"[A-Za-z][A-Za-z'’-]*(?:[ ,;:]+[A-Za-z][A-Za-z'’-]*){3,}")
+
+
+def _english_runs(fragment: str) -> list[str]:
+    """Runs of four or more English words in an HTML fragment's text, leaving out links (their
+    text is the web address), code and web addresses."""
+    text = re.sub(r"<a [^>]*>.*?</a>|<code>.*?</code>", " ", fragment, flags=re.S)
+    text = html.unescape(re.sub(r"<[^>]+>", " ", text))
+    return _ENGLISH_RUN.findall(_NOTE_URL.sub(" ", text))
+
+
+def test_the_calibration_check_for_english_finds_an_untranslated_sentence() -> None:
+    assert _english_runs("<p>每年 the money goes back 到市财政</p>") == ["the money goes back"]
+    assert _english_runs('<p>见 <a href="https://a.b/c">https://a.b/c/d-e-f</a>，`x`</p>') == []
+    mixed = "<p>China Matters / PRNewswire；<code>first time per year</code></p>"
+    assert _english_runs(mixed) == []
+
+
+def test_a_chinese_report_reproduces_the_chinese_calibration_notes(
+    pages: dict[tuple[str, str], Path],
+) -> None:
+    from budgetsim._report_appendix import calibration_html, calibration_sections
+
+    page = _page(pages, "jiangmen-2021", "zh")
+    notes = page[page.index('<section id="calibration"') :]
+    assert "原文（英文）" not in notes
+    assert "英文原文" not in notes
+    assert "docs/calibration.zh.md" in notes
+    assert '<h4 id="calibration-3-1">3.1 数量</h4>' in notes
+    assert _english_runs(notes) == []
+    # every section of the notes, not only those jiangmen-2021 cites
+    every = calibration_html(calibration_sections(), calibration_sections(), "zh")
+    assert every.count("<h3 ") == 11
+    assert _english_runs(every) == []
+    english = calibration_html(calibration_sections(), calibration_sections(), "en")
+    assert len(_english_runs(english)) > 100  # the check reads English where there is some
+
+
+def test_a_calibration_section_the_chinese_notes_lack_is_reproduced_in_english(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from budgetsim import _report_appendix as appendix
+
+    shipped = appendix.calibration_text
+    without_11 = shipped("zh").split("## 11.")[0]
+
+    def text(lang: str = "en") -> str:
+        return without_11 if lang == "zh" else shipped(lang)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(appendix, "calibration_text", text)
+    sections = appendix.calibration_sections(lang="zh")
+    assert sections["11"].lang == "en"
+    assert sections["10"].lang == "zh"
+    assert sections["11"] == appendix.calibration_sections()["11"]
+    shown = appendix.calibration_html(["10", "11"], appendix.calibration_sections(), "zh")
+    assert "江门2021年情景的默认分布建议" in shown
+    assert "11. Gaps and what to verify with a bureau" in shown
+    assert "其中 §11 节尚无中文本，照录英文原文。" in shown
+    # notes given as text are reproduced as given
+    given = appendix.calibration_sections("## 10. Own\n\nText.")
+    assert "Own" in appendix.calibration_html(["10"], given, "zh")
 
 
 def test_the_calibration_notes_speak_of_this_project_and_keep_their_sources() -> None:

@@ -14,6 +14,10 @@ Every such citation becomes a link to the cited section, which the page reproduc
 with markdown-it. The notes ship in the wheel as ``budgetsim/docs/calibration.md``
 (:func:`calibration_text` reads them there, or from the repository's ``docs/`` in a source tree
 or an editable install).
+
+A Chinese report reproduces the Chinese edition, ``docs/calibration.zh.md`` (shipped beside the
+English one, with the same section numbers, tables and sources); a section the Chinese edition
+lacks is reproduced from the English notes, and the page says which.
 """
 
 from __future__ import annotations
@@ -44,6 +48,8 @@ __all__ = [
 
 #: The calibration notes' file, in the package's ``docs/`` folder (wheel) or the repository's.
 CALIBRATION = "calibration.md"
+#: The notes' file in each language (the Chinese edition has the English one's section numbers).
+CALIBRATION_FILES: Mapping[Lang, str] = {"en": CALIBRATION, "zh": "calibration.zh.md"}
 
 #: Sections of a scenario in the order the appendix shows them (any other section after).
 SECTIONS = ("programmes", "funds", "limits", "riskfunds", "targets", "populations")
@@ -59,26 +65,29 @@ _URL = re.compile(r"(?<![<(\w])(https?://[^\s<>|]+?)(?=[.,;:!?)\]]*(?:\s|$|\|))"
 # -- the calibration notes -----------------------------------------------------------------------
 
 
-def _places() -> Iterator[Any]:
-    """Where the notes may be: in the installed package, then in the source tree's ``docs/``
-    (``src/budgetsim/`` → the repository root), where an editable install finds them."""
-    yield importlib.resources.files("budgetsim") / "docs" / CALIBRATION
-    yield Path(__file__).resolve().parents[2] / "docs" / CALIBRATION
+def _places(name: str) -> Iterator[Any]:
+    """Where the notes' file ``name`` may be: in the installed package, then in the source
+    tree's ``docs/`` (``src/budgetsim/`` → the repository root), where an editable install
+    finds them."""
+    yield importlib.resources.files("budgetsim") / "docs" / name
+    yield Path(__file__).resolve().parents[2] / "docs" / name
 
 
-def calibration_text() -> str:
-    """The calibration notes (``docs/calibration.md``) as Markdown.
+def calibration_text(lang: Lang = "en") -> str:
+    """The calibration notes as Markdown: ``docs/calibration.md``, or its Chinese edition
+    ``docs/calibration.zh.md`` for ``lang="zh"``.
 
     Raises
     ------
     FileNotFoundError
         When neither the package nor the source tree holds them (a broken install).
     """
-    for place in _places():
+    name = CALIBRATION_FILES[lang]
+    for place in _places(name):
         if place.is_file():
             return str(place.read_text(encoding="utf-8"))
     raise FileNotFoundError(
-        f"the calibration notes ({CALIBRATION}) are neither in the budgetsim package's docs/ "
+        f"the calibration notes ({name}) are neither in the budgetsim package's docs/ "
         "nor in the repository's docs/: reinstall budgetsim"
     )
 
@@ -96,11 +105,14 @@ class Section:
     markdown
         The section's Markdown from its heading to the next heading of its level or above (a
         section holds its subsections).
+    lang
+        The language the section is written in.
     """
 
     number: str
     title: str
     markdown: str
+    lang: Lang = "en"
 
     @property
     def anchor(self) -> str:
@@ -113,13 +125,17 @@ class Section:
         return self.number.split(".")[0] if "." in self.number else None
 
 
-def calibration_sections(text: str | None = None) -> dict[str, Section]:
+def calibration_sections(text: str | None = None, lang: Lang = "en") -> dict[str, Section]:
     """The numbered sections and subsections of the calibration notes, by number.
 
     Parameters
     ----------
     text
-        The notes' Markdown; the shipped notes (:func:`calibration_text`) when None.
+        The notes' Markdown, written in ``lang``; when None, the shipped notes in ``lang``
+        (:func:`calibration_text`), and for ``"zh"`` every section the Chinese edition lacks
+        taken from the English notes (its ``lang`` says so).
+    lang
+        ``"en"`` or ``"zh"``.
 
     Examples
     --------
@@ -128,7 +144,10 @@ def calibration_sections(text: str | None = None) -> dict[str, Section]:
     >>> sorted(sections), sections["5.1"].markdown
     (['5', '5.1', '6'], '### 5.1 Risk\\n\\nA.')
     """
-    lines = (calibration_text() if text is None else text).splitlines()
+    if text is None and lang != "en":
+        english = calibration_sections(calibration_text("en"), "en")
+        return english | calibration_sections(calibration_text(lang), lang)
+    lines = (calibration_text(lang) if text is None else text).splitlines()
     heads = [(i, m) for i, line in enumerate(lines) if (m := _HEADING.match(line))]
     out = {}
     for k, (start, match) in enumerate(heads):
@@ -138,7 +157,7 @@ def calibration_sections(text: str | None = None) -> dict[str, Section]:
         while body and body[-1].strip() in ("", "---"):
             body.pop()
         number = match.group(2)
-        out[number] = Section(number, match.group(3), "\n".join(body))
+        out[number] = Section(number, match.group(3), "\n".join(body), lang)
     return out
 
 
@@ -183,16 +202,47 @@ def _render(section: Section) -> str:
     return str(_MARKDOWN.renderer.render(tokens, _MARKDOWN.options, {}))
 
 
+def _in_language(shown: Sequence[Section], lang: Lang) -> list[Section]:
+    """``shown`` with every section of the shipped English notes replaced by its text in
+    ``lang`` (the shipped edition in ``lang``, or the English where it lacks the section);
+    other sections (notes given as text) as they are."""
+    if lang == "en" or all(s.lang == lang for s in shown):
+        return list(shown)
+    english = calibration_sections(lang="en")
+    edition = calibration_sections(lang=lang)
+    return [edition[s.number] if english.get(s.number) == s else s for s in shown]
+
+
 def calibration_html(cited: Iterable[str], sections: Mapping[str, Section], lang: Lang) -> str:
-    """The page's last section: the cited sections of the calibration notes; empty when none
-    is cited."""
-    shown = _reproduced(cited, sections)
+    """The page's last section: the cited sections of the calibration notes in ``lang``;
+    empty when none is cited.
+
+    Parameters
+    ----------
+    cited
+        The section numbers the appendix cites.
+    sections
+        The notes' sections (:func:`calibration_sections`). Sections of the shipped English
+        notes are reproduced from the edition in ``lang`` (the Chinese one for ``"zh"``,
+        falling back to the English section by section); the note above them says which
+        edition the text is, and which sections, if any, are left in English.
+    lang
+        ``"zh"`` or ``"en"``.
+    """
+    shown = _in_language(_reproduced(cited, sections), lang)
     if not shown:
         return ""
+    note = word("calibration_note", lang)
+    if lang != "en" and any(s.lang == lang for s in shown):
+        note = word("calibration_note_translated", lang)
+    untranslated = [s.number for s in shown if s.lang != lang]
+    if lang != "en" and untranslated:
+        numbers = "、".join("§" + n for n in untranslated)
+        note += word("calibration_untranslated", lang).format(numbers=numbers)
     parts = [
         '<section id="calibration" class="calibration">',
         f'<h2 class="major">{html.escape(word("heading_calibration", lang))}</h2>',
-        f"<p>{html.escape(word('calibration_note', lang))}</p>",
+        f"<p>{html.escape(note)}</p>",
         *(_render(s) for s in shown),
         "</section>",
     ]

@@ -606,6 +606,16 @@ _DECLARED = [
     Word("opt_note_gap_unknown", "差距未知", "gap unknown"),
     Word("opt_note_gap", "差距 {gap} %", "gap {gap} %"),
 
+    # -- the calibration notes in Chinese (_report_appendix.py) --
+    Word("calibration_note_translated",
+         "以下为附录所引校准说明各节，录自随 budgetsim 发布的 docs/calibration.zh.md"
+         "（docs/calibration.md 的中文本，节号相同）。表中“状态”一栏：S 有出处；D 推算；E 估计；"
+         "P 政策原文。",
+         "The sections of the calibration notes that the appendix cites, as written in "
+         "docs/calibration.md (shipped with budgetsim). Status column: S sourced; D derived; "
+         "E estimate; P from the policy text."),
+    Word("calibration_untranslated", "其中 {numbers} 节尚无中文本，照录英文原文。",
+         "{numbers}: not translated."),
 ]
 # fmt: on
 
