@@ -547,7 +547,7 @@ def _html(
         version=__version__,
         unit=money_unit(result.unit, lang),
     )
-    notes = calibration_sections()
+    notes = calibration_sections(lang=lang)
     appendix, cited = appendix_html(sc, parameters(sc, lang=lang), notes, lang)
     parts = [
         "<!DOCTYPE html>",
