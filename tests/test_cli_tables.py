@@ -148,7 +148,7 @@ def test_a_chinese_header_wraps_into_even_lines() -> None:
     def build(compact: bool) -> Grid:
         heads = ["单独测算 P80", "文件安排", "金额甲", "金额乙", "金额丙"]
         grid = Grid("t", [Column("年度", key=True), *map(Column, heads)])
-        grid.add("2021", *("1,667" for _ in heads))
+        grid.add("2021", "12,345.6", *("1,667" for _ in heads[1:]))
         return grid
 
     show(console, build)
@@ -157,6 +157,25 @@ def test_a_chinese_header_wraps_into_even_lines() -> None:
     assert len(heads) >= 2, text  # the headers did wrap
     said = [cell.strip() for line in heads for cell in line.strip("┃").split("┃")]
     assert {"文件", "安排", "单独测算", "P80"} <= set(said), said
+
+
+def test_a_label_breaks_after_a_hyphen_rather_than_split_the_table() -> None:
+    """A long hyphenated word breaks after a hyphen, so the table fits in one part; a
+    number with a sign or a year range is never broken there."""
+    console = Console(width=46, file=io.StringIO())
+
+    def build(compact: bool) -> Grid:
+        grid = Grid("t", [Column("fund", key=True), *(Column(f"c{i}") for i in range(3))])
+        grid.add("Industry-university-research co-innovation 2021-23", *["-1,667"] * 3)
+        return grid
+
+    show(console, build)
+    text = console.file.getvalue()  # type: ignore[attr-defined]
+    cells = [line.split("│")[1].strip() for line in text.splitlines() if line.startswith("│")]
+    assert "(continued)" not in text, text
+    assert "Industry-" in cells, text
+    assert "2021-23" in text, text
+    assert text.count("-1,667") == 3, text
 
 
 def test_room_left_over_goes_to_the_labels() -> None:

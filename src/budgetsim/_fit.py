@@ -80,8 +80,13 @@ class Grid:
 _ATOM = re.compile(r"[（《「『【“‘]*(?:[!-~]+|[^\s!-~])[，。、；：？！）》」』】”’]*|\s+")
 
 
+#: Where a run of ASCII may break too: after a hyphen between letters (``Industry-`` /
+#: ``university``), never in a number (``-1,667``, ``2021-23``).
+_HYPHEN = re.compile(r"(?<=[A-Za-z]-)(?=[A-Za-z])")
+
+
 def _atoms(text: str) -> list[str]:
-    return _ATOM.findall(text)
+    return [piece for atom in _ATOM.findall(text) for piece in _HYPHEN.split(atom)]
 
 
 def _narrowest(text: str) -> int:
@@ -169,19 +174,18 @@ def _natural(grid: Grid, k: int) -> int:
 
 def _spread(grid: Grid, columns: Sequence[int], widths: Sequence[int], room: int) -> list[int]:
     """``widths`` of ``columns`` with the room the table leaves in ``room`` given back to
-    what a layout wrapped: value headers first, left to right, onto one line; then labels, so
-    that no word of theirs is cut, then a cell at a time to the one furthest from its width on
-    one line."""
+    what a layout wrapped: value headers first, left to right, each that then fits on one
+    line; then labels, so that no word of theirs is cut, then a cell at a time to the one
+    furthest from its width on one line."""
     out = [widths[k] for k in columns]
     natural = [_natural(grid, k) for k in columns]
     labels = [i for i, k in enumerate(columns) if grid.columns[k].wraps]
     words = {i: max((_narrowest(r[columns[i]]) for r, _ in grid.rows), default=0) for i in labels}
     spare = room - width_of(out)
     for i, k in enumerate(columns):
-        if not grid.columns[k].wraps and spare > 0:
-            more = max(0, min(spare, natural[i] - out[i]))
-            out[i] += more
-            spare -= more
+        if not grid.columns[k].wraps and 0 < natural[i] - out[i] <= spare:
+            spare -= natural[i] - out[i]
+            out[i] = natural[i]
     for i in labels:
         more = max(0, min(spare, words[i] - out[i]))
         out[i] += more
