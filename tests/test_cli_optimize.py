@@ -530,5 +530,9 @@ def test_a_table_too_wide_for_the_terminal_is_split_not_cut(allocation: Allocati
     assert "(continued)" in text
     for name in ("document", "recommended", "change", "demand"):
         assert name in text
+    parts = text.count("(continued)") + 1
+    assert parts >= 2
     rows = [line for line in text.splitlines() if line.startswith("│")]
-    assert sum("High-tech" in row for row in rows) == 2  # each part names the rows
+    assert sum("High-tech" in row for row in rows) == parts  # each part names the rows
+    for number in numbers("allocate", {"allocate": allocation}):
+        assert whole(number, text), (number, text)

@@ -117,6 +117,129 @@ def test_a_bare_quantile_column_stays_with_its_variable_when_split() -> None:
     assert all("P95" in part and "mean" in part for part in parts)
 
 
+def test_a_number_inside_chinese_text_is_never_cut_when_it_wraps() -> None:
+    """Rich alone folds a run of Chinese and digits anywhere (``收益0.0`` / ``2915``); the
+    table breaks between Chinese characters and around numbers instead, at any width."""
+    reason = "预算已用完：每万元收益0.02915，低于门槛0.03366（按得分排序）"
+
+    def build(compact: bool) -> Grid:
+        columns = [Column("申请者", key=True), Column("资助金额"), Column("原因", text=True)]
+        grid = Grid("资助方案", columns)
+        grid.add("JM2021003", "34.30", reason)
+        return grid
+
+    for width in range(34, 70):
+        console = Console(width=width, file=io.StringIO())
+        show(console, build)
+        text = console.file.getvalue()  # type: ignore[attr-defined]
+        lines = text.splitlines()
+        assert max(map(cell_len, lines)) <= width
+        assert any("0.02915" in line for line in lines), text
+        assert any("0.03366" in line for line in lines), text
+        assert not any(line.rstrip(" │").endswith("（") for line in lines), text  # none left open
+        assert not any(re.search(r"│ [，）]", line) for line in lines), text  # none starts a line
+
+
+def test_a_chinese_header_wraps_into_even_lines() -> None:
+    """A header wider than its numbers is broken into lines of equal length (``文件`` over
+    ``安排``, not ``文件安`` over ``排``), and at a space where it has one."""
+    console = Console(width=51, file=io.StringIO())
+
+    def build(compact: bool) -> Grid:
+        heads = ["单独测算 P80", "文件安排", "金额甲", "金额乙", "金额丙"]
+        grid = Grid("t", [Column("年度", key=True), *map(Column, heads)])
+        grid.add("2021", "12,345.6", *("1,667" for _ in heads[1:]))
+        return grid
+
+    show(console, build)
+    text = console.file.getvalue()  # type: ignore[attr-defined]
+    heads = [line for line in text.splitlines() if line.startswith("┃")]
+    assert len(heads) >= 2, text  # the headers did wrap
+    said = [cell.strip() for line in heads for cell in line.strip("┃").split("┃")]
+    assert {"文件", "安排", "单独测算", "P80"} <= set(said), said
+
+
+def test_a_label_breaks_after_a_hyphen_rather_than_split_the_table() -> None:
+    """A long hyphenated word breaks after a hyphen, so the table fits in one part; a
+    number with a sign or a year range is never broken there."""
+    console = Console(width=46, file=io.StringIO())
+
+    def build(compact: bool) -> Grid:
+        grid = Grid("t", [Column("fund", key=True), *(Column(f"c{i}") for i in range(3))])
+        grid.add("Industry-university-research co-innovation 2021-23", *["-1,667"] * 3)
+        return grid
+
+    show(console, build)
+    text = console.file.getvalue()  # type: ignore[attr-defined]
+    cells = [line.split("│")[1].strip() for line in text.splitlines() if line.startswith("│")]
+    assert "(continued)" not in text, text
+    assert "Industry-" in cells, text
+    assert "2021-23" in text, text
+    assert text.count("-1,667") == 3, text
+
+
+def test_room_left_over_goes_to_the_labels() -> None:
+    """A label the layout wrapped gets the room the numbers leave: the table fills the
+    terminal and the label takes fewer lines."""
+    console = Console(width=100, file=io.StringIO())
+    name = " ".join(["programme"] * 6)  # 59 cells: more than the widest a label is drawn
+
+    def build(compact: bool) -> Grid:
+        grid = Grid("t", [Column("name", key=True), *(Column(f"c{i}") for i in range(3))])
+        grid.add(name, *("123,456,789,012" for _ in range(3)))
+        return grid
+
+    show(console, build)
+    lines = console.file.getvalue().splitlines()  # type: ignore[attr-defined]
+    rows = [line for line in lines if line.startswith("│")]
+    assert max(map(cell_len, lines)) == 100
+    assert len(rows) == 2  # the label on two lines, not three
+
+
+def test_numbers_with_no_short_form_split_the_table_and_are_not_said_short() -> None:
+    console = Console(width=50, file=io.StringIO())
+    grid = Grid("t", [Column("applicant", key=True), *(Column(f"amount {i}") for i in range(6))])
+    grid.add("JM2021000", *("15,234.25" for _ in range(6)))
+    assert show(console, lambda _compact: grid) is False
+    text = console.file.getvalue()  # type: ignore[attr-defined]
+    assert "(continued)" in text
+    assert text.count("15,234.25") == 6
+
+
+def test_a_text_column_wraps_and_keeps_its_place_when_split() -> None:
+    console = Console(width=60, file=io.StringIO())
+    why = "the envelope ran out: 0.02915 per 10k yuan against a cut-off of 0.03366"
+    columns = [Column("applicant", key=True), *(Column(f"amount {i}") for i in range(4))]
+
+    def build(compact: bool) -> Grid:
+        grid = Grid("t", [*columns, Column("why not in full", text=True)])
+        grid.add("JM2021003", *("1,234,567.00" for _ in range(4)), why)
+        return grid
+
+    show(console, build)
+    text = console.file.getvalue()  # type: ignore[attr-defined]
+    assert "(continued)" in text
+    assert text.count("why not") == 1  # in one part, after the amounts before it
+    assert text.index("amount 3") < text.index("why not")
+    assert "0.02915" in text
+    assert "0.03366" in text
+    assert "…" not in text
+
+
+def test_labels_and_titles_are_never_read_as_markup() -> None:
+    console = Console(width=80, file=io.StringIO())
+
+    def build(compact: bool) -> Grid:
+        grid = Grid("[i]t[/i]", [Column("[red]id", key=True), Column("n")])
+        grid.add("[b]firm[/b]", "1")
+        return grid
+
+    show(console, build)
+    text = console.file.getvalue()  # type: ignore[attr-defined]
+    for written in ("[i]t[/i]", "[red]id", "[b]firm[/b]"):
+        assert written in text
+
+
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_no_header_or_label_is_a_code_name(
     outputs: dict[tuple[str, str, int], str], lang: str

@@ -4,7 +4,9 @@ A table is built as data (:class:`Grid`: headers and the cells already written) 
 that can write its amounts whole or short. :func:`show` prints it so that no cell is ever cut
 to ``…``: headers wrap (Chinese between any two characters, English between words), labels
 wrap, and a table still too wide is written with short amounts (``1.67亿``), then split into
-parts that repeat the key columns (programme, year). Numbers are never wrapped or cut.
+parts that repeat the key columns (programme, year). Numbers are never wrapped or cut. Room
+left over once a table fits goes back to what was wrapped: headers first, then labels.
+Every command that prints a table of numbers prints it through :func:`show`.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from rich.cells import cell_len
+from rich.cells import cell_len, chop_cells
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 __all__ = ["Column", "Grid", "show", "width_of"]
 
@@ -32,8 +35,10 @@ HEADER_WIDTH = 12
 @dataclass(frozen=True)
 class Column:
     """A column: its header, and whether it is a key (text, left-aligned, repeated in each
-    part of a split table, may wrap) or a value (numbers, right-aligned, never wrapped).
-    A header that is a bare quantile (``P95``) is joined to the column before it."""
+    part of a split table, may wrap), words that are not a key (``text``: left-aligned, may
+    wrap, kept in its place when a table splits, such as why an applicant was not paid) or a
+    value (numbers, right-aligned, never wrapped). A header that is a bare quantile (``P95``)
+    is joined to the column before it."""
 
     def __post_init__(self) -> None:
         if re.fullmatch(r"P\d+(\.\d+)?", self.header) and not self.joined:
@@ -44,12 +49,19 @@ class Column:
     #: Kept in the same part as the column before it when a table splits (a bare ``P95``
     #: after the column that names its variable).
     joined: bool = False
+    #: Words rather than numbers, though not a key: wraps as a key does.
+    text: bool = False
+
+    @property
+    def wraps(self) -> bool:
+        """Whether its cells are words that may wrap (a key or a text column)."""
+        return self.key or self.text
 
 
 @dataclass
 class Grid:
-    """A table as data: a title, columns, rows of written cells (each row with whether it
-    ends a section) and lines printed under it."""
+    """A table as data: a title, columns and rows of written cells (each row with whether it
+    ends a section: a rule under it)."""
 
     title: str
     columns: list[Column]
@@ -62,18 +74,68 @@ class Grid:
         self.rows.append(([str(c) for c in cells], end))
 
 
-_ASCII_RUN = re.compile(r"[\x00-\x7f]+")
+#: What a line may break around: a run of ASCII letters, digits and signs (a number, an English
+#: word: never broken) or one other character (Chinese breaks between any two), with the
+#: opening marks before it and the closing marks after it (never at the start or end of a line).
+_ATOM = re.compile(r"[（《「『【“‘]*(?:[!-~]+|[^\s!-~])[，。、；：？！）》」』】”’]*|\s+")
+
+
+#: Where a run of ASCII may break too: after a hyphen between letters (``Industry-`` /
+#: ``university``), never in a number (``-1,667``, ``2021-23``).
+_HYPHEN = re.compile(r"(?<=[A-Za-z]-)(?=[A-Za-z])")
+
+
+def _atoms(text: str) -> list[str]:
+    return [piece for atom in _ATOM.findall(text) for piece in _HYPHEN.split(atom)]
+
+
+def _narrowest(text: str) -> int:
+    """The narrowest ``text`` wraps to without breaking a number or an English word."""
+    return max((cell_len(a) for a in _atoms(text) if not a.isspace()), default=0)
 
 
 def _header_min(header: str) -> int:
-    """The narrowest a header can wrap to: its longest word, where Chinese text breaks
-    between any two characters (rich wraps it so)."""
-    widest = 2
-    for word in header.split():
-        runs = _ASCII_RUN.findall(word)
-        ascii_only = len("".join(runs)) == len(word)
-        widest = max(widest, cell_len(word) if ascii_only else max(map(cell_len, runs), default=2))
-    return widest
+    """The narrowest a header can wrap to (at least 2: one Chinese character)."""
+    return max(2, _narrowest(header))
+
+
+def _fill(text: str, width: int) -> list[str]:
+    """``text`` in lines of at most ``width`` cells, broken at spaces and between Chinese
+    characters (only a word wider than ``width`` is cut)."""
+    lines, line, space, width = [], "", False, max(width, 1)
+    for atom in _atoms(text):
+        if atom.isspace():
+            space = bool(line)
+            continue
+        joined = line + " " * space + atom
+        if cell_len(joined) <= width:
+            line = joined
+        else:
+            if line:
+                lines.append(line)
+            pieces = [c for c in chop_cells(atom, width) if c] if cell_len(atom) > width else [atom]
+            lines.extend(pieces[:-1])
+            line = pieces[-1]
+        space = False
+    return [*lines, line] if line or not lines else lines
+
+
+def _even(text: str, width: int) -> str:
+    """A header wrapped to ``width``: in as few lines as ``width`` allows, broken at spaces
+    where it can be, the lines as even as that leaves them (``文件`` over ``安排``, not
+    ``文件安`` over ``排``; ``单独测算`` over ``P80``)."""
+    if cell_len(text) <= width:
+        return text
+    gaps = len(re.findall(r"\S\s+(?=\S)", text))
+    best: tuple[int, list[str]] = (-1, [])
+    for narrow in range(width, min(width, max(1, _narrowest(text))) - 1, -1):
+        lines = _fill(text, narrow)
+        if best[1] and len(lines) > len(best[1]):
+            break
+        at_spaces = gaps - sum(line.count(" ") for line in lines)
+        if at_spaces >= best[0]:
+            best = (at_spaces, lines)
+    return "\n".join(best[1])
 
 
 #: Ways to draw a table, most readable first: (widest key column, how headers wrap — 0: on
@@ -90,7 +152,7 @@ def _widths(grid: Grid, layout: tuple[int, int]) -> list[int]:
     for k, column in enumerate(grid.columns):
         texts = [row[k] for row, _ in grid.rows]
         widest = max(map(cell_len, texts), default=0)
-        if column.key:
+        if column.wraps:
             word = max((_header_min(t) for t in texts if t), default=0)
             natural = max(widest, _header_min(column.header))
             out.append(max(min(natural, cap), min(word, KEY_WIDTH)))
@@ -101,6 +163,39 @@ def _widths(grid: Grid, layout: tuple[int, int]) -> list[int]:
             elif headers == 1:
                 head = max(head, min(cell_len(column.header), max(widest, HEADER_WIDTH)))
             out.append(max(widest, head, 1))
+    return out
+
+
+def _natural(grid: Grid, k: int) -> int:
+    """Width of column ``k`` with its header and every cell on one line."""
+    column = grid.columns[k]
+    return max([cell_len(column.header), *(cell_len(row[k]) for row, _ in grid.rows), 1])
+
+
+def _spread(grid: Grid, columns: Sequence[int], widths: Sequence[int], room: int) -> list[int]:
+    """``widths`` of ``columns`` with the room the table leaves in ``room`` given back to
+    what a layout wrapped: value headers first, left to right, each that then fits on one
+    line; then labels, so that no word of theirs is cut, then a cell at a time to the one
+    furthest from its width on one line."""
+    out = [widths[k] for k in columns]
+    natural = [_natural(grid, k) for k in columns]
+    labels = [i for i, k in enumerate(columns) if grid.columns[k].wraps]
+    words = {i: max((_narrowest(r[columns[i]]) for r, _ in grid.rows), default=0) for i in labels}
+    spare = room - width_of(out)
+    for i, k in enumerate(columns):
+        if not grid.columns[k].wraps and 0 < natural[i] - out[i] <= spare:
+            spare -= natural[i] - out[i]
+            out[i] = natural[i]
+    for i in labels:
+        more = max(0, min(spare, words[i] - out[i]))
+        out[i] += more
+        spare -= more
+    while spare > 0 and labels:
+        i = max(labels, key=lambda i: natural[i] - out[i])
+        if natural[i] <= out[i]:
+            break
+        out[i] += 1
+        spare -= 1
     return out
 
 
@@ -134,18 +229,27 @@ def _parts(grid: Grid, widths: list[int], room: int) -> list[list[int]]:
     return [[*keys, *part] for part in parts]
 
 
-def _render(grid: Grid, columns: list[int], widths: list[int], title: str) -> Table:
-    table = Table(title=title, title_justify="left")
-    for k in columns:
+def _render(grid: Grid, columns: list[int], widths: Sequence[int], title: str) -> Table:
+    """The ``columns`` of ``grid`` as a table, column ``columns[i]`` ``widths[i]`` wide. Text is
+    wrapped here (:func:`_fill`, :func:`_even`), not by rich, which would cut a number inside
+    Chinese text; every text is taken as it is (never markup: labels and file names are the
+    user's)."""
+    lines = _fill(title, width_of(widths))
+    table = Table(title=Text("\n".join(lines), style="table.title"), title_justify="left")
+    for k, width in zip(columns, widths, strict=True):
         column = grid.columns[k]
         table.add_column(
-            column.header,
-            justify="left" if column.key else "right",
-            width=widths[k],
+            Text(_even(column.header, width)),
+            justify="left" if column.wraps else "right",
+            width=width,
             overflow="fold",
         )
     for cells, end in grid.rows:
-        table.add_row(*(cells[k] for k in columns), end_section=end)
+        texts = (
+            "\n".join(_fill(cells[k], width)) if grid.columns[k].wraps else cells[k]
+            for k, width in zip(columns, widths, strict=True)
+        )
+        table.add_row(*map(Text, texts), end_section=end)
     return table
 
 
@@ -163,7 +267,9 @@ def show(
     console
         Where to print; its width is the room.
     build
-        Writes the table: ``build(False)`` with whole amounts, ``build(True)`` with short ones.
+        Writes the table: ``build(False)`` with whole amounts, ``build(True)`` with short ones
+        (a table whose numbers have no short form ignores the flag: it is then split, never
+        said to be written short).
     continued
         Added to the title of each part after the first of a split table.
     """
@@ -174,10 +280,11 @@ def show(
     for grid, layout, compact in tries:
         widths = _widths(grid, layout)
         if width_of(widths) <= room:
-            console.print(_render(grid, list(range(len(grid.columns))), widths, grid.title))
+            every = list(range(len(grid.columns)))
+            console.print(_render(grid, every, _spread(grid, every, widths, room), grid.title))
             return compact
     widths = _widths(whole, LAYOUTS[2])
     for i, columns in enumerate(_parts(whole, widths, room)):
         title = whole.title if i == 0 else whole.title + continued
-        console.print(_render(whole, columns, widths, title))
+        console.print(_render(whole, columns, _spread(whole, columns, widths, room), title))
     return False

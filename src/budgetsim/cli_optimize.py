@@ -4,8 +4,8 @@ Parses arguments, calls :mod:`budgetsim.optimize` (the same functions a notebook
 the answer as tables in the planner's terms and in one language (``--lang zh``, the default, or
 ``en``), and writes it to a file when asked. Labels come from the registries: metrics from
 :mod:`budgetsim.metrics`, programmes and funds by their names in the scenario, every other word
-from :mod:`budgetsim.words`. Tables fit the terminal: numbers are never cut (a label folds, and a
-table too wide for the terminal is split into parts that repeat its first columns).
+from :mod:`budgetsim.words`. Tables fit the terminal as every command's do
+(:func:`budgetsim._fit.show`): numbers are never cut.
 """
 
 from __future__ import annotations
@@ -14,22 +14,21 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 import pandas as pd
-from rich.cells import cell_len
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from budgetsim._cli_common import SEED, check_out_file, fail
 from budgetsim._cli_common import console as _console
 from budgetsim._cli_common import workers as _workers
+from budgetsim._fit import Column, Grid
 from budgetsim._model import SANE, RateError, parse_rate
+from budgetsim.cli_tables import print_tables
 from budgetsim.errors import BudgetsimError
 from budgetsim.metrics import Lang, format_value, label, money_unit
 from budgetsim.money import UNITS, AmountError, check_unit, parse_amount, parse_range
@@ -135,9 +134,13 @@ def _estimate(e: Estimate, fmt: str = ",.0f") -> str:
     return f"{e.mean:{fmt}} [{e.low:{fmt}}, {e.high:{fmt}}]"
 
 
-def _money(value: float) -> str:
-    """An amount as every table writes money (the registry's format: ``12,346``)."""
-    return format_value("envelope", value)
+def _money(
+    value: float, lang: Lang = "zh", *, short: str | None = None, signed: bool = False
+) -> str:
+    """An amount as every table writes money (the registry's format: ``12,346``); short
+    (``1.67亿``, ``167m``) when ``short`` gives its unit, for a table too wide with amounts
+    whole."""
+    return format_value("envelope", value, lang, signed=signed, compact=short)
 
 
 def _share(value: float) -> str:
@@ -303,129 +306,13 @@ def _bounds_text(why: str, scenario: Scenario, lang: Lang) -> str:
     return word("opt_bound", lang).format(fund=_name(scenario, fund, lang), rule=text)
 
 
-# -- tables that fit the terminal ----------------------------------------------------------------
-#: Cells a column takes besides its text in rich's default box: a space either side and a rule.
-_RULE = 3
-
-
-@dataclass(frozen=True)
-class _Column:
-    """A column to lay out: its header, its cells, and whether they are numbers (never cut,
-    never wrapped) or text (folds, down to ``least`` cells)."""
-
-    header: str
-    cells: Sequence[str]
-    number: bool = True
-    least: int = 10
-
-    def natural(self) -> int:
-        """Cells it takes with every text on one line."""
-        return max([cell_len(self.header), *map(cell_len, self.cells), 1])
-
-    def narrowest(self) -> int:
-        """Cells it needs at least: a number whole and the longest word of its header."""
-        if not self.number:
-            return min(self.natural(), self.least)
-        words = [cell_len(w) for w in self.header.split()]
-        return max([*words, *map(cell_len, self.cells), 1])
-
-
-def _widths(columns: Sequence[_Column], width: int) -> list[int] | None:
-    """Text widths of ``columns`` in a table ``width`` cells wide: every column on one line if
-    they fit, else labels and then headers folded; None when even that is too wide."""
-    room = width - _RULE * len(columns) - 1
-    natural = [c.natural() for c in columns]
-    if sum(natural) <= room:
-        return natural
-    out = [c.narrowest() for c in columns]
-    spare = room - sum(out)
-    if spare < 0:
-        return None
-    order = [i for i, c in enumerate(columns) if not c.number]
-    for i in [*order, *(i for i in range(len(columns)) if i not in order)]:
-        more = min(spare, natural[i] - out[i])
-        out[i] += more
-        spare -= more
-    return out
-
-
-def _table(columns: Sequence[_Column], widths: Sequence[int], ends: set[int]) -> Table:
-    table = Table()
-    for column, width in zip(columns, widths, strict=True):
-        table.add_column(
-            Text(column.header, no_wrap=False, overflow="fold"),
-            justify="right" if column.number else "left",
-            width=width,
-            no_wrap=column.number,
-            overflow="fold",
-        )
-    for i, row in enumerate(zip(*(c.cells for c in columns), strict=True)):
-        table.add_row(*map(Text, row), end_section=i in ends)
-    return table
-
-
-def _tables(
-    title: str,
-    columns: Sequence[_Column],
-    width: int,
-    *,
-    keys: int = 1,
-    continued: str = "",
-    ends: Iterable[int] = (),
-) -> list[tuple[Text, Table]]:
-    """``columns`` as one table ``width`` cells wide or, when the numbers do not fit side by
-    side, as several that each repeat the first ``keys`` columns, each with its title
-    (``title``, then ``title + continued``). Numbers are never cut: labels fold, headers wrap
-    at spaces.
-
-    Parameters
-    ----------
-    title
-        The table's title (printed above it, at the console's width).
-    columns
-        The columns, the ``keys`` that name a row first.
-    width
-        The console's width [cells].
-    keys
-        How many of the first columns name a row (repeated in every part).
-    continued
-        Added to the title of the second and later parts (``（续）``).
-    ends
-        Rows after which a rule is drawn (the end of a group of rows).
-    """
-    after = set(ends)
-    widths = _widths(columns, width)
-    if widths is not None:
-        return [(Text(title), _table(columns, widths, after))]
-    head = list(columns[:keys])
-    parts: list[list[_Column]] = []
-    part: list[_Column] = []
-    for column in columns[keys:]:
-        if part and _widths([*head, *part, column], width) is None:
-            parts.append(part)
-            part = []
-        part.append(column)
-    parts.append(part)
-    out = []
-    for i, part in enumerate(parts):
-        chosen = [*head, *part]
-        sizes = _widths(chosen, width) or [c.narrowest() for c in chosen]  # too narrow for any
-        out.append((Text(title + (continued if i else "")), _table(chosen, sizes, after)))
-    return out
-
-
-def _print_tables(out: Console, parts: Sequence[tuple[Text, Table]]) -> None:
-    for title, table in parts:
-        out.print(title)
-        out.print(table)
-
-
-def _groups(keys: Sequence[str]) -> tuple[list[str], set[int]]:
-    """A key column written once per group of rows (blank below its first row), and the rows
-    that end a group."""
-    shown = [k if i == 0 or k != keys[i - 1] else "" for i, k in enumerate(keys)]
-    ends = {i for i in range(len(keys) - 1) if keys[i] != keys[i + 1]}
-    return shown, ends
+def _groups(keys: Sequence[str]) -> list[tuple[str, bool]]:
+    """A key column written once per group of rows (blank below its first row), each row with
+    whether it ends a group (a rule under it)."""
+    return [
+        (k if i == 0 or k != keys[i - 1] else "", i + 1 < len(keys) and k != keys[i + 1])
+        for i, k in enumerate(keys)
+    ]
 
 
 @click.group(short_help="Choose a plan: split the money, size the budget, award the firms.")
@@ -498,25 +385,39 @@ def print_allocation(
     unit = money_unit(res.unit, lang)
     objective = word(f"opt_objective_{res.objective}", lang)
     rows = res.table.to_dict("records")
-    funds, ends = _groups([str(r["fund"]) for r in rows])
-    columns = [
-        _Column(word("fund", lang), [_name(scenario, f, lang) if f else "" for f in funds], False),
-        _Column(word("year", lang), [str(r["year"]) for r in rows]),
-        _Column(word("opt_document", lang), [_money(r["document"]) for r in rows]),
-        _Column(word("opt_recommended", lang), [_money(r["recommended"]) for r in rows]),
-        _Column(
-            word("opt_change", lang),
-            [format_value("envelope", r["recommended"] - r["document"], signed=True) for r in rows],
-        ),
-        _Column(word("opt_value", lang), [f"{r['marginal_value']:.3g}" for r in rows]),
-        _Column(label("demand_mean", lang, short=True), [_money(r["mean_demand"]) for r in rows]),
-    ]
     title = word("opt_alloc_title", lang).format(
         total=_money(res.total), unit=unit, scenario=scenario.id, objective=objective,
         draws=res.draws,
     )  # fmt: skip
-    continued = word("continued", lang)
-    _print_tables(out, _tables(title, columns, out.width, keys=2, continued=continued, ends=ends))
+
+    def build(compact: bool) -> Grid:
+        short = res.unit if compact else None
+        grid = Grid(
+            title,
+            [
+                Column(word("fund", lang), key=True),
+                Column(word("year", lang), key=True),
+                Column(word("opt_document", lang)),
+                Column(word("opt_recommended", lang)),
+                Column(word("opt_change", lang)),
+                Column(word("opt_value", lang)),
+                Column(label("demand_mean", lang, short=True)),
+            ],
+        )
+        for r, (fund, end) in zip(rows, _groups([str(r["fund"]) for r in rows]), strict=True):
+            grid.add(
+                _name(scenario, fund, lang) if fund else "",
+                str(r["year"]),
+                _money(r["document"], lang, short=short),
+                _money(r["recommended"], lang, short=short),
+                _money(r["recommended"] - r["document"], lang, short=short, signed=True),
+                f"{r['marginal_value']:.3g}",
+                _money(r["mean_demand"], lang, short=short),
+                end=end,
+            )
+        return grid
+
+    print_tables(out, [build], res.unit, lang)
     fmt = ",.0f" if res.objective == "paid" else ".3f"
     gain = res.coverage_gain
     out.print(
@@ -672,33 +573,7 @@ def print_sizing(
             claims=claims, level=f"{res.level:.0%}", scenario=name,
             unit=money_unit(res.unit, lang),
         )  # fmt: skip
-        rows = res.budgets.to_dict("records")
-        pools, ends = _groups([str(r["pool"]) for r in rows])
-        total = word("opt_total", lang)
-        columns = [
-            _Column(
-                word("opt_pool", lang),
-                [*(_pool(scenario, p, lang) if p else "" for p in pools), total],
-                False,
-            ),
-            _Column(word("year", lang), [*(str(r["year"]) for r in rows), ""]),
-            _Column(
-                word("opt_budget", lang), [*(_money(r["budget"]) for r in rows), _money(res.total)]
-            ),
-            _Column(
-                word("opt_alone", lang).format(p=f"{res.level * 100:g}"),
-                [*(_money(r["marginal"]) for r in rows), ""],
-            ),
-            _Column(
-                label("demand_mean", lang, short=True),
-                [*(_money(r["mean_demand"]) for r in rows), ""],
-            ),
-        ]
-        continued = word("continued", lang)
-        parts = _tables(
-            title, columns, out.width, keys=2, continued=continued, ends={*ends, len(rows) - 1}
-        )
-        _print_tables(out, parts)
+        print_tables(out, [_sizing_table(res, scenario, title, lang)], res.unit, lang)
         c = res.certificate
         out.print(
             _say(
@@ -742,6 +617,40 @@ def print_sizing(
         out.print(Text(line + _carried(res, scenario, lang)))
         if how.note:
             out.print(_say(lang, "opt_solver", note=_note(how.note, lang)))
+
+
+def _sizing_table(
+    res: SizingResult, scenario: Scenario, title: str, lang: Lang
+) -> Callable[[bool], Grid]:
+    """The budgets of one level, pool by pool and year by year, then their total."""
+    rows = res.budgets.to_dict("records")
+
+    def build(compact: bool) -> Grid:
+        short = res.unit if compact else None
+        grid = Grid(
+            title,
+            [
+                Column(word("opt_pool", lang), key=True),
+                Column(word("year", lang), key=True),
+                Column(word("opt_budget", lang)),
+                Column(word("opt_alone", lang).format(p=f"{res.level * 100:g}")),
+                Column(label("demand_mean", lang, short=True)),
+            ],
+        )
+        pools = _groups([str(r["pool"]) for r in rows])
+        for i, (r, (pool, end)) in enumerate(zip(rows, pools, strict=True)):
+            grid.add(
+                _pool(scenario, pool, lang) if pool else "",
+                str(r["year"]),
+                _money(r["budget"], lang, short=short),
+                _money(r["marginal"], lang, short=short),
+                _money(r["mean_demand"], lang, short=short),
+                end=end or i == len(rows) - 1,
+            )
+        grid.add(word("opt_total", lang), "", _money(res.total, lang, short=short), "", "")
+        return grid
+
+    return build
 
 
 def _carried(res: SizingResult, scenario: Scenario, lang: Lang) -> str:
@@ -911,24 +820,29 @@ def print_awards(
     t = res.table
     out = console or _console()
     rows = t.head(shown).to_dict("records")
-    columns = [
-        _Column(word("opt_applicant", lang), [str(r["id"]) for r in rows], False, 16),
-        *(
-            _Column(word(f"opt_{key}", lang), [f"{r[key]:,.2f}" for r in rows])
-            for key in ("amount", "entitled", "award")
-        ),
-        _Column(word("opt_share", lang), [_share(r["share"]) for r in rows]),
-        _Column(
-            word("opt_reason", lang), [_reason(str(r["reason"]), lang) for r in rows], False, 16
-        ),
-    ]
     title = word("opt_award_title", lang).format(
         file=file, unit=money_unit(unit, lang),
         objective=word(f"opt_objective_{res.rules.objective}", lang),
     )  # fmt: skip
+    grid = Grid(
+        title,
+        [
+            Column(word("opt_applicant", lang), key=True),
+            *(Column(word(f"opt_{key}", lang)) for key in ("amount", "entitled", "award")),
+            Column(word("opt_share", lang)),
+            Column(word("opt_reason", lang), text=True),
+        ],
+    )
+    for r in rows:
+        grid.add(
+            str(r["id"]),
+            *(f"{r[key]:,.2f}" for key in ("amount", "entitled", "award")),
+            _share(r["share"]),
+            _reason(str(r["reason"]), lang),
+        )
     if rows:  # --show 0: the summary alone
-        continued = word("continued", lang)
-        _print_tables(out, _tables(title, columns, out.width, continued=continued))
+        # amounts in the applicants' own unit, to the cent: never written short
+        print_tables(out, [lambda _compact: grid], unit, lang)
     if len(t) > shown:
         out.print(_say(lang, "opt_more_rows", n=len(t) - shown))
     gap = ""
