@@ -19,11 +19,23 @@ from rich.text import Text
 from budgetsim import __version__
 from budgetsim._fit import Column, Grid, show
 from budgetsim.comparison import COMPARED, Comparison
-from budgetsim.metrics import How, Kind, Lang, format_value, label, metric, money_unit, unit_label
+from budgetsim.metrics import (
+    FUND_TABLE,
+    RISKFUND_TABLE,
+    TARGET_TABLE,
+    How,
+    Kind,
+    Lang,
+    format_value,
+    label,
+    metric,
+    money_unit,
+    unit_label,
+)
 from budgetsim.results import SimulationResult
 from budgetsim.stats import interval
 from budgetsim.summaries import applies
-from budgetsim.words import word
+from budgetsim.words import horizon, word
 
 __all__ = ["name_of", "print_comparison", "print_result"]
 
@@ -68,11 +80,6 @@ class _Writer:
         return shown if math.isnan(half) else f"{shown} ±{self.value(name, half)}"
 
 
-def _span(years: Sequence[int]) -> str:
-    """The horizon as a row label: ``2021–23``."""
-    return f"{years[0]}–{str(years[-1])[-2:]}" if len(years) > 1 else str(years[0])
-
-
 def _title(key: str, unit: str, lang: Lang) -> str:
     return word(key, lang).format(unit=money_unit(unit, lang))
 
@@ -102,7 +109,7 @@ COVER = (
 
 def _programme_tables(result: SimulationResult, lang: Lang) -> list[Callable[[bool], Grid]]:
     per_year, totals = result.summary(), result.totals()
-    span = _span(result.years)
+    span = horizon(result.years, short=True)
     unit = result.unit
     cash = any(p.payment is not None for p in result.scenario.programmes.values())
     money_columns = (*MONEY, *(("cash_mean",) if cash else ()))
@@ -142,19 +149,6 @@ def _programme_tables(result: SimulationResult, lang: Lang) -> list[Callable[[bo
     return [money, cover]
 
 
-#: Columns of the shared funds' table.
-FUND = (
-    "envelope",
-    "available_mean",
-    "demand_mean",
-    "demand_p95",
-    "paid_mean",
-    "lapsed_mean",
-    "p_exhausted",
-    "budget_at_risk_p95",
-)
-
-
 def _fund_table(result: SimulationResult, lang: Lang) -> Callable[[bool], Grid] | None:
     """Shared funds (资金池): the fund's money against its members' demand together."""
     funds = result.fund_summary()
@@ -171,7 +165,7 @@ def _fund_table(result: SimulationResult, lang: Lang) -> Callable[[bool], Grid] 
                 Column(word("fund", lang), key=True),
                 Column(word("year", lang), key=True),
                 Column(word("members", lang), key=True),
-                *(Column(_head(c, unit, lang)) for c in FUND),
+                *(Column(_head(c, unit, lang)) for c in FUND_TABLE),
             ],
         )
         for fund in shared:
@@ -189,7 +183,7 @@ def _fund_table(result: SimulationResult, lang: Lang) -> Callable[[bool], Grid] 
                     title if i == 0 else "",
                     str(year),
                     members if i == 0 else "",
-                    *(w.cell(row, c) for c in FUND),
+                    *(w.cell(row, c) for c in FUND_TABLE),
                     end=i == len(rows) - 1,
                 )
         return grid
@@ -229,21 +223,6 @@ def _recovery_table(result: SimulationResult, lang: Lang) -> Callable[[bool], Gr
     return build
 
 
-#: Columns of the risk reserve funds' table.
-RISKFUND = (
-    "volume_mean",
-    "leverage",
-    "claims_due_mean",
-    "claims_paid_mean",
-    "unpaid_mean",
-    "balance_end_p5",
-    "balance_end_p50",
-    "balance_end_p95",
-    "p_depleted",
-    "depletion_month_p50",
-)
-
-
 def _riskfund_table(result: SimulationResult, lang: Lang) -> Callable[[bool], Grid] | None:
     """Credit risk reserve funds: will the fund survive?"""
     rows = result.riskfund_summary()
@@ -258,7 +237,7 @@ def _riskfund_table(result: SimulationResult, lang: Lang) -> Callable[[bool], Gr
             [
                 Column(word("riskfund", lang), key=True),
                 Column(word("year", lang), key=True),
-                *(Column(_head(c, unit, lang)) for c in RISKFUND),
+                *(Column(_head(c, unit, lang)) for c in RISKFUND_TABLE),
             ],
         )
         for rid in result.riskfunds:
@@ -268,16 +247,12 @@ def _riskfund_table(result: SimulationResult, lang: Lang) -> Callable[[bool], Gr
                 grid.add(
                     name if i == 0 else "",
                     str(year),
-                    *(w.cell(row, c) for c in RISKFUND),
+                    *(w.cell(row, c) for c in RISKFUND_TABLE),
                     end=i == len(fund_rows) - 1,
                 )
         return grid
 
     return build
-
-
-#: Columns of the targets' table (then the goal and the chance of meeting it, in its year).
-TARGET = ("entries_mean", "exits_mean", "stock_p5", "stock_p50", "stock_p95")
 
 
 def _target_table(result: SimulationResult, lang: Lang) -> Callable[[bool], Grid] | None:
@@ -294,7 +269,7 @@ def _target_table(result: SimulationResult, lang: Lang) -> Callable[[bool], Grid
             [
                 Column(word("target", lang), key=True),
                 Column(word("year", lang), key=True),
-                *(Column(_head(c, unit, lang)) for c in (*TARGET, "goal", "p_at_goal")),
+                *(Column(_head(c, unit, lang)) for c in (*TARGET_TABLE, "goal", "p_at_goal")),
             ],
         )
         for tid, spec in result.scenario.targets.items():
@@ -304,7 +279,7 @@ def _target_table(result: SimulationResult, lang: Lang) -> Callable[[bool], Grid
                 grid.add(
                     name_of(spec, lang) if i == 0 else "",
                     str(year),
-                    *(w.cell(row, c) for c in TARGET),
+                    *(w.cell(row, c) for c in TARGET_TABLE),
                     f"≥ {spec.goal:,}" if at_goal else "",
                     w.cell(row, "p_at_goal") if at_goal else "",
                     end=i == len(target_rows) - 1,
@@ -343,7 +318,7 @@ def _policy_table(result: SimulationResult, lang: Lang) -> Callable[[bool], Grid
         )
         for year, row in policy.iterrows():
             grid.add(
-                _span(years) if year == "total" else str(year),
+                horizon(years, short=True) if year == "total" else str(year),
                 w.cell(row, "envelope") if row["envelope"] > 0 else "—",
                 *(w.cell(row, c) for c in POLICY),
                 end=year == str(years[-1]),
@@ -467,7 +442,7 @@ def print_comparison(comparison: Comparison, console: Console, lang: Lang = "zh"
     if changes:
         console.print(word("changed", lang) + "; ".join(f"{k} = {v}" for k, v in changes.items()))
     per_year, totals, policy = comparison.summary(), comparison.totals(), comparison.policy()
-    span = _span(base.years)
+    span = horizon(base.years, short=True)
     rows: list[tuple[str, str, pd.Series, bool]] = []
     same: list[str] = []
     for pid in comparison.programmes:

@@ -34,9 +34,12 @@ from budgetsim.errors import did_you_mean
 from budgetsim.money import compact_amount
 
 __all__ = [
+    "FUND_TABLE",
     "HEADLINE",
     "OVERVIEW",
     "REGISTRY",
+    "RISKFUND_TABLE",
+    "TARGET_TABLE",
     "Aggregate",
     "How",
     "Kind",
@@ -439,6 +442,34 @@ OVERVIEW = (
     "budget_at_risk_p80",
     "budget_at_risk_p95",
 )
+
+
+#: The shared funds' table (the terminal's and the report's).
+FUND_TABLE = (
+    "envelope",
+    "available_mean",
+    "demand_mean",
+    "demand_p95",
+    "paid_mean",
+    "lapsed_mean",
+    "p_exhausted",
+    "budget_at_risk_p95",
+)
+#: The risk reserve funds' table.
+RISKFUND_TABLE = (
+    "volume_mean",
+    "leverage",
+    "claims_due_mean",
+    "claims_paid_mean",
+    "unpaid_mean",
+    "balance_end_p5",
+    "balance_end_p50",
+    "balance_end_p95",
+    "p_depleted",
+    "depletion_month_p50",
+)
+#: The targets' table (then the goal and the chance of meeting it, in the goal's year).
+TARGET_TABLE = ("entries_mean", "exits_mean", "stock_p5", "stock_p50", "stock_p95")
 
 
 def as_lang(lang: str) -> Lang:

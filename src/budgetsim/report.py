@@ -45,7 +45,10 @@ from budgetsim._report_sensitivity import (
 )
 from budgetsim.charts._style import resolve_lang
 from budgetsim.metrics import (
+    FUND_TABLE,
     OVERVIEW,
+    RISKFUND_TABLE,
+    TARGET_TABLE,
     Lang,
     as_lang,
     format_value,
@@ -57,7 +60,7 @@ from budgetsim.parameters import parameters
 from budgetsim.plausibility import Doubt, doubts
 from budgetsim.results import SimulationResult
 from budgetsim.summaries import applies
-from budgetsim.words import header, word
+from budgetsim.words import header, horizon, word
 from budgetsim.workbook import write_workbook
 
 if TYPE_CHECKING:
@@ -317,11 +320,6 @@ def _values(row: pd.Series, names: Sequence[str], lang: Lang) -> list[str]:
     ]
 
 
-def _span(years: Sequence[int]) -> str:
-    """The horizon: ``2021–2023``."""
-    return f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
-
-
 #: Columns of the table per programme over the horizon (then expected equity recovery, if any).
 TOTALS = (
     "envelope",
@@ -335,32 +333,6 @@ TOTALS = (
     "budget_at_risk_p80",
     "budget_at_risk_p95",
 )
-#: Columns of the shared funds' table.
-FUND = (
-    "envelope",
-    "available_mean",
-    "demand_mean",
-    "demand_p95",
-    "paid_mean",
-    "lapsed_mean",
-    "p_exhausted",
-    "budget_at_risk_p95",
-)
-#: Columns of the risk reserve funds' table.
-RISKFUND = (
-    "volume_mean",
-    "leverage",
-    "claims_due_mean",
-    "claims_paid_mean",
-    "unpaid_mean",
-    "balance_end_p5",
-    "balance_end_p50",
-    "balance_end_p95",
-    "p_depleted",
-    "depletion_month_p50",
-)
-#: Columns of the targets' table (the goal and the chance of meeting it in its year after).
-TARGET = ("entries_mean", "exits_mean", "stock_p5", "stock_p50", "stock_p95")
 #: Columns of the table of all programmes together.
 POLICY = (
     "envelope",
@@ -437,7 +409,7 @@ def _tables(result: SimulationResult, lang: Lang) -> list[str]:
             "heading_totals",
             _html_table(heads(("programme",), names), groups, 1),
             "note_totals" if capped else "note_totals_uncapped",
-            span=_span(result.years),
+            span=horizon(result.years),
         )
     )
     shared = [fund for fund in result.funds if fund.shared]
@@ -454,14 +426,16 @@ def _tables(result: SimulationResult, lang: Lang) -> list[str]:
             )
             rows = funds.xs(fund.id, level="fund")
             groups.append(
-                [[key, str(year), *_values(r, FUND, lang)] for year, r in rows.iterrows()]
+                [[key, str(year), *_values(r, FUND_TABLE, lang)] for year, r in rows.iterrows()]
             )
-        out.append(titled("heading_funds", _html_table(heads(("fund", "year"), FUND), groups, 2)))
+        out.append(
+            titled("heading_funds", _html_table(heads(("fund", "year"), FUND_TABLE), groups, 2))
+        )
     if result.riskfunds:
         reserve = result.riskfund_summary()
         groups = [
             [
-                [_name(sc.riskfunds[rid], lang), str(year), *_values(r, RISKFUND, lang)]
+                [_name(sc.riskfunds[rid], lang), str(year), *_values(r, RISKFUND_TABLE, lang)]
                 for year, r in reserve.xs(rid, level="riskfund").iterrows()
             ]
             for rid in result.riskfunds
@@ -469,7 +443,7 @@ def _tables(result: SimulationResult, lang: Lang) -> list[str]:
         out.append(
             titled(
                 "heading_riskfunds",
-                _html_table(heads(("riskfund", "year"), RISKFUND), groups, 2),
+                _html_table(heads(("riskfund", "year"), RISKFUND_TABLE), groups, 2),
                 "note_riskfunds",
             )
         )
@@ -482,10 +456,10 @@ def _tables(result: SimulationResult, lang: Lang) -> list[str]:
                 at_goal = int(str(year)) == spec.goal_year
                 goal = f"≥ {format_value('goal', spec.goal, lang)}" if at_goal else ""
                 chance = format_value("p_at_goal", float(r["p_at_goal"]), lang) if at_goal else ""
-                values = _values(r, TARGET, lang)
+                values = _values(r, TARGET_TABLE, lang)
                 cells.append([_name(spec, lang), str(year), *values, goal, chance])
             groups.append(cells)
-        names = [*TARGET, "goal", "p_at_goal"]
+        names = [*TARGET_TABLE, "goal", "p_at_goal"]
         out.append(
             titled("heading_targets", _html_table(heads(("target", "year"), names), groups, 2))
         )
@@ -493,7 +467,7 @@ def _tables(result: SimulationResult, lang: Lang) -> list[str]:
     names = [n for n in POLICY if capped or n not in CAPPED_ONLY]  # no envelope to add up
     groups = []
     for year, row in policy.iterrows():
-        shown = f"{word('horizon', lang)} {_span(result.years)}" if year == "total" else str(year)
+        shown = f"{word('horizon', lang)} {horizon(result.years)}" if year == "total" else str(year)
         groups.append([[shown, *_values(row, names, lang)]])
     out.append(
         titled("heading_policy", _html_table(heads(("year",), names), groups, 1), "note_policy")

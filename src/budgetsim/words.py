@@ -16,7 +16,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
@@ -24,7 +24,17 @@ from typing import Any
 from budgetsim.errors import did_you_mean
 from budgetsim.metrics import REGISTRY, Lang
 
-__all__ = ["WORDS", "Word", "choice", "code_names", "header", "markdown_table", "readable", "word"]
+__all__ = [
+    "WORDS",
+    "Word",
+    "choice",
+    "code_names",
+    "header",
+    "horizon",
+    "markdown_table",
+    "readable",
+    "word",
+]
 
 
 @dataclass(frozen=True)
@@ -731,3 +741,18 @@ def choice(value: str, lang: Lang = "zh") -> str:
     if known is None:
         return value
     return f"{known.zh}（{value}）" if lang == "zh" else f"{known.en} ({value})"
+
+
+def horizon(years: Sequence[int], *, short: bool = False) -> str:
+    """The years of a scenario as a row label: ``2021–2023``, or ``2021–23`` (``short``, for
+    narrow tables).
+
+    Examples
+    --------
+    >>> horizon([2021, 2022, 2023]), horizon([2021, 2022, 2023], short=True), horizon([2024])
+    ('2021–2023', '2021–23', '2024')
+    """
+    if len(years) < 2:
+        return str(years[0])
+    last = str(years[-1])[-2:] if short else str(years[-1])
+    return f"{years[0]}–{last}"
