@@ -16,7 +16,7 @@ from rich.cells import cell_len
 from rich.console import Console
 
 import budgetsim
-from budgetsim._fit import Column, Grid, show
+from budgetsim._layout import Column, Grid, show
 from budgetsim.cli import cli
 from budgetsim.metrics import label
 from budgetsim.words import code_names

@@ -134,7 +134,8 @@ def test_base_with_growth_and_fixed_counts() -> None:
         ({"dist": "bernoulli", "p": 1.5}, "a rate from 0 to 1"),
         ({"dist": "normal", "mean": 0, "sd": 1, "lower": 2, "upper": 1}, "lower < upper"),
         ({"dist": "lognormal", "median": 1, "sigmaa": 1}, "unknown field"),
-        ({"dist": "gamma", "shape": 1}, "does not match any of the expected tags"),
+        ({"dist": "gamma", "shape": 1}, "scale\n  Field required"),
+        ({"dist": "gama", "shape": 1}, "does not match any of the expected tags"),
     ],
 )
 def test_bad_parameters(spec: dict[str, Any], fragment: str) -> None:

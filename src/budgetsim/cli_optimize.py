@@ -5,7 +5,7 @@ the answer as tables in the planner's terms and in one language (``--lang zh``, 
 ``en``), and writes it to a file when asked. Labels come from the registries: metrics from
 :mod:`budgetsim.metrics`, programmes and funds by their names in the scenario, every other word
 from :mod:`budgetsim.words`. Tables fit the terminal as every command's do
-(:func:`budgetsim._fit.show`): numbers are never cut.
+(:func:`budgetsim._layout.show`): numbers are never cut.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from rich.text import Text
 from budgetsim._cli_common import SEED, check_out_file, fail
 from budgetsim._cli_common import console as _console
 from budgetsim._cli_common import workers as _workers
-from budgetsim._fit import Column, Grid
+from budgetsim._layout import Column, Grid
 from budgetsim._model import SANE, RateError, parse_rate
 from budgetsim.cli_tables import print_tables
 from budgetsim.errors import BudgetsimError

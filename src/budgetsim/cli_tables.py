@@ -3,7 +3,7 @@ equity recovery, risk reserve funds, targets, all programmes together, and paire
 
 Every header, title and legend line is read in the run's language from the registries
 (:mod:`budgetsim.metrics`, :mod:`budgetsim.words`), and every table is printed to fit the
-terminal without cutting a number (:func:`budgetsim._fit.show`).
+terminal without cutting a number (:func:`budgetsim._layout.show`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.text import Text
 
 from budgetsim import __version__
-from budgetsim._fit import Column, Grid, show
+from budgetsim._layout import Column, Grid, show
 from budgetsim.comparison import COMPARED, Comparison
 from budgetsim.metrics import (
     FUND_TABLE,

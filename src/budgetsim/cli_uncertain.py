@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 from rich.console import Console
 
-from budgetsim._fit import Column, Grid
+from budgetsim._layout import Column, Grid
 from budgetsim.cli_tables import print_tables
 from budgetsim.metrics import Lang, format_value
 from budgetsim.outputs import atomic, write_csv

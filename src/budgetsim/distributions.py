@@ -33,6 +33,7 @@ __all__ = [
     "Categorical",
     "Fixed",
     "FixedCount",
+    "Gamma",
     "Lognormal",
     "NegativeBinomial",
     "Normal",
@@ -40,6 +41,7 @@ __all__ = [
     "Poisson",
     "Triangular",
     "Uniform",
+    "Weibull",
 ]
 
 Floats = NDArray[np.float64]
@@ -172,6 +174,46 @@ class Lognormal(_Continuous):
 
     def _ppf(self, q: Floats) -> Floats:
         return np.asarray(self.median * np.exp(self.sigma * special.ndtri(q)), dtype=np.float64)
+
+
+class Gamma(_Continuous):
+    """Gamma by its ``shape`` (k) and ``scale`` (θ): mean kθ, coefficient of variation 1/√k."""
+
+    dist: Literal["gamma"]
+    shape: float = Field(gt=0)
+    scale: float = Field(gt=0)
+
+    def scipy(self) -> Any:
+        from scipy import stats
+
+        return stats.gamma(self.shape, scale=self.scale)
+
+    def _cdf_array(self, values: Floats) -> Floats:
+        x = np.maximum(values, 0.0) / self.scale
+        return np.asarray(special.gammainc(self.shape, x), dtype=np.float64)
+
+    def _ppf(self, q: Floats) -> Floats:
+        return np.asarray(self.scale * special.gammaincinv(self.shape, q), dtype=np.float64)
+
+
+class Weibull(_Continuous):
+    """Weibull by its ``shape`` (k) and ``scale`` (λ): P(X > x) = exp(−(x/λ)^k)."""
+
+    dist: Literal["weibull"]
+    shape: float = Field(gt=0)
+    scale: float = Field(gt=0)
+
+    def scipy(self) -> Any:
+        from scipy import stats
+
+        return stats.weibull_min(self.shape, scale=self.scale)
+
+    def _cdf_array(self, values: Floats) -> Floats:
+        x = np.maximum(values, 0.0) / self.scale
+        return np.asarray(-np.expm1(-(x**self.shape)), dtype=np.float64)
+
+    def _ppf(self, q: Floats) -> Floats:
+        return np.asarray(self.scale * (-np.log1p(-q)) ** (1.0 / self.shape), dtype=np.float64)
 
 
 class Normal(_Continuous):
@@ -389,7 +431,17 @@ def _check_order(**values: float) -> None:
 
 #: Any attribute distribution, chosen by its ``dist`` field.
 AttributeDist = Annotated[
-    Lognormal | Normal | Uniform | Triangular | Beta | Pert | Bernoulli | Categorical | Fixed,
+    Lognormal
+    | Gamma
+    | Weibull
+    | Normal
+    | Uniform
+    | Triangular
+    | Beta
+    | Pert
+    | Bernoulli
+    | Categorical
+    | Fixed,
     Field(discriminator="dist"),
 ]
 

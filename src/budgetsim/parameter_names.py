@@ -58,6 +58,7 @@ FIELDS: dict[str, FieldInfo] = {
     "alpha": FieldInfo("Beta 参数 α", "beta shape α"),
     "beta": FieldInfo("Beta 参数 β", "beta shape β"),
     "shape": FieldInfo("形状参数", "shape"),
+    "scale": FieldInfo("尺度参数", "scale", "value"),
     "p": FieldInfo("概率", "probability", "fraction"),
     "value": FieldInfo("取值", "value", "value"),
     # envelopes and funds

@@ -15,27 +15,31 @@ line of the file; column A the first column).
 
 from __future__ import annotations
 
-import codecs
-import csv
 import datetime as dt
-import io
 import math
 import unicodedata
-import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import openpyxl
 import pandas as pd
 from numpy.typing import NDArray
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
 
 from budgetsim._model import SANE
-from budgetsim.errors import BudgetsimError, Problem, ScenarioError, ask, did_you_mean
+from budgetsim.errors import BudgetsimError, Problem, did_you_mean
 from budgetsim.money import AmountError, check_unit, parse_amount, unit_factor
+from budgetsim.records import (
+    MAX_PROBLEMS,
+    TOTALS,
+    RecordsError,
+    cell_text,
+    grid_table,
+    is_empty,
+    load_grid,
+    missing_causes,
+)
 
 __all__ = [
     "MAX_AMOUNT_YUAN",
@@ -52,31 +56,12 @@ Floats = NDArray[np.float64]
 MAX_AMOUNT_YUAN = SANE["request_yuan"][1]
 #: Review scores outside this range are a wrong column or a typo.
 SCORE_RANGE = SANE["score"]
-#: Problems listed in a message; the rest are counted.
-MAX_PROBLEMS = 20
-#: How far down a sheet the header row is looked for.
-_HEADER_SEARCH = 30
-#: Labels of a totals row (compared after removing spaces and colons, case-folded).
-_TOTALS = frozenset({"合计", "总计", "小计", "共计", "累计", "total", "sum", "subtotal"})
 #: Typical request above which a list in 万元 or larger looks like it is in 元 [元].
 _LOOKS_LIKE_YUAN = 1e9
 
 
-class ApplicantListError(ScenarioError):
-    """A :class:`~budgetsim.errors.ScenarioError` from an applicant list: every problem is
-    kept in :attr:`problems`; the message lists the first :data:`MAX_PROBLEMS`."""
-
-    def render(self) -> str:
-        """The first problems, one per line, with the count of all of them."""
-        shown = [p.render(self.file) for p in self.problems[:MAX_PROBLEMS]]
-        if len(self.problems) == 1:
-            return shown[0]
-        where = f" in {self.file}" if self.file else ""
-        more = len(self.problems) - len(shown)
-        lines = [f"  - {line}" for line in shown]
-        if more:
-            lines.append(f"  - and {more} more (fix these and read the list again)")
-        return f"{len(self.problems)} problems{where}:\n" + "\n".join(lines)
+class ApplicantListError(RecordsError):
+    """A :class:`~budgetsim.records.RecordsError` from an applicant list."""
 
 
 @dataclass(frozen=True)
@@ -199,7 +184,7 @@ class Applicants:
         header_again = ((ids == id_column) & (texts[amount_column] == amount_column)).to_numpy()
         totals = texts.apply(
             lambda c: c.str.replace(r"[\s:：]", "", regex=True).str.casefold()
-        ).isin(_TOTALS)
+        ).isin(TOTALS)
         row_total = totals.any(axis=1).to_numpy()
         for i in map(int, np.flatnonzero(header_again | row_total | (ids == "").to_numpy())):
             if header_again[i]:
@@ -245,7 +230,7 @@ class Applicants:
         if problems:
             raise ApplicantListError(problems, file)
         taken = {id_column, amount_column, score_column}
-        groups = {c: frame[c].map(_text).to_numpy(dtype=str) for c in columns if c not in taken}
+        groups = {c: frame[c].map(cell_text).to_numpy(dtype=str) for c in columns if c not in taken}
         typical = float(np.median(amount)) * unit_factor(unit)
         if typical > _LOOKS_LIKE_YUAN and unit != "元":
             notes = (
@@ -258,20 +243,9 @@ class Applicants:
         return cls(ids_, amount, score, groups, unit, file, tuple(notes), scored)
 
 
-def _text(value: object) -> str:
-    """A cell as stripped text ("" when empty)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    return str(value).strip()
-
-
-def _empty(value: object) -> bool:
-    return _text(value) == ""
-
-
 def _amount(value: object, unit: str, where: str, problems: list[Problem]) -> float:
     """One amount in ``unit``, or NaN with the problem appended."""
-    if _empty(value):
+    if is_empty(value):
         problems.append(Problem(where, "empty amount", expected="an amount such as 50 or '50万元'"))
         return math.nan
     if isinstance(value, dt.datetime | dt.date | dt.time):
@@ -321,7 +295,7 @@ def _score(value: object, where: str, problems: list[Problem]) -> float:
     """One review score, or NaN with the problem appended."""
     low, high = SCORE_RANGE
     expected = f"a review score from {low:g} to {high:g}"
-    if _empty(value):
+    if is_empty(value):
         problems.append(Problem(where, "empty score", expected=expected))
         return math.nan
     number = math.nan
@@ -340,245 +314,6 @@ def _score(value: object, where: str, problems: list[Problem]) -> float:
     else:
         return number
     return math.nan
-
-
-# -- reading files ----------------------------------------------------------------------------
-def _file_problem(problem: str, found: str = "", hint: str = "", path: str = "(file)") -> Problem:
-    return Problem(path, problem, found=found, hint=hint)
-
-
-def _decode(data: bytes, file: str) -> tuple[str, str]:
-    """The text of a CSV and the name of its encoding: UTF-8 (with or without BOM), UTF-16
-    with BOM (Excel's "Unicode text"), else GB18030 (a superset of GBK)."""
-    if data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0"):
-        kind = ".xlsx" if data.startswith(b"PK") else ".xls"
-        raise ApplicantListError(
-            [
-                _file_problem(
-                    f"this is an Excel workbook ({kind}), not a CSV",
-                    hint=f"name the file with {kind} at the end",
-                )
-            ],
-            file,
-        )
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return data.decode("utf-16"), "UTF-16"
-        except UnicodeDecodeError:
-            pass
-    if data.startswith(codecs.BOM_UTF8):
-        try:
-            return data.decode("utf-8-sig"), "UTF-8 with BOM"
-        except UnicodeDecodeError as exc:
-            raise _not_text(data, exc, file, "the file starts as UTF-8 but is not") from None
-    try:
-        return data.decode("utf-8"), "UTF-8"
-    except UnicodeDecodeError as utf8:
-        try:
-            return data.decode("gb18030"), "GB18030 (GBK)"
-        except UnicodeDecodeError:
-            raise _not_text(data, utf8, file, "the file is not UTF-8 or GBK") from None
-
-
-def _not_text(data: bytes, exc: UnicodeDecodeError, file: str, cause: str) -> ApplicantListError:
-    row = data.count(b"\n", 0, exc.start) + 1
-    return ApplicantListError(
-        [
-            _file_problem(
-                cause,
-                found=f"bytes {data[exc.start : exc.start + 4].hex(' ')} at byte {exc.start}",
-                hint="save it from Excel as 'CSV UTF-8 (comma delimited)'",
-                path=f"row {row}",
-            )
-        ],
-        file,
-    )
-
-
-def _read_csv(path: Path, file: str) -> tuple[list[list[object]], str]:
-    text, encoding = _decode(path.read_bytes(), file)
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    delimiter = ","
-    if "," not in first and "\t" in first:
-        delimiter = "\t"
-    elif "," not in first and ";" in first:
-        delimiter = ";"
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        grid: list[list[object]] = [list(row) for row in reader]
-    except csv.Error as exc:
-        raise ApplicantListError(
-            [_file_problem("not a readable CSV", found=str(exc), path=f"row {reader.line_num}")],
-            file,
-        ) from None
-    how = (
-        f"as {encoding}"
-        + {",": "", "\t": ", tab-separated", ";": ", semicolon-separated"}[delimiter]
-    )
-    return grid, how
-
-
-def _read_excel(path: Path, file: str, sheet: str | int) -> tuple[list[list[object]], str]:
-    """The cells of a sheet as values (error cells as their text, e.g. ``"#DIV/0!"``) and
-    which sheet it was. ``.xlsx``/``.xlsm`` are read with openpyxl, ``.xls`` with pandas."""
-    head = path.read_bytes()[:8]
-    if path.suffix.lower() != ".xls" and not head.startswith(b"PK\x03\x04"):
-        text = not head.startswith(b"\xd0\xcf\x11\xe0") and b"\0" not in head
-        raise ApplicantListError(
-            [
-                _file_problem(
-                    "not a readable Excel workbook",
-                    hint="it looks like a CSV or text file: name it .csv"
-                    if text
-                    else "it is damaged, password-protected, or an old .xls named .xlsx",
-                )
-            ],
-            file,
-        )
-    try:
-        if path.suffix.lower() == ".xls":
-            with pd.ExcelFile(path) as old:
-                names = [str(n) for n in old.sheet_names]
-                name = _sheet_name(names, sheet, file)
-                frame = pd.read_excel(old, sheet_name=name, header=None, dtype=object)
-            rows = [list(row) for row in frame.itertuples(index=False)]
-        else:
-            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-            try:
-                names = list(book.sheetnames)
-                name = _sheet_name(names, sheet, file)
-                rows = [list(row) for row in book[name].iter_rows(values_only=True)]
-            finally:
-                book.close()
-    except ImportError as exc:
-        raise ApplicantListError(
-            [
-                _file_problem(
-                    f"reading {path.suffix} workbooks needs a package that is not installed",
-                    found=str(exc).splitlines()[0],
-                    hint="save it as .xlsx or 'CSV UTF-8', or install xlrd",
-                )
-            ],
-            file,
-        ) from None
-    except (zipfile.BadZipFile, InvalidFileException, KeyError):
-        raise ApplicantListError(
-            [
-                _file_problem(
-                    "not a readable Excel workbook",
-                    hint="it is damaged, password-protected, or another kind of file named "
-                    f"{path.suffix}",
-                )
-            ],
-            file,
-        ) from None
-    grid = [[None if _empty(v) else v for v in row] for row in rows]
-    return grid, f"sheet {name!r}"
-
-
-def _sheet_name(names: list[str], sheet: str | int, file: str) -> str:
-    """The name of ``sheet`` (a name or a 0-based index) among the workbook's ``names``."""
-    if isinstance(sheet, int):
-        if not 0 <= sheet < len(names):
-            raise ApplicantListError(
-                [_file_problem(f"no sheet number {sheet + 1}", found="sheets " + repr(names))],
-                file,
-            )
-        return names[sheet]
-    if sheet not in names:
-        hint = did_you_mean(sheet, names)
-        raise ApplicantListError(
-            [
-                _file_problem(
-                    f"no sheet {sheet!r}",
-                    found="sheets " + ", ".join(map(repr, names)),
-                    hint=ask(hint),
-                )
-            ],
-            file,
-        )
-    return sheet
-
-
-def _find_header(grid: list[list[object]], wanted: Sequence[str]) -> tuple[int | None, int | None]:
-    """Index of the first row with every ``wanted`` column, and of the first non-blank row."""
-    first = None
-    for r, row in enumerate(grid[: _HEADER_SEARCH + 1]):
-        cells = {_text(v) for v in row}
-        if cells - {""} and first is None:
-            first = r
-        if all(w in cells for w in wanted):
-            return r, first
-    return None, first
-
-
-def _table(
-    grid: list[list[object]], wanted: Sequence[str], file: str
-) -> tuple[pd.DataFrame, list[int], int, str]:
-    """The applicants below the header as a frame, with blank rows and columns dropped:
-    the frame, the spreadsheet row of each of its rows, the header's row and what is above it.
-    """
-    header, first = _find_header(grid, wanted)
-    if first is None:
-        raise ApplicantListError([_file_problem("the file is empty")], file)
-    if header is None:  # report the columns of the first row that looks like a header
-        header = next(
-            (
-                r
-                for r, row in enumerate(grid[first : first + _HEADER_SEARCH], first)
-                if sum(map(bool, map(_text, row))) > 1
-            ),
-            first,
-        )
-    width = max(len(row) for row in grid)
-    grid = [list(row) + [None] * (width - len(row)) for row in grid]
-    body = [(r, row) for r, row in enumerate(grid) if r > header and any(map(_text, row))]
-    keep = [
-        j for j in range(width) if _text(grid[header][j]) or any(_text(row[j]) for _, row in body)
-    ]
-    names = [_text(grid[header][j]) or f"column {get_column_letter(j + 1)}" for j in keep]
-    seen: dict[str, list[str]] = {}
-    for j, name in zip(keep, names, strict=True):
-        seen.setdefault(name, []).append(get_column_letter(j + 1))
-    twice = {n: cols for n, cols in seen.items() if len(cols) > 1}
-    if twice:
-        raise ApplicantListError(
-            [
-                Problem(
-                    f"row {header + 1}, columns {' and '.join(cols)}",
-                    f"two columns named {name!r}",
-                    hint="rename or delete one",
-                )
-                for name, cols in twice.items()
-            ],
-            file,
-        )
-    frame = pd.DataFrame([[row[j] for j in keep] for _, row in body], columns=names, dtype=object)
-    # columns keep their sheet letters in messages: name the frame's columns in sheet order
-    # and pad the frame so that from_frame's A, B, … match the sheet's
-    if keep != list(range(len(keep))):
-        frame = _pad(frame, keep)
-    above = " / ".join(
-        " ".join(_text(v) for v in row if _text(v)) for row in grid[:header] if any(map(_text, row))
-    )
-    return frame, [r + 1 for r, _ in body], header + 1, above
-
-
-def _first_row(grid: list[list[object]]) -> int:
-    return next(r for r, row in enumerate(grid, 1) if any(map(_text, row)))
-
-
-def _pad(frame: pd.DataFrame, keep: list[int]) -> pd.DataFrame:
-    """``frame`` with empty placeholder columns where the sheet has blank columns, so that
-    column j of the frame is column j of the sheet (the placeholders are dropped later)."""
-    out = pd.DataFrame(index=frame.index)
-    for j in range(max(keep) + 1):
-        if j in keep:
-            name = frame.columns[keep.index(j)]
-            out[name] = frame[name]
-        else:
-            out[f"\0blank {j}"] = None
-    return out
 
 
 def read_applicants(
@@ -624,26 +359,10 @@ def read_applicants(
     path = Path(path)
     file = str(path)
     try:
-        if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-            grid, how = _read_excel(path, file, sheet)
-        else:
-            grid, how = _read_csv(path, file)
-    except FileNotFoundError:
-        raise ApplicantListError([_file_problem("no such file")], file) from None
-    except ApplicantListError:
-        raise
-    except Exception as exc:  # any reader's failure is the file's problem, said in one line
-        raise ApplicantListError(
-            [
-                _file_problem(
-                    "cannot read the applicant list",
-                    found=str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
-                    hint="expected a CSV or an Excel workbook with a header row",
-                )
-            ],
-            file,
-        ) from None
-    frame, rows, header, above = _table(grid, [id_column, amount_column], file)
+        grid, how = load_grid(path, sheet)
+    except RecordsError as exc:
+        raise ApplicantListError(exc.problems, file) from None
+    frame, rows, header, above = grid_table(grid, [id_column, amount_column], file)
     note = f"read {path.name} {how}, header on row {header}"
     if above:
         note += f" (above it: {above[:60]!r})"
@@ -660,24 +379,9 @@ def read_applicants(
     except ApplicantListError as exc:
         if not any(p.problem == "missing column" for p in exc.problems):
             raise
-        causes = list(exc.problems)
-        if above:
-            causes.append(
-                Problem(
-                    f"row {_first_row(grid)}",
-                    f"this is a title row ({above[:40]!r}), skipped",
-                    hint=f"the header was taken to be row {header}",
-                )
-            )
-        if how.startswith("as GB18030"):
-            causes.append(
-                _file_problem(
-                    "read as GB18030 (GBK) because it is not UTF-8",
-                    hint="if the column names look garbled, save it as 'CSV UTF-8'",
-                )
-            )
+        causes = [*exc.problems, *missing_causes(grid, how, above, header)]
         raise ApplicantListError(causes, file) from None
-    blank = sum(1 for r, row in enumerate(grid) if r >= header and not any(map(_text, row)))
+    blank = sum(1 for r, row in enumerate(grid) if r >= header and not any(map(cell_text, row)))
     skipped = f", {blank} blank row{'s' if blank > 1 else ''} skipped" if blank else ""
     groups = {k: v for k, v in apps.groups.items() if not k.startswith("\0")}
     return Applicants(
