@@ -626,6 +626,18 @@ _DECLARED = [
          "E estimate; P from the policy text."),
     Word("calibration_untranslated", "其中 {numbers} 节尚无中文本，照录英文原文。",
          "{numbers}: not translated."),
+
+    # -- budgetsim fit (fitting.py, cli_fit.py, charts/fit.py) --
+
+    # -- end of fit --
+
+    # -- budgetsim nowcast (nowcast.py, cli_nowcast.py, charts/nowcast.py) --
+
+    # -- end of nowcast --
+
+    # -- records resampled (dist = "empirical") --
+
+    # -- end of empirical --
 ]
 # fmt: on
 
