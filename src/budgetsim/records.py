@@ -459,7 +459,8 @@ class Records:
             if math.isnan(number):
                 continue
             if minimum is not None and number < minimum:
-                problem = "negative amount" if unit and minimum == 0 else "too small"
+                negative = "negative amount" if unit else "negative value"
+                problem = negative if minimum == 0 else "too small"
                 self.problems.append(
                     Problem(where, problem, expected=f"≥ {minimum:g}", found=repr(value))
                 )
@@ -715,5 +716,6 @@ def read_records(
         )
     if problems:
         raise RecordsError(problems, file)
-    note = f"read {path.name} {how}: {len(frame):,} records"
+    plural = "" if len(frame) == 1 else "s"
+    note = f"read {path.name} {how}: {len(frame):,} record{plural}"
     return Records(frame, file, rows, letters, digest, note)
