@@ -19,10 +19,13 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import budgetsim
 from budgetsim._report_appendix import appendix_html, calibration_sections
 from budgetsim.cli import cli
+from budgetsim.distributions import Empirical
 from budgetsim.empirical import Resampled
 from budgetsim.errors import ScenarioError
 from budgetsim.plausibility import doubts
@@ -184,6 +187,26 @@ def test_attributes_of_different_files_draw_their_own_uniforms(tmp_path: Path) -
     assert sum(p in rows for p in pairs) < cohort.size / 5  # independent: rows come apart
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.floats(0, 1e6, allow_nan=False), min_size=1, max_size=50),
+    st.lists(st.floats(0, 1, exclude_max=True), min_size=0, max_size=50),
+    st.sampled_from([0.0, -0.2, 0.5]),
+)
+def test_every_uniform_picks_a_record(values: list[float], u: list[float], growth: float) -> None:
+    spec = Empirical(
+        dist="empirical", file="r.csv", column="x", growth=growth, base_year=2020, source="t"
+    )
+    records_ = np.array(values)
+    r = Resampled(spec, records_, np.full(len(values), 2020), "r.csv", "")
+    x = np.array([*u, 0.0, np.nextafter(1.0, 0.0)])
+    pick = r.index(x)
+    assert ((pick >= 0) & (pick < len(values))).all()
+    assert np.isin(r.transform_year(x, 2020), records_).all()  # no growth in the record year
+    grown = records_[pick] * (1 + growth) ** 2  # to the last bit or two (numpy's own power)
+    np.testing.assert_array_max_ulp(r.transform_year(x, 2022), grown, maxulp=2)
+
+
 # -- reproducibility --------------------------------------------------------------------------
 
 
@@ -255,7 +278,9 @@ def test_parquet_records_and_a_clear_message_without_pyarrow(
     path = write(tmp_path, file="rd.parquet")
     records().to_parquet(tmp_path / "rd.parquet")
     sc = budgetsim.load_scenario(path)
-    assert len(compile_scenario(sc).populations[0].attributes[0][1].records) == 60  # type: ignore[arg-type]
+    rd = compile_scenario(sc).populations[0].attributes[0][1]
+    assert isinstance(rd, Resampled)
+    assert len(rd.records) == 60
 
     def missing(*args: Any, **kwargs: Any) -> None:
         raise ImportError("pyarrow")
