@@ -9,6 +9,13 @@ steps so that the engine stays vectorised and reproducible:
 
 Truncation bounds (``lower``/``upper``) switch a continuous distribution to inverse-CDF sampling
 on uniforms, which is exact for any bounds.
+
+``dist = "empirical"`` resamples a bureau's own records: the spec (:class:`Empirical`) names the
+file and column; compiling the scenario reads them into a
+:class:`budgetsim.empirical.Resampled`, whose standard variate is a uniform u and whose value is
+record ``min(floor(u·n), n−1)`` scaled by ``(1 + growth) ** (year − record year)``. Attributes
+of one population that name the same file (and sheet) share their uniforms, so each applicant
+takes one whole record.
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 from scipy import special
 
-from budgetsim._model import SANE, Growth, PerYearFloat, Provenance, Rate, years_of
+from budgetsim._model import SANE, Growth, PerYearFloat, Provenance, Rate, Year, years_of
 
 __all__ = [
     "ArrivalDist",
@@ -31,6 +38,7 @@ __all__ = [
     "Bernoulli",
     "Beta",
     "Categorical",
+    "Empirical",
     "Fixed",
     "FixedCount",
     "Gamma",
@@ -39,6 +47,7 @@ __all__ = [
     "Normal",
     "Pert",
     "Poisson",
+    "PopulationAttribute",
     "Triangular",
     "Uniform",
     "Weibull",
@@ -80,6 +89,11 @@ class _Attribute(Provenance):
     def transform(self, x: Floats) -> NDArray[Any]:
         """Map standard variates from :meth:`standard` to attribute values (vectorised)."""
         raise NotImplementedError  # pragma: no cover
+
+    def transform_year(self, x: Floats, year: int) -> NDArray[Any]:
+        """Values of applicants arriving in ``year``: :meth:`transform`, since no named
+        distribution depends on the year (records resampled with growth do)."""
+        return self.transform(x)
 
     @property
     def categories(self) -> tuple[str, ...] | None:
@@ -442,6 +456,73 @@ AttributeDist = Annotated[
     | Bernoulli
     | Categorical
     | Fixed,
+    Field(discriminator="dist"),
+]
+
+
+class Empirical(_Attribute):
+    """The bureau's own records, resampled: ``file`` (CSV, Excel or Parquet, relative to the
+    scenario's folder) and the header of its ``column``.
+
+    Values are scaled by ``(1 + growth) ** (year − record year)``, the record year being each
+    record's ``year_column`` or the ``base_year`` of all of them. The spec is data only; the
+    numbers are read when the scenario is compiled (:class:`budgetsim.empirical.Resampled`).
+    """
+
+    dist: Literal["empirical"]
+    file: str = Field(min_length=1, max_length=1000)
+    column: str = Field(min_length=1, max_length=200)
+    growth: Growth = 0.0
+    year_column: str | None = Field(default=None, min_length=1, max_length=200)
+    base_year: Year | None = None
+    sheet: str | int | None = None
+
+    @model_validator(mode="after")
+    def _years_for_growth(self) -> Empirical:
+        if self.year_column is not None and self.base_year is not None:
+            raise PydanticCustomError(
+                "empirical",
+                "give either year_column (each record's year) or base_year (the year of every "
+                "record), not both",
+            )
+        if self.growth != 0 and self.year_column is None and self.base_year is None:
+            raise PydanticCustomError(
+                "empirical",
+                "{problem}: expected {expected}, found {found}",
+                {
+                    "problem": "growth needs the records' year",
+                    "expected": 'year_column = "…" (the column of each record\'s year) or '
+                    "base_year = … (the year of every record)",
+                    "found": f"growth = {self.growth:g} and neither",
+                    "hint": "values are scaled by (1 + growth) ** (year − record year)",
+                },
+            )
+        return self
+
+    @property
+    def uses_random(self) -> bool:
+        return True
+
+    def transform(self, x: Floats) -> Floats:
+        raise TypeError(  # the records are read when the scenario is compiled
+            "an empirical attribute is sampled from its records: compile the scenario"
+        )
+
+
+#: What a population's attribute may be: a named distribution or records resampled.
+PopulationAttribute = Annotated[
+    Lognormal
+    | Gamma
+    | Weibull
+    | Normal
+    | Uniform
+    | Triangular
+    | Beta
+    | Pert
+    | Bernoulli
+    | Categorical
+    | Fixed
+    | Empirical,
     Field(discriminator="dist"),
 ]
 

@@ -61,6 +61,9 @@ FIELDS: dict[str, FieldInfo] = {
     "scale": FieldInfo("尺度参数", "scale", "value"),
     "p": FieldInfo("概率", "probability", "fraction"),
     "value": FieldInfo("取值", "value", "value"),
+    # records resampled (dist = "empirical"): the growth of their values, and the file itself
+    "growth": FieldInfo("记录值年增长率", "yearly growth of the records' values", "fraction"),
+    "file": FieldInfo("重抽样的记录", "records resampled", "records"),
     # envelopes and funds
     "total": FieldInfo("总额", "total", "money"),
     "per_year": FieldInfo("年度额度", "amount a year", "money"),

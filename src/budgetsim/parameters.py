@@ -35,6 +35,7 @@ from budgetsim.errors import Problem, ScenarioError, ask, did_you_mean
 from budgetsim.metrics import money_unit
 from budgetsim.money import AmountError, parse_amount, parse_range
 from budgetsim.parameter_names import ATTRIBUTE_UNITS_EN, FIELDS, ITEMS, PARTS, UNITS, FieldInfo
+from budgetsim.words import word
 
 __all__ = [
     "Parameter",
@@ -78,6 +79,10 @@ _NO_DEFAULT = {
     "validity_years",
 }
 
+
+#: Fields of an attribute that resamples records (``dist = "empirical"``) that say where the
+#: records are, never a number of the model; the file is listed once, as text.
+_RECORDS_KEYS = {"file", "column", "year_column", "base_year", "sheet", "unit"}
 
 #: Blocks whose numbers are levers in sections that are otherwise assumptions, and the reverse.
 _RISKFUND_LEVERS = {"balance", "replenish", "share", "tiers", "claim_cap", "leverage_cap"}
@@ -169,8 +174,11 @@ def _amount(text: str, unit: str) -> float | tuple[float, float] | None:
 def _leaves(node: Any, path: tuple[str, ...], unit: str) -> Iterator[tuple[tuple[str, ...], Any]]:
     """Every parameter leaf below ``node``: numbers, numeric lists, amounts, choices."""
     if isinstance(node, dict):
+        records = node.get("dist") == "empirical"
         for key, value in node.items():
-            if key in _META:
+            if key in _META or (records and key in _RECORDS_KEYS):
+                if records and key == "file":
+                    yield (*path, "file"), value
                 continue
             here = (*path, str(key))
             if isinstance(value, bool) or (isinstance(value, str) and key in _CHOICES):
@@ -354,6 +362,8 @@ def parameter_list(scenario: Any, lang: Lang = "zh", *, check: bool = False) -> 
             chain = _ancestors(raw, path)
             info = _field_info(path)
             value, kind_of_value = _value(leaf, info, unit)
+            if info.unit == "records":  # the records an attribute resamples, said in words
+                value, kind_of_value = _records(scenario, path, leaf, lang), "choice"
             if kind_of_value == "list" and path[-1] in _PER_YEAR_FIELDS:
                 kind_of_value = "per_year" if len(value) == len(years) else "list"
             source, assumption, grade, source_zh, assumption_zh = _provenance(chain, path)
@@ -431,6 +441,17 @@ def parameter_list(scenario: Any, lang: Lang = "zh", *, check: bool = False) -> 
     if problems:
         raise ScenarioError(problems, getattr(scenario, "_file", None))
     return rows
+
+
+def _records(scenario: Any, path: tuple[str, ...], file: str, lang: Lang) -> str:
+    """``rd.csv（312 条记录）``: the file an attribute resamples and its records."""
+    plan = getattr(scenario, "_plan", None)
+    for population in getattr(plan, "populations", ()):
+        if population.id == path[1]:
+            for name, dist in population.attributes:
+                if name == path[3] and dist.dist == "empirical" and hasattr(dist, "records"):
+                    return word("records_resampled", lang).format(file=file, n=len(dist.records))
+    return file
 
 
 def _check_shape(where: str, value: Any, low: Any, high: Any) -> list[Problem]:

@@ -118,7 +118,13 @@ def draw_cohorts(
     counts = counts.reshape(len(rngs), n_years)
     segments = [Segments(counts[:, y]) for y in range(n_years)]
     monthly = np.zeros((len(rngs), n_years, MONTHS + 1), dtype=np.int64)
-    standard = [{name: np.empty(s.size) for name, _ in plan.attributes} for s in segments]
+    joint = plan.joint  # records resampled together: one uniform per applicant, shared
+    standard = [
+        {name: np.empty(s.size) for name, _ in plan.attributes if name not in joint}
+        for s in segments
+    ]
+    for own in standard:
+        own.update({name: own[leader] for name, leader in joint.items()})
     fills = [(name, dist.standard) for name, dist in plan.attributes if dist.uses_random]
     shares = _month_shares(plan)
     for i, rng in enumerate(rngs):
@@ -134,7 +140,7 @@ def draw_cohorts(
     for y, year in enumerate(years):
         attributes: dict[str, Any] = _Attributes({"year": float(year)}, monthly[:, y, :])
         for name, dist in plan.attributes:
-            attributes[name] = dist.transform(standard[y][name])
+            attributes[name] = dist.transform_year(standard[y][name], year)
         size = segments[y].size
         for name, expr in plan.derived:
             value = expr.evaluate(attributes, size)

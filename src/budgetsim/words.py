@@ -636,6 +636,7 @@ _DECLARED = [
     # -- end of nowcast --
 
     # -- records resampled (dist = "empirical") --
+    Word("records_resampled", "{file}（{n:,} 条记录）", "{file} ({n:,} records)"),
 
     # -- end of empirical --
 ]

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 
 from budgetsim._model import FRACTIONS, SANE, percent_hint
-from budgetsim.distributions import AttributeDist
+from budgetsim.distributions import Empirical, PopulationAttribute
+from budgetsim.empirical import Resampled, resample_records
 from budgetsim.errors import ExpressionError, Problem, ScenarioError, ask, did_you_mean
 from budgetsim.expressions import FUNCTIONS, Expression, compile_expression
 from budgetsim.funds import FundPlan
@@ -33,14 +35,19 @@ RESERVED = {"year", "month", *FUNCTIONS, "and", "or", "not", "if", "else", "True
 
 @dataclass(frozen=True)
 class PopulationPlan:
-    """A population ready to sample: ordered attributes and compiled derived attributes."""
+    """A population ready to sample: ordered attributes and compiled derived attributes.
+
+    Empirical attributes come bound to their records (:class:`~budgetsim.empirical.Resampled`);
+    ``joint`` maps each attribute that reuses another's uniforms (same records file) to it.
+    """
 
     id: str
     spec: Population
     stream_key: int
-    attributes: tuple[tuple[str, AttributeDist], ...]
+    attributes: tuple[tuple[str, PopulationAttribute | Resampled], ...]
     derived: tuple[tuple[str, Expression], ...]
     categories: Mapping[str, tuple[str, ...]]
+    joint: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -151,8 +158,13 @@ def flags(population: PopulationPlan) -> set[str]:
     return found
 
 
-def _population(pid: str, spec: Population, check: _Checker) -> PopulationPlan:
+def _population(
+    pid: str, spec: Population, check: _Checker, unit: str, folder: Path
+) -> PopulationPlan:
     base = f"populations.{pid}"
+    empirical = {n: d for n, d in spec.attributes.items() if isinstance(d, Empirical)}
+    bound, problems = resample_records(base, empirical, unit, folder) if empirical else ({}, [])
+    check.problems += problems
     categories = {
         name: dist.categories
         for name, dist in spec.attributes.items()
@@ -175,9 +187,12 @@ def _population(pid: str, spec: Population, check: _Checker) -> PopulationPlan:
         id=pid,
         spec=spec,
         stream_key=stream_key(pid),
-        attributes=tuple(spec.attributes.items()),
+        attributes=tuple(  # an empirical attribute whose file failed is reported, not run
+            (name, bound.get(name, dist)) for name, dist in spec.attributes.items()
+        ),
         derived=tuple(derived),
         categories=categories,
+        joint={n: r.leader for n, r in bound.items() if r.leader is not None},
     )
 
 
@@ -302,7 +317,9 @@ def _check_category_table(
         )
 
 
-def compile_scenario(scenario: Scenario, file: str | None = None) -> Plan:
+def compile_scenario(
+    scenario: Scenario, file: str | None = None, *, folder: str | Path | None = None
+) -> Plan:
     """Check cross-references and compile a scenario into a :class:`Plan`.
 
     Parameters
@@ -311,14 +328,21 @@ def compile_scenario(scenario: Scenario, file: str | None = None) -> Plan:
         A validated scenario.
     file
         The file name to show in error messages.
+    folder
+        The folder a relative records file (``dist = "empirical"``) is read from: by default
+        the scenario's own (as loaded), else the current directory.
 
     Raises
     ------
     ScenarioError
-        With every problem found.
+        With every problem found (records files' problems included).
     """
     check = _Checker()
-    populations = {pid: _population(pid, p, check) for pid, p in scenario.populations.items()}
+    where = Path(folder or scenario._folder or Path.cwd()).resolve()
+    populations = {
+        pid: _population(pid, p, check, scenario.unit, where)
+        for pid, p in scenario.populations.items()
+    }
     programmes = []
     for pid, spec in scenario.programmes.items():
         plan = _programme(pid, spec, populations, len(scenario.years), check)

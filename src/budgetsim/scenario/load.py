@@ -22,6 +22,8 @@ import numpy as np
 from pydantic import ValidationError
 
 from budgetsim._model import insane_values
+from budgetsim.distributions import Empirical
+from budgetsim.empirical import Resampled
 from budgetsim.errors import Problem, ScenarioError, ask, did_you_mean
 from budgetsim.money import AmountError, parse_amount, parse_range
 from budgetsim.parameters import parameter_list
@@ -469,7 +471,12 @@ def _context(raw: Any) -> dict[str, Any]:
 
 
 def validate_data(
-    raw: Any, file: str | None = None, *, as_written: bool = True, ranges: bool = True
+    raw: Any,
+    file: str | None = None,
+    *,
+    as_written: bool = True,
+    ranges: bool = True,
+    folder: str | Path | None = None,
 ) -> Scenario:
     """Validate raw scenario data (as read from TOML) and check its cross-references.
 
@@ -477,12 +484,17 @@ def validate_data(
     values moved by a variant, ``--set`` or :func:`vary` may lie outside it. ``ranges=False``
     skips checking that every plausible range names a number, for data whose ranges and
     structure are those of a scenario already checked (a number changed for another number).
+    A relative records file (``dist = "empirical"``) is read from ``folder``: by default the
+    folder of ``file`` when it is a file, else the current directory.
 
     Raises
     ------
     ScenarioError
         With every problem found.
     """
+    if folder is None:
+        folder = Path(file).parent if file is not None and Path(file).is_file() else Path.cwd()
+    where = Path(folder).resolve()
     insane = [Problem(path or "(top level)", *rest) for path, *rest in insane_values(raw)]
     if insane:
         raise ScenarioError(insane, file)
@@ -490,6 +502,7 @@ def validate_data(
         scenario = Scenario.model_validate(raw, context=_context(raw))
     except ValidationError as exc:
         raise ScenarioError(_problems(exc, raw), file) from None
+    scenario._folder = where
     scenario._plan = compile_scenario(scenario, file)  # checked once, run without recompiling
     scenario._raw, scenario._file = raw, file
     if ranges or as_written:
@@ -538,7 +551,9 @@ def vary(scenario: Scenario, changes: Mapping[str, Any] | Iterable[str]) -> Scen
     try:
         data = apply_overrides(raw, changes)
         numbers_only = all(_numbers_only(path, value) for path, value in changes.items())
-        varied = validate_data(data, name, as_written=False, ranges=not numbers_only)
+        varied = validate_data(
+            data, name, as_written=False, ranges=not numbers_only, folder=scenario._folder
+        )
         varied._changes = {**scenario._changes, **changes}
         return varied
     except ScenarioError as exc:
@@ -619,10 +634,10 @@ def _apply_variant(raw: dict[str, Any], variant: str, name: str) -> dict[str, An
     return data
 
 
-def _check_variant(raw: dict[str, Any], variant: str, name: str) -> None:
+def _check_variant(raw: dict[str, Any], variant: str, name: str, folder: Path) -> None:
     """Raise, naming the variant, if applying it does not give a valid scenario."""
     try:
-        validate_data(_apply_variant(raw, variant, name), name, as_written=False)
+        validate_data(_apply_variant(raw, variant, name), name, as_written=False, folder=folder)
     except ScenarioError as exc:
         problems = [
             p
@@ -694,10 +709,13 @@ def load_scenario(
         except ScenarioError as exc:
             raise ScenarioError(exc.problems, name) from None
     try:
-        scenario = validate_data(raw, name, as_written=variant is None and not overrides)
+        folder = path.resolve().parent  # relative records files are read from here
+        scenario = validate_data(
+            raw, name, as_written=variant is None and not overrides, folder=folder
+        )
         if variant is None and not overrides:
             for other in scenario.variants:  # a documented variant must load too
-                _check_variant(raw, other, name)
+                _check_variant(raw, other, name, folder)
         scenario._changes = dict(overrides)
         return scenario
     except ScenarioError as exc:
@@ -715,6 +733,27 @@ def load_scenario(
 
 
 def scenario_hash(scenario: Scenario) -> str:
-    """A short, stable fingerprint of a scenario's content (after overrides)."""
-    canonical = json.dumps(scenario.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    """A short, stable fingerprint of a scenario's content (after overrides), and of the
+    content of every records file it resamples (their SHA-256)."""
+    content: Any = scenario.model_dump(mode="json")
+    data = _data_digests(scenario)
+    if data:  # a scenario without records files keeps the fingerprint it always had
+        content = {"scenario": content, "data": data}
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+
+
+def _data_digests(scenario: Scenario) -> list[str]:
+    """SHA-256 of each records file the scenario resamples, sorted."""
+    if not any(
+        isinstance(d, Empirical)
+        for p in scenario.populations.values()
+        for d in p.attributes.values()
+    ):
+        return []
+    plan = scenario._plan
+    if plan is None or plan.scenario is not scenario:
+        plan = compile_scenario(scenario, scenario._file)
+    return sorted(
+        {d.sha256 for p in plan.populations for _, d in p.attributes if isinstance(d, Resampled)}
+    )

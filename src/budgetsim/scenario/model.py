@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
@@ -37,7 +38,7 @@ from budgetsim._model import (
     Year,
     years_of,
 )
-from budgetsim.distributions import ArrivalDist, AttributeDist
+from budgetsim.distributions import ArrivalDist, PopulationAttribute
 from budgetsim.funds import EnvelopeDraw
 from budgetsim.instruments import Instrument
 from budgetsim.money import AmountError, check_unit, parse_range
@@ -141,7 +142,7 @@ class Population(Spec):
     description: str | None = None
     arrivals: ArrivalDist
     timing: Timing = Timing()
-    attributes: dict[Ident, AttributeDist] = Field(default_factory=dict)
+    attributes: dict[Ident, PopulationAttribute] = Field(default_factory=dict)
     derived: dict[Ident, Derived] = Field(default_factory=dict)
 
 
@@ -386,6 +387,8 @@ class Scenario(Spec):
     #: :meth:`vary` changes it without reading the file again, and the file it came from.
     _raw: dict[str, Any] | None = PrivateAttr(default=None)
     _file: str | None = PrivateAttr(default=None)
+    #: The folder a relative data file (``dist = "empirical"``) is read from, absolute.
+    _folder: Path | None = PrivateAttr(default=None)
     #: The plan compiled when the scenario was validated (a ``Plan``), so runs reuse it.
     _plan: Any = PrivateAttr(default=None)
     #: Values changed from the file (``--set``, :meth:`vary`), by path, as given.
