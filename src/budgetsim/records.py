@@ -551,7 +551,7 @@ def _number(
         try:
             number = parse_amount(value, unit, numerals=True)
         except AmountError as exc:
-            problems.append(Problem(where, str(exc), expected=expected))
+            problems.append(Problem(where, str(exc)))  # says what an amount looks like
             return math.nan
     else:
         text = unicodedata.normalize("NFKC", cell_text(value)).replace(",", "").replace(" ", "")
