@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from budgetsim._conditioned import Condition
 from budgetsim._model import FRACTIONS, SANE, percent_hint
 from budgetsim.distributions import AttributeDist
 from budgetsim.errors import ExpressionError, Problem, ScenarioError, ask, did_you_mean
@@ -41,6 +42,8 @@ class PopulationPlan:
     attributes: tuple[tuple[str, AttributeDist], ...]
     derived: tuple[tuple[str, Expression], ...]
     categories: Mapping[str, tuple[str, ...]]
+    #: One year conditioned on the applications received so far (a nowcast), or None.
+    condition: Condition | None = None
 
 
 @dataclass(frozen=True)
