@@ -279,19 +279,24 @@ def read_received(
     values = {name: _values(recs, header, attrs[name]) for name, header in headers.items()}
     timing = population.spec.timing
     months = dates.astype("datetime64[M]").astype(np.int64) % 12 + 1
-    for i in np.flatnonzero(~np.isnat(dates)):
-        if not timing.start_month <= months[i] <= timing.end_month:
-            recs.problems.append(
-                Problem(
-                    recs.where(int(i), dates_in),
-                    "date outside the application window",
-                    expected=f"a date in months {timing.start_month}–{timing.end_month} "
-                    f"(populations.{population.id}.timing)",
-                    found=str(dates[i]),
-                    hint="if applications open earlier, say so: --set "
-                    f"populations.{population.id}.timing.start_month={months[i]}",
-                )
+    outside = np.flatnonzero(
+        ~np.isnat(dates) & ((months < timing.start_month) | (months > timing.end_month))
+    )
+    if outside.size:  # one problem for them all: a window set wrong, not a list typed wrong
+        shown = ", ".join(f"row {recs.rows[i]} ({dates[i]})" for i in outside[:3])
+        more = f" and {outside.size - 3} more" if outside.size > 3 else ""
+        earliest = int(months[outside].min())
+        recs.problems.append(
+            Problem(
+                f"column {dates_in!r}",
+                f"{outside.size} application(s) dated outside the application window",
+                expected=f"dates in months {timing.start_month}–{timing.end_month} "
+                f"(populations.{population.id}.timing)",
+                found=shown + more,
+                hint="if applications open earlier, say so: --set "
+                f"populations.{population.id}.timing.start_month={earliest}",
             )
+        )
     recs.check()
     order = np.argsort(dates, kind="stable")
     drawn = tuple(
