@@ -15,7 +15,7 @@ Examples
 ...                     "spread": [1.0, 0.8], "months": [12, 12]})
 >>> nc = budgetsim.nowcast(sc, "loan_interest", got, "2021-06-30", draws=100, seed=1)
 >>> fig = nowcast_chart(nc, "en")
->>> fig.axes[0].get_title().replace("\n", " ")
+>>> " ".join(fig.axes[0].get_title().split())
 'Technology-loan interest subsidy — claims in 2021: received and forecast'
 """
 
