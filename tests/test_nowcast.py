@@ -272,3 +272,22 @@ def test_a_gbk_list_with_a_merged_title_row_reads_fine(tmp_path: Path) -> None:
     nc = budgetsim.nowcast(sc, "grant", path, AS_OF, draws=20, seed=1)
     assert nc.update.received == 2
     assert nc.observed.tolist() == [6.0, 4.25]
+
+
+def test_an_excel_list_with_a_merged_title_row_reads_fine(tmp_path: Path) -> None:
+    import openpyxl
+
+    sc = toy(programmes__grant__instrument={"kind": "proportional", "base": "x", "rate": 0.5,
+                                            "source": "t", "cap": 100})  # fmt: skip
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["2021年上半年收到的申请"])
+    sheet.merge_cells("A1:C1")
+    sheet.append(["企业名称", "申请日期", "x"])
+    sheet.append(["甲公司", dt.datetime(2021, 4, 1), 10])
+    sheet.append(["乙公司", "2021年5月6日", 30])
+    path = tmp_path / "收到.xlsx"
+    book.save(path)
+    nc = budgetsim.nowcast(sc, "grant", path, AS_OF, draws=20, seed=1)
+    assert nc.observed.tolist() == [5.0, 15.0]
+    assert nc.received.months.tolist() == [4, 5]

@@ -689,6 +689,7 @@ _DECLARED = [
     Word("nowcast_measure", "指标", "measure"),
     Word("nowcast_before", "原预测", "before"),
     Word("nowcast_after", "滚动预测", "after"),
+    Word("nowcast_before_median", "原预测（中位数）", "plain forecast (median)"),
     Word("nowcast_shortfall", "预期缺口（需求 − 拨付）", "expected shortfall (demand − paid)"),
     Word("nowcast_unpaid_after", "此日后新申请更可能得不到足额拨付",
          "after this date a new application is more likely than not unpaid"),

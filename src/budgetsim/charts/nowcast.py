@@ -90,7 +90,7 @@ def nowcast_chart(nc: Nowcast, lang: Lang = "zh") -> Figure:
         ax.step(steps_x, steps_y, where="post", color="black", linewidth=1.6, gid="received")
         handles = [*_bands(PALETTE[0], lang_)]
         handles.append(
-            Line2D([], [], color="#777777", linestyle=":", label=_w("nowcast_before", lang_))
+            Line2D([], [], color="#777777", linestyle=":", label=_w("nowcast_before_median", lang_))
         )
         handles.append(Line2D([], [], color="black", label=_w("nowcast_received_line", lang_)))
         if np.isfinite(m_mid):
