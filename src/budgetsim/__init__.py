@@ -19,6 +19,7 @@ from budgetsim import sensitivity  # the package, callable as the function
 from budgetsim.comparison import Comparison, compare
 from budgetsim.engine import simulate, simulate_many
 from budgetsim.errors import BudgetsimError, ScenarioError, SimulationError
+from budgetsim.nowcast import Nowcast, nowcast
 from budgetsim.parameters import parameters
 from budgetsim.results import SimulationResult
 from budgetsim.scenario import Scenario, bundled_scenarios, load_scenario, vary
@@ -27,6 +28,7 @@ from budgetsim.sensitivity import SensitivityResult
 __all__ = [
     "BudgetsimError",
     "Comparison",
+    "Nowcast",
     "Scenario",
     "ScenarioError",
     "SensitivityResult",
@@ -36,6 +38,7 @@ __all__ = [
     "bundled_scenarios",
     "compare",
     "load_scenario",
+    "nowcast",
     "parameters",
     "sensitivity",
     "simulate",

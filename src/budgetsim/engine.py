@@ -29,7 +29,7 @@ from budgetsim import capacity
 from budgetsim._allocator import tune_worker, tuned_allocator
 from budgetsim._pool import worker_pool
 from budgetsim.errors import BudgetsimError, ScenarioError
-from budgetsim.results import MONTHLY, SimulationResult
+from budgetsim.results import BY_MONTH, SimulationResult
 from budgetsim.scenario import Plan, Scenario, compile_scenario, scenario_hash
 from budgetsim.stages import ChunkResult, ChunkTask, metric_types, run_chunk
 
@@ -75,8 +75,8 @@ class _Collector:
         self.data: dict[str, NDArray[Any]] = {
             name: np.empty((draws, n_prog, n_year), dtype=dt) for name, dt in metric_types(plan)
         }
-        if monthly:
-            self.data[MONTHLY] = np.empty((draws, n_prog, n_year, 12))
+        for name in BY_MONTH if monthly else ():
+            self.data[name] = np.empty((draws, n_prog, n_year, 12))
         self.totals = np.empty((draws, len(plan.funds)))
         self.riskfunds: dict[str, dict[str, NDArray[Any]]] = {}
         self.targets: dict[str, dict[str, NDArray[Any]]] = {}

@@ -296,6 +296,7 @@ _PER_DRAW = [
     _draw("payable_after", _MONEY, "期后应付", "payable after the horizon"),
     _draw("recovered", _MONEY, "预期股权回收", "equity expected back"),
     _draw("paid_by_month", _MONEY, "截至各月末的拨付", "paid by the end of each month"),
+    _draw("demand_by_month", _MONEY, "截至各月末的申请额", "claims by the end of each month"),
     _draw("exhausted", _SHARE, "资金用尽", "exhausted"),
     _draw("exhaustion_month", Kind.MONTH, "资金用尽月份", "month the money ran out"),
     _draw("first_exhausted_year", Kind.YEAR, "首次用尽年度", "first year the money ran out"),

@@ -116,6 +116,10 @@ def draw_cohorts(
     rngs = [stream(entropy, d, plan.stream_key) for d in draws]
     counts = np.array([plan.spec.arrivals.sample(rng) for rng in rngs], dtype=np.int64)
     counts = counts.reshape(len(rngs), n_years)
+    cond = plan.condition  # a nowcast: one year made of the applications received and the rest
+    if cond is not None:
+        nowcast_rngs = cond.streams(plan.id, entropy, draws)
+        counts[:, cond.year] = cond.counts(nowcast_rngs)
     segments = [Segments(counts[:, y]) for y in range(n_years)]
     monthly = np.zeros((len(rngs), n_years, MONTHS + 1), dtype=np.int64)
     joint = plan.joint  # records resampled together: one uniform per applicant, shared
@@ -130,17 +134,22 @@ def draw_cohorts(
     for i, rng in enumerate(rngs):
         for y, seg in enumerate(segments):
             start, stop = int(seg.offsets[i]), int(seg.offsets[i + 1])
-            if stop == start:
+            if stop == start or (cond is not None and y == cond.year):
                 continue
             monthly[i, y, 1:] = rng.multinomial(stop - start, shares)
             for name, fill in fills:
                 fill(rng, standard[y][name][start:stop])
+    if cond is not None:
+        y = cond.year
+        cond.fill(nowcast_rngs, segments[y], monthly[:, y], standard[y], fills)
     np.cumsum(monthly, axis=2, out=monthly)
     cohorts = []
     for y, year in enumerate(years):
         attributes: dict[str, Any] = _Attributes({"year": float(year)}, monthly[:, y, :])
         for name, dist in plan.attributes:
             attributes[name] = dist.transform_year(standard[y][name], year)
+        if cond is not None and y == cond.year:
+            cond.fix(attributes, segments[y])
         size = segments[y].size
         for name, expr in plan.derived:
             value = expr.evaluate(attributes, size)

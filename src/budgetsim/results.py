@@ -25,7 +25,14 @@ from budgetsim.metrics import HEADLINE, OVERVIEW, format_value
 from budgetsim.riskfund import PER_DRAW
 from budgetsim.scenario import Scenario
 
-__all__ = ["DERIVED", "METRICS", "OPTIONAL_METRICS", "SimulationResult"]
+__all__ = [
+    "BY_MONTH",
+    "DERIVED",
+    "METRICS",
+    "MONTHLY_DEMAND",
+    "OPTIONAL_METRICS",
+    "SimulationResult",
+]
 
 #: Per-draw metrics the engine records, with their dtypes (money is always float64). Only what
 #: cannot be derived is stored; ``available`` (by the funds' arithmetic), ``unspent``,
@@ -50,6 +57,10 @@ DIMS = ("draw", "programme", "year")
 
 #: Optional per-draw record of payments by arrival month (``simulate(..., monthly=True)``).
 MONTHLY = "paid_by_month"
+#: Recorded with it: the claims (entitlements) of the applicants arrived by each month's end.
+MONTHLY_DEMAND = "demand_by_month"
+#: Per-draw records with a month dimension.
+BY_MONTH = (MONTHLY, MONTHLY_DEMAND)
 
 
 class SimulationResult:
@@ -110,7 +121,7 @@ class SimulationResult:
         self.fund_of: dict[int, int] = {p: f for f, fund in enumerate(funds) for p in fund.members}
         draws = data["demand"].shape[0]
         variables: dict[str, Any] = {
-            name: ((*DIMS, "month") if name == MONTHLY else DIMS, values)
+            name: ((*DIMS, "month") if name in BY_MONTH else DIMS, values)
             for name, values in data.items()
         }
         variables["envelope"] = (("programme", "year"), envelope)

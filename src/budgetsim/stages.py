@@ -34,7 +34,7 @@ from budgetsim.instruments import Inputs, entitlement, recovered_share
 from budgetsim.limits import apply_limit
 from budgetsim.population import Cohort, draw_cohorts
 from budgetsim.rationing import RATIONING, Claims
-from budgetsim.results import METRICS, MONTHLY, OPTIONAL_METRICS
+from budgetsim.results import BY_MONTH, METRICS, MONTHLY, MONTHLY_DEMAND, OPTIONAL_METRICS
 from budgetsim.riskfund import simulate_riskfund
 from budgetsim.scenario import Plan
 from budgetsim.scenario.compile import ProgrammePlan
@@ -154,7 +154,10 @@ class PlanKeys:
         """The keys of ``plan``."""
         ids = [prog.id for prog in plan.programmes]
         return cls(
-            populations={pop.id: pop.spec.model_dump_json() for pop in plan.populations},
+            populations={
+                pop.id: pop.spec.model_dump_json() + (pop.condition.key if pop.condition else "")
+                for pop in plan.populations
+            },
             programmes=tuple(
                 repr((p.id, p.spec.eligible, p.spec.instrument, p.spec.rationing))
                 for p in plan.programmes
@@ -493,8 +496,10 @@ def _pay(
         # summed per draw and month (not as one running sum over the chunk), so the figures
         # do not depend on which draws share a chunk
         month = np.asarray(cohort.attributes["month"], dtype=np.int64)
-        by_month = np.bincount(seg.row * 12 + month - 1, paid, minlength=seg.draws * 12)
-        out[MONTHLY][:, p, y, :] = np.cumsum(by_month.reshape(seg.draws, 12), axis=1)
+        cell = seg.row * 12 + month - 1
+        for name, values in ((MONTHLY, paid), (MONTHLY_DEMAND, ent)):
+            by_month = np.bincount(cell, values, minlength=seg.draws * 12)
+            out[name][:, p, y, :] = np.cumsum(by_month.reshape(seg.draws, 12), axis=1)
     if payout.month is not None:
         out["exhaustion_month"][:, p, y] = payout.month
     elif type(rule).capped:
@@ -520,8 +525,8 @@ def evaluate(
         name: np.zeros((n, n_prog, n_year), dtype=np.int64 if dtype().dtype.kind == "u" else dtype)
         for name, dtype in metric_types(plan)
     }
-    if task.monthly:
-        out[MONTHLY] = np.zeros((n, n_prog, n_year, 12))
+    for name in BY_MONTH if task.monthly else ():
+        out[name] = np.zeros((n, n_prog, n_year, 12))
     ref_plan, ref_result = reference if reference is not None else (None, None)
     ctx = _Context(task.entropy, draws, out)
     if ref_plan is not None and ref_result is not None and "carries" in smp.cache:

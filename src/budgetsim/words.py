@@ -632,6 +632,78 @@ _DECLARED = [
     # -- end of fit --
 
     # -- budgetsim nowcast (nowcast.py, cli_nowcast.py, charts/nowcast.py) --
+    Word("nowcast_update_title", "{population} · {year} 年申请数：先验、观测与后验（截至 {as_of}）",
+         "{population} · applications in {year}: prior, observed, posterior (as of {as_of})"),
+    Word("nowcast_stage", "阶段", "stage"),
+    Word("nowcast_prior", "先验", "prior"),
+    Word("nowcast_observed", "观测", "observed"),
+    Word("nowcast_posterior", "后验", "posterior"),
+    Word("nowcast_still", "尚待到达", "still to arrive"),
+    Word("nowcast_shape", "形状 α", "shape α"),
+    Word("nowcast_rate", "速率 β", "rate β"),
+    Word("nowcast_mean", "均值", "mean"),
+    Word("nowcast_interval", "90% 区间", "90 % interval"),
+    Word("nowcast_rate_unit", "年申请率 Λ [家/年]", "yearly rate Λ [applicants/year]"),
+    Word("nowcast_count_unit", "申请数 [家]", "applications"),
+    Word("nowcast_observed_text",
+         "已收到 {k} 家；情景预期 {expected:.1f} 家（λ·f，f = 申请期已过 {f:.1%}）",
+         "{k} received; the scenario expected {expected:.1f} (λ·f, f = {f:.1%} of the window "
+         "elapsed)"),
+    Word("nowcast_from_model",
+         "先验即情景自身的伽马混合分布（负二项，离散度 {d:g}：α = 1/d，β = α/λ）",
+         "the prior is the scenario's own gamma mixing distribution (negative binomial, "
+         "dispersion {d:g}: α = 1/d, β = α/λ)"),
+    Word("nowcast_from_rate_cv",
+         "泊松申请数：先验为均值 λ、变异系数 {cv:g} 的伽马分布（--rate-cv）",
+         "Poisson arrivals: the prior is a gamma with mean λ and coefficient of variation "
+         "{cv:g} (--rate-cv)"),
+    Word("nowcast_from_range",
+         "泊松申请数：先验为均值 λ 的伽马分布，变异系数 {cv:.2f} 由 arrivals.mean 的合理区间 "
+         "{low:g}–{high:g} 换算（视为对数尺度上的中心 90% 区间：σ = ln(上限/下限)/3.29，"
+         "cv = √(exp σ² − 1)）",
+         "Poisson arrivals: the prior is a gamma with mean λ and coefficient of variation "
+         "{cv:.2f}, from the plausible range {low:g}–{high:g} of arrivals.mean read as a central "
+         "90 % interval on the log scale (σ = ln(high/low)/3.29, cv = √(exp σ² − 1))"),
+    Word("nowcast_from_default",
+         "假设：泊松申请数的先验取均值 λ、变异系数 {cv:g} 的伽马分布（情景未给出 arrivals.mean "
+         "的合理区间；可用 --rate-cv 指定）",
+         "assumption: Poisson arrivals get a gamma prior with mean λ and coefficient of "
+         "variation {cv:g} (the scenario gives no plausible range of arrivals.mean; set one with "
+         "--rate-cv)"),
+    Word("nowcast_conjugate",
+         "共轭更新：后验 Γ(α + k, β + f)；尚待到达 ~ 负二项(n = α + k, p = (β + f)/(β + 1))",
+         "conjugate update: posterior Γ(α + k, β + f); still to arrive ~ negative binomial "
+         "(n = α + k, p = (β + f)/(β + 1))"),
+    Word("nowcast_fixed", "申请数固定为每年 {n:,.0f} 家，无可更新：尚待到达 {still:,.0f} 家",
+         "a fixed count of {n:,.0f} a year: nothing to learn; {still:,.0f} still to arrive"),
+    Word("nowcast_over", "注意：已收到 {k} 家，多于情景设定的 {n:,.0f} 家；不再模拟新的申请",
+         "warning: {k} received, more than the scenario's {n:,.0f}; no more are simulated"),
+    Word("nowcast_no_information", "申请期尚未开始且未收到申请：结果即原预测",
+         "the window has not opened and nothing was received: the nowcast is the plain run"),
+    Word("nowcast_other_years", "其他年度按原情景模拟（结转除外，结果随本年度变化）",
+         "other years run as in the plain scenario (their carry-over follows this year)"),
+    Word("nowcast_drawn", "名单未提供的属性按情景分布抽样：{names}",
+         "attributes not in the list are drawn from the scenario: {names}"),
+    Word("nowcast_outlook_title", "{programme} · {year}：收到申请前后的预测（截至 {as_of}）",
+         "{programme} · {year}: the forecast before and after the applications (as of {as_of})"),
+    Word("nowcast_measure", "指标", "measure"),
+    Word("nowcast_before", "原预测", "before"),
+    Word("nowcast_after", "滚动预测", "after"),
+    Word("nowcast_before_median", "原预测（中位数）", "plain forecast (median)"),
+    Word("nowcast_shortfall", "预期缺口（需求 − 拨付）", "expected shortfall (demand − paid)"),
+    Word("nowcast_unpaid_after", "此日后新申请更可能得不到足额拨付",
+         "after this date a new application is more likely than not unpaid"),
+    Word("nowcast_unpaid_note",
+         "累计申请额超过当年可用资金的概率首次超过 50% 的日期（月内线性插值）",
+         "the first date at which P(claims so far > money available that year) > 50 % "
+         "(claims accumulate linearly within a month)"),
+    Word("nowcast_never", "不会（资金足够）", "never (the money lasts)"),
+    Word("nowcast_chart_title", "{programme} — {year} 年累计申请额：已收到与预测",
+         "{programme} — claims in {year}: received and forecast"),
+    Word("nowcast_received_line", "已收到的申请（累计）", "claims received (cumulative)"),
+    Word("nowcast_as_of_line", "截至 {as_of}", "as of {as_of}"),
+    Word("nowcast_money_band", "可用资金（P5–P95）", "money available (P5–P95)"),
+    Word("nowcast_wrote", "已写出：{files}", "wrote: {files}"),
 
     # -- end of nowcast --
 

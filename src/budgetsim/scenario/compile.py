@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from budgetsim._conditioned import Condition
 from budgetsim._model import FRACTIONS, SANE, percent_hint
 from budgetsim.distributions import Empirical, PopulationAttribute
 from budgetsim.empirical import Resampled, resample_records
@@ -48,6 +49,8 @@ class PopulationPlan:
     derived: tuple[tuple[str, Expression], ...]
     categories: Mapping[str, tuple[str, ...]]
     joint: Mapping[str, str] = field(default_factory=dict)
+    #: One year conditioned on the applications received so far (a nowcast), or None.
+    condition: Condition | None = None
 
 
 @dataclass(frozen=True)
