@@ -426,3 +426,73 @@ def test_run_from_the_command_line_in_another_folder(tmp_path: Path) -> None:
         done.stdout + done.stderr
     )
     assert "Traceback" not in done.stdout + done.stderr
+
+
+# -- yes/no and text columns --------------------------------------------------------------------
+
+FIRMS = """\
+企业,研发费用,是否制造业,所在区县
+a,10,是,蓬江区
+b,20,否,新会区
+c,30,是,蓬江区
+d,40,否,台山市
+"""
+
+MIXED = """\
+[scenario]
+id = "mixed"
+title = "records of three kinds"
+source = "test"
+years = [2024]
+
+[populations.firms]
+label = "firms"
+arrivals = {{ dist = "poisson", mean = 400, assumption = "test" }}
+attributes.rd = {{ dist = "empirical", file = "firms.csv", column = "研发费用", unit = "万元", \
+source = "t" }}
+attributes.maker = {{ dist = "empirical", file = "firms.csv", column = "是否制造业", source = "t" }}
+attributes.district = {{ dist = "empirical", file = "firms.csv", column = "所在区县", \
+{extra}source = "t" }}
+
+[programmes.award]
+label = "award"
+source = "t"
+population = "firms"
+eligible = "maker and district == '蓬江区'"
+instrument = {{ kind = "proportional", base = "rd", rate = 1.0, source = "t" }}
+rationing = "pro_rata"
+envelope = {{ per_year = "100万元", source = "t" }}
+"""
+
+
+def _mixed(folder: Path, extra: str = "") -> Path:
+    (folder / "firms.csv").write_text(FIRMS, encoding="utf-8")
+    path = folder / "mixed.toml"
+    path.write_text(MIXED.format(extra=extra), encoding="utf-8")
+    return path
+
+
+def test_yes_no_and_text_columns_resample_as_flags_and_categories_with_their_record(
+    tmp_path: Path,
+) -> None:
+    sc = budgetsim.load_scenario(_mixed(tmp_path))
+    plan = compile_scenario(sc)
+    assert plan.populations[0].categories["district"] == ("台山市", "新会区", "蓬江区")
+    [cohort] = draw_cohorts(plan.populations[0], 3, range(30), [2024])
+    rd, maker, district = (cohort.attributes[k] for k in ("rd", "maker", "district"))
+    assert maker.dtype == np.bool_
+    labels = np.array(plan.populations[0].categories["district"])[district]
+    rows = {(10.0, True, "蓬江区"), (20.0, False, "新会区"), (30.0, True, "蓬江区"),
+            (40.0, False, "台山市")}  # fmt: skip
+    assert set(zip(rd.tolist(), maker.tolist(), labels.tolist(), strict=True)) <= rows
+    # eligible: records a and c (10 + 30 of 100 per four draws on average) -> demand 100 × 400/4
+    res = budgetsim.simulate(sc, draws=400, seed=2)
+    demand = res.dataset["demand"].sel(programme="award").to_numpy().ravel()
+    n = 400.0
+    mean, var = n * (10 + 30) / 4, n * (10**2 + 30**2) / 4  # compound Poisson
+    assert abs(demand.mean() - mean) < Z * math.sqrt(var / demand.size)
+
+
+def test_growth_on_a_text_column_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError, match=r"district\.growth: growth scales numbers.*labels"):
+        budgetsim.load_scenario(_mixed(tmp_path, "growth = 0.1, base_year = 2023, "))

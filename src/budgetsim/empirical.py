@@ -8,6 +8,10 @@ one population that name the same file (and sheet) are resampled jointly: the fi
 draws one uniform per applicant, the others reuse it, so each applicant takes one whole record
 and the correlation between columns is kept.
 
+A column of numbers gives numbers (money in the scenario's unit when the attribute's unit is
+money); a column of yes/no words (是/否 …) gives a yes/no attribute; a column of text (districts,
+sectors) gives a categorical attribute whose categories are the labels found, in sorted order.
+
 A problem in the file is reported at the attribute that reads it, with the records file's own
 row and column: ``populations.firms.attributes.rd_expense: rd.csv row 12, column '研发费用'
 (C): not a number``.
@@ -19,7 +23,7 @@ import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -44,7 +48,8 @@ class Resampled:
         The attribute as the scenario states it.
     records
         The records' values [the attribute's unit; money in the scenario's unit], one per
-        record, read-only.
+        record, read-only: float64 numbers, booleans (a yes/no column) or int16 codes of
+        ``labels`` (a text column).
     record_years
         Each record's year (for growth), or None when values are not scaled.
     path
@@ -54,6 +59,8 @@ class Resampled:
     leader
         The attribute of the same file whose uniforms this one reuses (joint resampling),
         or None when it draws its own.
+    labels
+        The categories of a text column (what its codes stand for), else None.
 
     Examples
     --------
@@ -65,14 +72,24 @@ class Resampled:
     """
 
     spec: Empirical
-    records: Floats
+    records: NDArray[Any]
     record_years: NDArray[np.int64] | None
     path: str
     sha256: str
     leader: str | None = None
+    labels: tuple[str, ...] | None = None
 
     dist: ClassVar[str] = "empirical"
-    categories: ClassVar[None] = None
+
+    @property
+    def categories(self) -> tuple[str, ...] | None:
+        """The labels of a text column (a categorical attribute), else None."""
+        return self.labels
+
+    @property
+    def numeric(self) -> bool:
+        """Whether the records are numbers (not yes/no answers or labels)."""
+        return self.records.dtype.kind == "f"
 
     @property
     def unit(self) -> str | None:
@@ -113,15 +130,15 @@ class Resampled:
         n = len(self)
         return np.minimum((x * n).astype(np.intp), n - 1)
 
-    def transform(self, x: Floats) -> Floats:
+    def transform(self, x: Floats) -> NDArray[Any]:
         """The records' values as read (no growth) for uniforms ``x``."""
-        return np.asarray(self.records[self.index(x)], dtype=np.float64)
+        return np.asarray(self.records[self.index(x)])
 
-    def transform_year(self, x: Floats, year: int) -> Floats:
+    def transform_year(self, x: Floats, year: int) -> NDArray[Any]:
         """Values of applicants arriving in ``year`` for uniforms ``x``, grown to that year."""
         pick = self.index(x)
-        if self.record_years is None or self.spec.growth == 0:
-            return np.asarray(self.records[pick], dtype=np.float64)
+        if self.record_years is None or self.spec.growth == 0 or not self.numeric:
+            return np.asarray(self.records[pick])
         return np.asarray((self.records * self.scale(year))[pick], dtype=np.float64)
 
 
@@ -136,7 +153,8 @@ class _Read:
 
     sha256: str
     n: int
-    numbers: dict[str, Floats] = field(default_factory=dict)
+    numbers: dict[str, NDArray[Any]] = field(default_factory=dict)
+    labels: dict[str, tuple[str, ...]] = field(default_factory=dict)
     years: dict[str, NDArray[np.int64]] = field(default_factory=dict)
     problems: dict[str, tuple[Problem, ...]] = field(default_factory=dict)
     general: tuple[Problem, ...] = ()
@@ -160,7 +178,16 @@ def _read(
         return _Read("", 0, general=tuple(exc.problems))
     out = _Read(recs.sha256, len(recs))
     for column, unit in numbers:
-        values = recs.numbers(column, unit=unit, minimum=0.0 if unit else None)
+        kind = "number" if unit else recs.kind(column)
+        if kind == "flag":
+            values: NDArray[Any] = recs.flags(column)
+        elif kind == "text":
+            found_labels = recs.labels(column)
+            names, codes = np.unique(found_labels, return_inverse=True)
+            values = codes.astype(np.int16)
+            out.labels[column] = tuple(str(n) for n in names)
+        else:
+            values = recs.numbers(column, unit=unit, minimum=0.0 if unit else None)
         values.setflags(write=False)
         out.numbers[column] = values
         out.problems[column] = tuple(recs.problems)
@@ -273,12 +300,25 @@ def resample_records(
                 record_years = read.years[spec.year_column]
             elif spec.base_year is not None:
                 record_years = np.full(read.n, spec.base_year, dtype=np.int64)
+            values = read.numbers[spec.column]
+            if spec.growth != 0 and values.dtype.kind != "f":
+                problems.append(
+                    Problem(
+                        f"{base}.attributes.{name}.growth",
+                        "growth scales numbers",
+                        expected="growth = 0 for a column of yes/no answers or labels",
+                        found=f"growth = {spec.growth:g}; column {spec.column!r} holds "
+                        + ("labels" if spec.column in read.labels else "yes/no answers"),
+                    )
+                )
+                continue
             bound[name] = Resampled(
                 spec,
-                read.numbers[spec.column],
+                values,
                 record_years,
                 path,
                 read.sha256,
                 None if name == leader else leader,
+                read.labels.get(spec.column),
             )
     return bound, problems

@@ -41,6 +41,7 @@ from budgetsim.money import AmountError, parse_amount
 __all__ = [
     "MAX_PROBLEMS",
     "TOTALS",
+    "YES_NO",
     "Records",
     "RecordsError",
     "cell_text",
@@ -49,6 +50,7 @@ __all__ = [
     "load_grid",
     "missing_causes",
     "read_records",
+    "yes_no_pair",
 ]
 
 Floats = NDArray[np.float64]
@@ -525,6 +527,79 @@ class Records:
             if not text:
                 self.problems.append(Problem(self.where(i, column), "empty cell"))
         return np.asarray(texts, dtype=str)
+
+    def kind(self, column: str) -> str:
+        """What a column holds: ``"flag"`` (every cell a yes/no word of one pair in
+        :data:`YES_NO`), ``"number"`` (most cells read as numbers; the others are problems when
+        read) or ``"text"`` (labels, such as districts)."""
+        texts = [cell_text(v) for v in self.frame[column].tolist()]
+        filled = [t for t in texts if t]
+        if filled and yes_no_pair(filled) is not None:
+            return "flag"
+        numeric = sum(1 for v in self.frame[column].tolist() if _is_number(v))
+        return "number" if numeric * 2 > len(filled) else "text"
+
+    def flags(self, column: str) -> NDArray[np.bool_]:
+        """A yes/no column (是/否, 1/0, true/false, Y/N, yes/no, 有/无) as booleans; a cell
+        of another pair, or empty, is a problem."""
+        texts = [
+            unicodedata.normalize("NFKC", cell_text(v)).casefold()
+            for v in self.frame[column].tolist()
+        ]
+        pair = yes_no_pair([t for t in texts if t]) or YES_NO[0]
+        out = np.zeros(len(texts), dtype=bool)
+        for i, text in enumerate(texts):
+            if text not in pair:
+                self.problems.append(
+                    Problem(
+                        self.where(i, column),
+                        "empty cell" if not text else "not a yes/no answer",
+                        expected=f"{pair[0]} or {pair[1]}",
+                        found=repr(text) if text else "",
+                    )
+                )
+            out[i] = text == pair[0]
+        return out
+
+
+#: Pairs of words a yes/no column is written with (compared case-folded), yes first.
+YES_NO: tuple[tuple[str, str], ...] = (
+    ("是", "否"),
+    ("1", "0"),
+    ("true", "false"),
+    ("y", "n"),
+    ("yes", "no"),
+    ("有", "无"),
+)
+
+
+def yes_no_pair(texts: Sequence[str]) -> tuple[str, str] | None:
+    """The pair of :data:`YES_NO` that every one of ``texts`` belongs to (case-folded), if
+    any.
+
+    Examples
+    --------
+    >>> yes_no_pair(["是", "否", "是"]), yes_no_pair(["Y", "n"]), yes_no_pair(["a", "b"])
+    (('是', '否'), ('y', 'n'), None)
+    """
+    seen = {unicodedata.normalize("NFKC", t).strip().casefold() for t in texts}
+    for pair in YES_NO:
+        if seen and seen <= set(pair):
+            return pair
+    return None
+
+
+def _is_number(value: object) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float):
+        return math.isfinite(float(value))
+    text = unicodedata.normalize("NFKC", cell_text(value)).replace(",", "").replace(" ", "")
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _number(

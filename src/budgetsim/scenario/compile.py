@@ -170,7 +170,7 @@ def _population(
     check.problems += problems
     categories = {
         name: dist.categories
-        for name, dist in spec.attributes.items()
+        for name, dist in {**spec.attributes, **bound}.items()
         if dist.categories is not None
     }
     names = set(spec.attributes) | {"year", "month"}
