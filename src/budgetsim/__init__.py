@@ -19,6 +19,7 @@ from budgetsim import sensitivity  # the package, callable as the function
 from budgetsim.comparison import Comparison, compare
 from budgetsim.engine import simulate, simulate_many
 from budgetsim.errors import BudgetsimError, ScenarioError, SimulationError
+from budgetsim.fitting import PopulationFit, fit_population
 from budgetsim.parameters import parameters
 from budgetsim.results import SimulationResult
 from budgetsim.scenario import Scenario, bundled_scenarios, load_scenario, vary
@@ -27,6 +28,7 @@ from budgetsim.sensitivity import SensitivityResult
 __all__ = [
     "BudgetsimError",
     "Comparison",
+    "PopulationFit",
     "Scenario",
     "ScenarioError",
     "SensitivityResult",
@@ -35,6 +37,7 @@ __all__ = [
     "__version__",
     "bundled_scenarios",
     "compare",
+    "fit_population",
     "load_scenario",
     "parameters",
     "sensitivity",
