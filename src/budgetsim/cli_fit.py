@@ -291,7 +291,7 @@ def wrap_toml(text: str) -> str:
     "--bootstrap",
     default=199,
     show_default=True,
-    type=click.IntRange(min=19),
+    type=click.IntRange(min=39),
     help="Parametric-bootstrap samples of each test and interval.",
 )
 @LANG

@@ -30,7 +30,7 @@ Examples
 >>> _ = (folder / "r.csv").write_text(
 ...     "研发费用\\n" + "\\n".join(f"{v:.2f}" for v in x), encoding="utf-8")
 >>> fit = fit_population(folder / "r.csv", population="hightech",
-...                      attributes=["研发费用=rd_expense"], bootstrap=19)
+...                      attributes=["研发费用=rd_expense"], bootstrap=39)
 >>> spec = fit.block()["attributes"]["rd_expense"]
 >>> spec["dist"], spec["grade"], sorted(spec["plausible"])
 ('lognormal', 'D', ['median', 'sigma'])
@@ -73,6 +73,9 @@ Floats = NDArray[np.float64]
 
 #: The fewest records a numeric attribute is fitted to.
 MIN_RECORDS = 10
+#: The fewest bootstrap samples: a p-value is at least 1 / (B + 1), so below 39 no family
+#: could ever be rejected at 0.05.
+MIN_BOOTSTRAP = 39
 _IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -427,13 +430,12 @@ def _require(records: Records, columns: Sequence[str]) -> None:
         raise RecordsError(problems, records.file)
 
 
-def _fit_attribute(
-    records: Records, column: str, name: str, unit: str, zero_ok: bool, seed: int, bootstrap: int
-) -> AttributeFit | None:
+def _amounts(records: Records, column: str, unit: str, zero_ok: bool) -> Floats:
+    """The column's amounts; problems (text, negative, zero unless allowed, too few) are
+    collected in ``records``."""
     values = records.numbers(column, unit=unit, minimum=0.0)
-    zeros = np.flatnonzero(values == 0)
-    if len(zeros) and not zero_ok:
-        for i in zeros:
+    if not zero_ok:
+        for i in np.flatnonzero(values == 0):
             records.problems.append(
                 Problem(
                     records.where(int(i), column),
@@ -444,8 +446,6 @@ def _fit_attribute(
                     f"--allow-zero {column!r}",
                 )
             )
-    if records.problems:
-        return None
     if len(values) < MIN_RECORDS:
         records.problems.append(
             Problem(
@@ -455,8 +455,14 @@ def _fit_attribute(
                 found=str(len(values)),
             )
         )
-        return None
-    families = [FAMILIES["normal"]] if len(zeros) else list(FAMILIES.values())
+    return values
+
+
+def _fit_attribute(
+    values: Floats, column: str, name: str, seed: int, bootstrap: int
+) -> AttributeFit:
+    zeros = bool((values == 0).any())
+    families = [FAMILIES["normal"]] if zeros else list(FAMILIES.values())
     candidates = [
         fit_candidate(values, f, bootstrap=bootstrap, seed=seed, name=name) for f in families
     ]
@@ -521,6 +527,17 @@ def fit_population(
     ScenarioError
         An attribute without a valid name.
     """
+    if bootstrap < MIN_BOOTSTRAP:
+        raise ScenarioError(
+            [
+                Problem(
+                    "--bootstrap",
+                    "too few bootstrap samples to reject a family at p < 0.05",
+                    expected=f"at least {MIN_BOOTSTRAP} (a p-value is at least 1 / (B + 1))",
+                    found=str(bootstrap),
+                )
+            ]
+        )
     if not _IDENT.match(population):
         raise ScenarioError(
             [
@@ -550,12 +567,14 @@ def fit_population(
         records = read_records(records, columns)
     else:
         _require(records, columns)
-    fits = [
-        _fit_attribute(records, c, n, unit, c in allow_zero, seed, bootstrap) for c, n in numeric
-    ]
+    amounts = [_amounts(records, c, unit, c in allow_zero) for c, _ in numeric]
     years = records.years(year_column) if year_column else None
     labels = [records.labels(c) for c, _ in texts]
-    records.check()
+    records.check()  # every problem of every column, before anything is fitted
+    fits = [
+        _fit_attribute(values, c, n, seed, bootstrap)
+        for (c, n), values in zip(numeric, amounts, strict=True)
+    ]
     arrivals = None
     if years is not None:
         start = first_year if first_year is not None else int(years.max()) + 1
@@ -571,7 +590,7 @@ def fit_population(
         unit=unit,
         seed=seed,
         bootstrap=bootstrap,
-        attributes=tuple(f for f in fits if f is not None),
+        attributes=tuple(fits),
         arrivals=arrivals,
         categories=shares,
         year_column=year_column,

@@ -2,7 +2,7 @@
 densities. Each function takes the fit and returns a Figure; words come from
 :mod:`budgetsim.words`, Chinese by default (English without a CJK font, with a warning).
 
-Skewed amounts (the largest more than 20 times the median) are drawn on a log scale: the
+Skewed amounts (the largest more than 5 times the median) are drawn on a log scale: the
 histogram then shows the density of log10 of the amount, and the candidates' densities are
 drawn on the same scale (f(x) · x · ln 10), so bars and curves compare.
 
@@ -15,15 +15,18 @@ Examples
 >>> x = stats.gamma(2.0, scale=50).rvs(300, random_state=np.random.default_rng(1))
 >>> recs = Records(pd.DataFrame({"amount": x}), "r.csv", tuple(range(2, 302)), {}, "0" * 64)
 >>> from budgetsim.fitting import fit_population
->>> fit = fit_population(recs, population="p", attributes=["amount"], bootstrap=19)
+>>> fit = fit_population(recs, population="p", attributes=["amount"], bootstrap=39)
 >>> qq_plot(fit, fit.attributes[0], "en").axes[0].get_xlabel()
-'quantiles of the fitted distribution'
+'quantiles of the fitted distribution [10k yuan]'
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+import matplotlib as mpl
 import numpy as np
 from matplotlib.figure import Figure
 
@@ -32,6 +35,7 @@ from budgetsim._fit_families import FAMILIES
 from budgetsim.charts._style import (
     PALETTE,
     chart_style,
+    cjk_font,
     footer,
     money_axis,
     resolve_lang,
@@ -47,7 +51,20 @@ if TYPE_CHECKING:
 __all__ = ["density_histogram", "qq_plot"]
 
 #: The largest amount over the median beyond which amounts are drawn on a log scale.
-SKEWED = 20.0
+SKEWED = 5.0
+
+
+@contextmanager
+def _style(lang: Lang) -> Iterator[None]:
+    """The budgetsim look; in English a CJK font, where one is installed, after DejaVu Sans for
+    the glyphs it lacks: the records' own column names are often Chinese."""
+    with chart_style(lang):
+        font = cjk_font()
+        if lang == "en" and font is not None:
+            with mpl.rc_context({"font.family": ["DejaVu Sans", font]}):
+                yield
+        else:
+            yield
 
 
 def _skewed(values: np.ndarray) -> bool:
@@ -92,7 +109,7 @@ def qq_plot(fit: PopulationFit, attribute: AttributeFit, lang: str = "zh") -> Fi
     n = len(observed)
     theory = family.scipy.ppf((np.arange(1, n + 1) - 0.5) / n, shape, loc=0, scale=scale)
     unit = unit_label(fit.unit, lang_)
-    with chart_style(lang_):
+    with _style(lang_):
         fig = Figure(figsize=(5.6, 5.0), layout="constrained")
         ax = fig.add_subplot()
         ax.scatter(theory, observed, s=9, color=PALETTE[0], alpha=0.7, linewidths=0)
@@ -105,9 +122,10 @@ def qq_plot(fit: PopulationFit, attribute: AttributeFit, lang: str = "zh") -> Fi
             money_axis(ax, "x", 1.0)
             money_axis(ax, "y", 1.0)
         ax.grid(True, axis="both")
-        title = word("fit_chart_qq_title", lang_).format(
-            column=attribute.column, family=_family(attribute, best.family, lang_)
-        )
+        name = word(f"fit_family_{best.family}", lang_)
+        if attribute.chosen == "empirical":
+            name += word("fit_chart_best_rejected", lang_)
+        title = word("fit_chart_qq_title", lang_).format(column=attribute.column, family=name)
         ax.set_title(wrap(title, 56))
         ax.set_xlabel(f"{word('fit_chart_theoretical', lang_)} [{unit}]")
         ax.set_ylabel(f"{word('fit_chart_observed', lang_)} [{unit}]")
@@ -125,7 +143,7 @@ def density_histogram(fit: PopulationFit, attribute: AttributeFit, lang: str = "
     log = _skewed(values)
     unit = unit_label(fit.unit, lang_)
     bins = max(10, min(60, int(2 * n ** (1 / 3))))
-    with chart_style(lang_):
+    with _style(lang_):
         fig = Figure(figsize=(7.0, 4.4), layout="constrained")
         ax = fig.add_subplot()
         if log:
