@@ -745,8 +745,8 @@ _DECLARED = [
     ),
     Word(
         "fit_shares_reason",
-        "各类占比之和为 1，不单独变动；95% 区间见 source",
-        "shares that sum to 1, not varied alone; their 95 % intervals are in the source",
+        "各类占比之和为 1，区间见 source",
+        "shares summing to 1; intervals in the source",
     ),
     Word(
         "fit_chart_qq_title",
