@@ -373,3 +373,9 @@ def test_a_workbook_with_a_merged_title_row_is_read(tmp_path: Path) -> None:
     )
     assert fit.n == 60
     assert "header on row 2" in fit.note
+
+
+def test_growth_beyond_what_a_scenario_says_is_refused() -> None:
+    years = np.repeat(np.arange(2020, 2024), [300, 800, 2000, 6000])
+    with pytest.raises(RecordsError, match=r"\+172% a year .*2023: 6000"):
+        fit_population(records({"年度": years}), population="p", attributes=[], year_column="年度")

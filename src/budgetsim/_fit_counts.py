@@ -29,10 +29,12 @@ from numpy.typing import NDArray
 from scipy import stats
 from statsmodels.stats.proportion import multinomial_proportions_confint, proportion_confint
 
-__all__ = ["YES_NO", "ArrivalFit", "CategoryFit", "fit_arrivals", "fit_category"]
+__all__ = ["GROWTH", "YES_NO", "ArrivalFit", "CategoryFit", "fit_arrivals", "fit_category"]
 
 #: Level of the dispersion and trend tests.
 LEVEL = 0.05
+#: The growth a year a scenario takes (a fitted growth beyond is refused by the caller).
+GROWTH = (-0.99, 1.0)
 _Z = float(stats.norm.ppf(0.975))
 
 #: Pairs of words a yes/no column is written with (compared case-folded), yes first.
@@ -170,9 +172,9 @@ def fit_arrivals(years: NDArray[np.int64], first_year: int) -> ArrivalFit:
     growth = 0.0
     if k == 2:
         growth = math.expm1(float(np.asarray(chosen.params)[1]))  # type: ignore[attr-defined]
-    if growth_interval is not None:
-        lo, hi = growth_interval
-        growth_interval = (max(min(lo, growth), -0.99), min(max(hi, growth), 1.0))
+    if growth_interval is not None:  # within what a scenario's growth may be, holding growth
+        lo, hi = (float(np.clip(v, *GROWTH)) for v in growth_interval)
+        growth_interval = (min(lo, growth), max(hi, growth))
     return ArrivalFit(
         years=tuple(int(y) for y in span),
         counts=tuple(int(c) for c in counts),

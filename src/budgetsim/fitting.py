@@ -50,7 +50,7 @@ import pandas as pd
 import tomli_w
 from numpy.typing import NDArray
 
-from budgetsim._fit_counts import ArrivalFit, CategoryFit, fit_arrivals, fit_category
+from budgetsim._fit_counts import GROWTH, ArrivalFit, CategoryFit, fit_arrivals, fit_category
 from budgetsim._fit_families import (
     FAMILIES,
     Candidate,
@@ -579,6 +579,24 @@ def fit_population(
     if years is not None:
         start = first_year if first_year is not None else int(years.max()) + 1
         arrivals = fit_arrivals(years, start)
+        if not GROWTH[0] <= arrivals.growth <= GROWTH[1]:
+            raise RecordsError(
+                [
+                    Problem(
+                        f"column {year_column!r}",
+                        "the records a year grow faster than a scenario's growth can say",
+                        expected="a growth between −99 % and +100 % a year",
+                        found=f"{arrivals.growth:+.0%} a year (records a year: "
+                        + ", ".join(
+                            f"{y}: {c}"
+                            for y, c in zip(arrivals.years, arrivals.counts, strict=True)
+                        )
+                        + ")",
+                        hint="fit the years that are alike, or write the arrivals' mean by hand",
+                    )
+                ],
+                records.file,
+            )
     shares = tuple(
         Shares(c, n, fit_category(lab)) for (c, n), lab in zip(texts, labels, strict=True)
     )
