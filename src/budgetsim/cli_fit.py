@@ -9,13 +9,11 @@ intervals, the arrivals and categories, then the TOML block; ``--out`` writes th
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
 import click
-from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
 
@@ -29,10 +27,7 @@ from budgetsim.metrics import Lang
 from budgetsim.outputs import atomic
 from budgetsim.words import word
 
-__all__ = ["fit", "print_fit", "wrap_toml"]
-
-#: The widest a line of the printed and written block is (cells; a Chinese character is 2).
-TOML_WIDTH = 96
+__all__ = ["fit", "print_fit"]
 
 
 def _number(value: float) -> str:
@@ -183,48 +178,6 @@ def print_fit(fit: PopulationFit, lang: Lang, console: Console, toml: str) -> No
     console.print(toml, soft_wrap=True, end="")
 
 
-_TOKEN = re.compile(r"[!-~]+ ?|[^\s!-~] ?| ")
-
-
-def _wrapped(key: str, text: str) -> list[str]:
-    """``key`` = ``text`` as a TOML multi-line string on lines of at most :data:`TOML_WIDTH`
-    cells, each but the last ending in a backslash (TOML joins them, dropping the break)."""
-    body = text.replace("\\", "\\\\").replace('"', '\\"')
-    lines, line = [], f'{key} = """'
-    for token in _TOKEN.findall(body):
-        if cell_len(line + token) + 1 > TOML_WIDTH and line.strip():
-            lines.append(line + "\\")
-            line = ""
-        line += token
-    lines.append(line + '"""')
-    return lines
-
-
-def wrap_toml(text: str) -> str:
-    """A block's TOML with every ``key = "…"`` line wider than :data:`TOML_WIDTH` written as
-    a multi-line string (``\\`` at each line end), as the bundled scenarios write long texts.
-
-    Examples
-    --------
-    >>> import tomllib
-    >>> line = 'source = "' + "fitted from a file " * 8 + '"'
-    >>> out = wrap_toml(line)
-    >>> max(map(len, out.splitlines())) <= TOML_WIDTH, tomllib.loads(out) == tomllib.loads(line)
-    (True, True)
-    """
-    import tomllib
-
-    out = []
-    for line in text.splitlines():
-        match = re.fullmatch(r'([A-Za-z_][\w.]*) = (".*")', line)
-        if match is None or cell_len(line) <= TOML_WIDTH:
-            out.append(line)
-            continue
-        value = tomllib.loads(f"v = {match.group(2)}")["v"]
-        out += _wrapped(match.group(1), value)
-    return "\n".join(out) + "\n"
-
-
 @click.command(short_help="Propose a population block fitted to a bureau's records.")
 @click.argument("records", type=click.Path(dir_okay=False, path_type=Path), metavar="RECORDS")
 @click.option("--population", required=True, metavar="ID", help="The scenario's population id.")
@@ -356,7 +309,7 @@ def fit(
         folder = out.parent if out is not None else None
         if folder is None and scenario is not None and Path(scenario).is_file():
             folder = Path(scenario).parent
-        toml = wrap_toml(fitted.toml(folder))
+        toml = fitted.toml(folder)
         console = _console()
         print_fit(fitted, lang, console, toml)
         if sc is not None:

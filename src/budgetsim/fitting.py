@@ -47,7 +47,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import tomli_w
 from numpy.typing import NDArray
 
 from budgetsim._fit_counts import GROWTH, ArrivalFit, CategoryFit, fit_arrivals, fit_category
@@ -59,6 +58,7 @@ from budgetsim._fit_families import (
     fit_candidate,
     intervals,
 )
+from budgetsim._fit_toml import tables
 from budgetsim.errors import Problem, ScenarioError, ask, did_you_mean
 from budgetsim.metrics import Lang
 from budgetsim.records import Records, RecordsError, read_records
@@ -293,24 +293,14 @@ class PopulationFit:
         return out
 
     def toml(self, relative_to: str | Path | None = None) -> str:
-        """The block as TOML tables (``[populations.ID.arrivals]``, one per attribute), with
-        each ``plausible`` entry on one line as the bundled scenarios write them."""
+        """The block as TOML tables (``[populations.ID.arrivals]``, one per attribute), each
+        ``plausible`` entry on one line and long texts folded as the bundled scenarios write
+        them (:func:`budgetsim._fit_toml.tables`)."""
         block = self.block(relative_to)
-        tables = []
-        if "arrivals" in block:
-            tables.append((f"populations.{self.population}.arrivals", block["arrivals"]))
-        for name, spec in block["attributes"].items():
-            tables.append((f"populations.{self.population}.attributes.{name}", spec))
-        parts = []
-        for head, spec in tables:
-            lines = [f"[{head}]"]
-            for key, value in spec.items():
-                if key == "plausible":
-                    lines += [f"plausible.{k} = {_inline(v)}" for k, v in value.items()]
-                else:
-                    lines.append(f"{key} = {_inline(value)}")
-            parts.append("\n".join(lines))
-        return "\n\n".join(parts) + "\n"
+        prefix = f"populations.{self.population}"
+        named = [(f"{prefix}.arrivals", block["arrivals"])] if "arrivals" in block else []
+        named += [(f"{prefix}.attributes.{k}", v) for k, v in block["attributes"].items()]
+        return tables(named)
 
     def apply(self, scenario: Scenario) -> Scenario:
         """``scenario`` with this population's arrivals and attributes replaced by the fitted
@@ -377,15 +367,6 @@ class PopulationFit:
 
 def _params_text(params: Mapping[str, float]) -> str:
     return ", ".join(f"{k} = {v:,.4g}" for k, v in params.items())
-
-
-def _inline(value: Any) -> str:
-    """A value as TOML writes it on one line."""
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{k} = {_inline(v)}" for k, v in value.items()) + " }"
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_inline(v) for v in value) + "]"
-    return tomli_w.dumps({"v": value}).strip().removeprefix("v = ")
 
 
 # -- fitting ---------------------------------------------------------------------------------
