@@ -22,7 +22,7 @@ from budgetsim._cli_common import console as _console
 from budgetsim._cli_common import fail as _fail
 from budgetsim._layout import Column, Grid, show
 from budgetsim.errors import BudgetsimError
-from budgetsim.fitting import AttributeFit, PopulationFit, Shares, fit_population
+from budgetsim.fitting import AttributeFit, PopulationFit, Shares, fit_population, p_text
 from budgetsim.metrics import Lang
 from budgetsim.outputs import atomic
 from budgetsim.words import word
@@ -36,10 +36,6 @@ def _number(value: float) -> str:
     if math.isinf(value):
         return "∞"
     return f"{value:,.1f}" if abs(value) >= 100 else f"{value:.4g}"
-
-
-def _p(value: float) -> str:
-    return "—" if math.isnan(value) else f"{value:.3f}"
 
 
 def candidates_table(fit: PopulationFit, attribute: AttributeFit, lang: Lang) -> Grid:
@@ -63,8 +59,8 @@ def candidates_table(fit: PopulationFit, attribute: AttributeFit, lang: Lang) ->
             str(row[word("fit_parameters", lang)]),
             _number(float(row[word("fit_aic", lang)])),
             _number(float(row[word("fit_bic", lang)])),
-            _p(float(row[word("fit_ks_p", lang)])),
-            _p(float(row[word("fit_ad_p", lang)])),
+            p_text(float(row[word("fit_ks_p", lang)])),
+            p_text(float(row[word("fit_ad_p", lang)])),
             str(row[word("fit_verdict", lang)]),
         )
     return grid
@@ -122,7 +118,7 @@ def _arrivals_lines(fit: PopulationFit, lang: Lang) -> list[str]:
             dispersion=dispersion,
         ),
         word("fit_arrivals_tests", lang).format(
-            ratio=_number(a.pearson_ratio), dp=_p(a.dispersion_p), tp=_p(a.trend_p)
+            ratio=_number(a.pearson_ratio), dp=p_text(a.dispersion_p), tp=p_text(a.trend_p)
         ),
     ]
 

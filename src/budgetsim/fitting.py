@@ -67,7 +67,7 @@ from budgetsim.words import word
 if TYPE_CHECKING:
     from budgetsim.scenario import Scenario
 
-__all__ = ["AttributeFit", "PopulationFit", "Shares", "fit_population"]
+__all__ = ["AttributeFit", "PopulationFit", "Shares", "fit_population", "p_text"]
 
 Floats = NDArray[np.float64]
 
@@ -132,8 +132,17 @@ def _r(value: float) -> float:
     return float(f"{value:.6g}")
 
 
-def _p(value: float) -> str:
-    return "—" if math.isnan(value) else f"{value:.3f}"
+def p_text(value: float) -> str:
+    """A p-value as outputs write it: ``0.054``, ``< 0.001``, ``—`` when there is none.
+
+    Examples
+    --------
+    >>> p_text(0.0537), p_text(1e-9), p_text(float("nan"))
+    ('0.054', '< 0.001', '—')
+    """
+    if math.isnan(value):
+        return "—"
+    return "< 0.001" if value < 0.0005 else f"{value:.3f}"
 
 
 @dataclass(frozen=True)
@@ -201,8 +210,8 @@ class PopulationFit:
         texts = {
             la: word("fit_source", la).format(
                 family=word(f"fit_family_{family.key}", la),
-                ks=_p(chosen.ks_p),
-                ad=_p(chosen.ad_p),
+                ks=p_text(chosen.ks_p),
+                ad=p_text(chosen.ad_p),
                 b=self.bootstrap,
                 **cite,
             )
@@ -224,8 +233,8 @@ class PopulationFit:
             la: word("fit_source_arrivals", la).format(
                 counts=counts,
                 dist=word(f"fit_family_{a.dist}", la),
-                dp=_p(a.dispersion_p),
-                tp=_p(a.trend_p),
+                dp=p_text(a.dispersion_p),
+                tp=p_text(a.trend_p),
                 **cite,
             )
             for la in ("en", "zh")
