@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rich.cells import cell_len
 from scipy import stats
 
@@ -25,7 +27,7 @@ from budgetsim._fit_families import (
     fit_candidate,
     intervals,
 )
-from budgetsim._fit_toml import TOML_WIDTH
+from budgetsim._fit_toml import TOML_WIDTH, tables
 from budgetsim.errors import ScenarioError
 from budgetsim.fitting import PopulationFit, fit_population
 from budgetsim.records import Records, RecordsError
@@ -378,3 +380,18 @@ def test_growth_beyond_what_a_scenario_says_is_refused() -> None:
     years = np.repeat(np.arange(2020, 2024), [300, 800, 2000, 6000])
     with pytest.raises(RecordsError, match=r"\+172% a year .*2023: 6000"):
         fit_population(records({"年度": years}), population="p", attributes=[], year_column="年度")
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(
+    text=st.text(st.characters(exclude_categories=("Cs",)), max_size=300),
+    lead=st.integers(0, 90),
+)
+def test_any_text_in_the_block_reads_back_whole(text: str, lead: int) -> None:
+    """Column names and categories are the records' own text: quotes, backslashes, control
+    characters, Chinese, long runs without blanks all survive the folded TOML."""
+    spec = {"label": text, "source": "x" * lead + " " + text, "plausible": {"p": {"vary": False}}}
+    out = tables([("populations.p.attributes.a", spec)])
+    assert tomllib.loads(out) == {"populations": {"p": {"attributes": {"a": spec}}}}
+    for line in out.split("\n"):
+        assert not line.startswith((" ", "\t")) or line.strip() == ""

@@ -10,7 +10,6 @@ columns and reads back as the same data (``tomllib``).
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Sequence
 from typing import Any
 
@@ -56,16 +55,20 @@ def _inline(value: Any) -> str:
     return tomli_w.dumps({"v": value}).strip().removeprefix("v = ")
 
 
-_TOKEN = re.compile(r"[!-~]+ ?|[^\s!-~] ?| ")
+#: What a folded line may break after: a run of printable ASCII (a word, a number, an escape)
+#: with its blank, or any other single character (Chinese breaks between any two).
+_TOKEN = re.compile(r"[!-~]+ ?|[^ !-~] ?| ")
 
 
-def _wrapped(key: str, text: str) -> list[str]:
-    """``key`` = ``text`` as a TOML multi-line string on lines of at most :data:`TOML_WIDTH`
-    cells, each but the last ending in a backslash (TOML joins them, dropping the break)."""
-    body = text.replace("\\", "\\\\").replace('"', '\\"')
+def _wrapped(key: str, body: str) -> list[str]:
+    """``key`` = a string (``body``: its content as a TOML basic string writes it, escapes
+    included) as a multi-line string on lines of at most :data:`TOML_WIDTH` cells, each but
+    the last ending in a backslash (TOML joins them, dropping the break and the blanks that
+    start the next line, so no line starts with a blank). Escapes are never split: a run of
+    ASCII without blanks is never broken."""
     lines, line = [], f'{key} = """'
     for token in _TOKEN.findall(body):
-        if cell_len(line + token) + 1 > TOML_WIDTH and line.strip():
+        if cell_len(line + token) + 1 > TOML_WIDTH and line.strip() and not token.isspace():
             lines.append(line + "\\")
             line = ""
         line += token
@@ -86,11 +89,10 @@ def wrap_toml(text: str) -> str:
     (True, True)
     """
     out = []
-    for line in text.splitlines():
-        match = re.fullmatch(r'([A-Za-z_][\w.]*) = (".*")', line)
+    for line in text.rstrip("\n").split("\n"):  # not splitlines: records' text may hold U+0085
+        match = re.fullmatch(r'([A-Za-z_][\w.]*) = ("(?:[^"\\]|\\.)*")', line)
         if match is None or cell_len(line) <= TOML_WIDTH:
             out.append(line)
             continue
-        value = tomllib.loads(f"v = {match.group(2)}")["v"]
-        out += _wrapped(match.group(1), value)
+        out += _wrapped(match.group(1), match.group(2)[1:-1])
     return "\n".join(out) + "\n"

@@ -762,7 +762,7 @@ _DECLARED = [
     ),
     Word("fit_chart_density", "概率密度", "density"),
     Word("fit_chart_equal", "y = x", "y = x"),
-    Word("fit_chart_best_rejected", "（AIC 最小，未通过检验）", "(lowest AIC, rejected)"),
+    Word("fit_chart_best_rejected", "（AIC 最小，未通过检验）", " (lowest AIC, rejected)"),
     Word(
         "fit_chart_footer",
         "据 {file}（n = {n}，SHA-256 {sha}）· budgetsim {version}",
