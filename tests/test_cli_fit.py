@@ -158,3 +158,25 @@ def test_a_missing_file_is_one_message(tmp_path: Path) -> None:
     code, text = invoke(str(tmp_path / "none.csv"), "--population", "p", "--attribute", "a=b")
     assert code == 1
     assert "no such file" in text
+
+
+def test_a_sheet_of_a_workbook_is_read(tmp_path: Path) -> None:
+    import openpyxl
+
+    rng = np.random.default_rng(3)
+    book = openpyxl.Workbook()
+    book.active.title = "说明"
+    book.active.append(["本工作簿第二张表为申报记录"])
+    sheet = book.create_sheet("记录")
+    sheet.append(["年度", "研发费用"])
+    for year, value in zip(rng.choice([2022, 2023], 80), rng.gamma(3.0, 40.0, 80), strict=True):
+        sheet.append([int(year), float(value)])
+    book.save(tmp_path / "records.xlsx")
+    args = ("--population", "p", "--attribute", "研发费用=rd", "--bootstrap", "39", "--lang", "en")
+    for sheet_name in ("记录", "2"):
+        code, text = invoke(str(tmp_path / "records.xlsx"), *args, "--sheet", sheet_name)
+        assert code == 0, text
+        assert "sheet '记录'" in text
+    code, text = invoke(str(tmp_path / "records.xlsx"), *args, "--sheet", "记")
+    assert code == 1
+    assert "did you mean '记录'?" in text

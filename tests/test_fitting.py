@@ -395,3 +395,31 @@ def test_any_text_in_the_block_reads_back_whole(text: str, lead: int) -> None:
     assert tomllib.loads(out) == {"populations": {"p": {"attributes": {"a": spec}}}}
     for line in out.split("\n"):
         assert not line.startswith((" ", "\t")) or line.strip() == ""
+
+
+def test_zeros_allowed_leave_the_truncated_normal_and_the_records() -> None:
+    values = np.clip(np.random.default_rng(4).normal(50, 40, 400), 0, None).round(0)
+    assert (values == 0).sum() > 20
+    fit = fit_population(
+        records({"amount": values}),
+        population="p",
+        attributes=["amount"],
+        allow_zero=["amount"],
+        bootstrap=39,
+    )
+    assert [c.family for c in fit.attributes[0].candidates] == ["normal", "empirical"]
+
+
+def test_parquet_records_are_read(tmp_path: Path) -> None:
+    values = stats.gamma(2.0, scale=50).rvs(200, random_state=np.random.default_rng(6))
+    pd.DataFrame({"研发费用": values, "年度": 2023}).to_parquet(tmp_path / "records.parquet")
+    fit = fit_population(
+        tmp_path / "records.parquet",
+        population="p",
+        attributes=["研发费用=rd"],
+        year_column="年度",
+        bootstrap=39,
+    )
+    assert fit.n == 200
+    assert fit.arrivals is not None
+    assert fit.arrivals.counts == (200,)
