@@ -24,10 +24,8 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-import statsmodels.api as sm
 from numpy.typing import NDArray
 from scipy import stats
-from statsmodels.stats.proportion import multinomial_proportions_confint, proportion_confint
 
 __all__ = ["GROWTH", "YES_NO", "ArrivalFit", "CategoryFit", "fit_arrivals", "fit_category"]
 
@@ -125,6 +123,8 @@ def fit_arrivals(years: NDArray[np.int64], first_year: int) -> ArrivalFit:
     >>> fit.dist, round(fit.base, 6), fit.growth
     ('poisson', 100.0, 0.0)
     """
+    import statsmodels.api as sm  # here, not at import: `import budgetsim` stays quick
+
     span = np.arange(int(years.min()), int(years.max()) + 1)
     counts = np.bincount(years - span[0], minlength=len(span)).astype(np.float64)
     t = (span - span[0]).astype(np.float64)
@@ -236,6 +236,8 @@ def fit_category(labels: NDArray[np.str_]) -> CategoryFit:
     >>> fit_category(np.array(["a", "b", "b", "c"])).categories
     ('b', 'a', 'c')
     """
+    from statsmodels.stats.proportion import multinomial_proportions_confint, proportion_confint
+
     values = [str(v) for v in labels]
     n = len(values)
     pair = _yes_no(values)

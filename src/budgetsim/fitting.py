@@ -61,10 +61,10 @@ from budgetsim._fit_families import (
 from budgetsim._fit_toml import tables
 from budgetsim.errors import Problem, ScenarioError, ask, did_you_mean
 from budgetsim.metrics import Lang
-from budgetsim.records import Records, RecordsError, read_records
 from budgetsim.words import word
 
 if TYPE_CHECKING:
+    from budgetsim.records import Records
     from budgetsim.scenario import Scenario
 
 __all__ = ["AttributeFit", "PopulationFit", "Shares", "fit_population", "p_text"]
@@ -405,6 +405,8 @@ def _pairs(specs: Sequence[str] | Mapping[str, str], option: str) -> list[tuple[
 
 
 def _require(records: Records, columns: Sequence[str]) -> None:
+    from budgetsim.records import RecordsError
+
     known = list(records.frame.columns)
     problems = [
         Problem(
@@ -553,6 +555,9 @@ def fit_population(
             ]
         )
     columns = [c for c, _ in numeric + texts] + ([year_column] if year_column else [])
+    # the readers (openpyxl) load here, not at `import budgetsim`
+    from budgetsim.records import Records, RecordsError, read_records
+
     if not isinstance(records, Records):
         records = read_records(records, columns)
     else:
