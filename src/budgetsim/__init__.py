@@ -19,6 +19,7 @@ from budgetsim import sensitivity  # the package, callable as the function
 from budgetsim.comparison import Comparison, compare
 from budgetsim.engine import simulate, simulate_many
 from budgetsim.errors import BudgetsimError, ScenarioError, SimulationError
+from budgetsim.fitting import PopulationFit, fit_population
 from budgetsim.nowcast import Nowcast, nowcast
 from budgetsim.parameters import parameters
 from budgetsim.results import SimulationResult
@@ -29,6 +30,7 @@ __all__ = [
     "BudgetsimError",
     "Comparison",
     "Nowcast",
+    "PopulationFit",
     "Scenario",
     "ScenarioError",
     "SensitivityResult",
@@ -37,6 +39,7 @@ __all__ = [
     "__version__",
     "bundled_scenarios",
     "compare",
+    "fit_population",
     "load_scenario",
     "nowcast",
     "parameters",

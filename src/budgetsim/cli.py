@@ -33,6 +33,7 @@ from budgetsim._cli_common import console as _console
 from budgetsim._cli_common import fail as _fail
 from budgetsim._cli_common import workers as _workers
 from budgetsim._pool import stop_all as stop_workers
+from budgetsim.cli_fit import fit
 from budgetsim.cli_nowcast import nowcast_command
 from budgetsim.cli_optimize import optimize
 from budgetsim.cli_params import params
@@ -448,6 +449,7 @@ def list_(lang: Lang) -> None:
     _console().print(table)
 
 
+cli.add_command(fit)
 cli.add_command(nowcast_command)
 cli.add_command(optimize)
 cli.add_command(params)

@@ -628,7 +628,148 @@ _DECLARED = [
          "{numbers}: not translated."),
 
     # -- budgetsim fit (fitting.py, cli_fit.py, charts/fit.py) --
-
+    Word("fit_family_lognormal", "对数正态分布", "lognormal"),
+    Word("fit_family_gamma", "伽马分布", "gamma"),
+    Word("fit_family_weibull", "威布尔分布", "Weibull"),
+    Word("fit_family_normal", "截断正态分布（下限 0）", "normal truncated at 0"),
+    Word("fit_family_empirical", "记录本身（经验分布）", "the records themselves (empirical)"),
+    Word("fit_family_poisson", "泊松分布", "Poisson"),
+    Word("fit_family_negative_binomial", "负二项分布", "negative binomial"),
+    Word("fit_bernoulli", "是/否", "yes/no"),
+    Word("fit_candidate", "候选分布", "candidate"),
+    Word("fit_parameters", "参数估计", "parameters"),
+    Word("fit_loglik", "对数似然", "log-likelihood"),
+    Word("fit_aic", "AIC", "AIC"),
+    Word("fit_bic", "BIC", "BIC"),
+    Word("fit_ks_p", "KS检验p值", "KS p"),
+    Word("fit_ad_p", "AD检验p值", "AD p"),
+    Word("fit_verdict", "结论", "verdict"),
+    Word("fit_passes", "通过", "passes"),
+    Word("fit_rejected", "未通过", "rejected"),
+    Word("fit_chosen", "选用", "chosen"),
+    Word("fit_attribute", "属性", "attribute"),
+    Word("fit_records", "记录数", "records"),
+    Word("fit_category", "类别", "category"),
+    Word("fit_share", "占比", "share"),
+    Word("fit_interval", "95%区间", "95 % interval"),
+    Word(
+        "fit_title_attribute",
+        "{column}（n = {n}）：候选分布比较",
+        "{column} (n = {n}): candidates compared",
+    ),
+    Word(
+        "fit_rule",
+        "选择规则：KS 与 AD 检验 p 值均 ≥ 0.025（两项检验共用 0.05 的检验水准）的分布中"
+        "取 AIC 最小者；均未通过则用记录本身（经验分布）。p 值由参数自助法求得"
+        "（B = {b}），已计入参数估计的影响。",
+        "Choice rule: among the families whose KS and AD p-values are both ≥ 0.025 (the two "
+        "tests share a level of 0.05), the lowest AIC; if none passes, the records themselves "
+        "(empirical). p-values by parametric bootstrap (B = {b}), which accounts for the "
+        "fitted parameters.",
+    ),
+    Word(
+        "fit_chosen_line",
+        "{column} 选用：{family}；{params}",
+        "{column}: chosen {family}; {params}",
+    ),
+    Word(
+        "fit_interval_note",
+        "（95% 区间为参数自助法百分位区间，B = {b}）",
+        " (95 % intervals: parametric-bootstrap percentiles, B = {b})",
+    ),
+    Word(
+        "fit_none_passes",
+        "警告：{column} 没有候选分布同时通过 KS 与 AD 检验（p ≥ 0.025），改用记录本身（经验分布）重"
+        "抽样",
+        "warning: no candidate for {column} passes both KS and AD (p ≥ 0.025); the records "
+        "themselves (empirical) are resampled",
+    ),
+    Word("fit_title_arrivals", "年申请数（{column}）", "applicants a year ({column})"),
+    Word(
+        "fit_arrivals_line",
+        "{dist}：{year} 年均值 {base}（95% 区间 {low}–{high}），年增长 {growth}（区间 {glow}–"
+        "{ghigh}）{dispersion}",
+        "{dist}: mean in {year} {base} (95 % interval {low}–{high}), growth a year {growth} "
+        "(interval {glow}–{ghigh}){dispersion}",
+    ),
+    Word(
+        "fit_dispersion_part",
+        "，离散度 {a}（区间 {low}–{high}）",
+        ", dispersion {a} (interval {low}–{high})",
+    ),
+    Word(
+        "fit_arrivals_tests",
+        "离散检验：Pearson χ²/自由度 = {ratio}（p = {dp}）；趋势似然比检验 p = {tp}",
+        "dispersion test: Pearson χ²/df = {ratio} (p = {dp}); trend likelihood-ratio p = {tp}",
+    ),
+    Word("fit_title_category", "{column}：{kind}", "{column}: {kind}"),
+    Word(
+        "fit_category_note",
+        "区间：是/否列为 Wilson 区间，多类列为 Goodman 联合区间",
+        "intervals: Wilson for a yes/no column, Goodman's simultaneous intervals for categories",
+    ),
+    Word(
+        "fit_block_title",
+        "建议的人群设定（可粘贴到情景文件）",
+        "proposed population block (to paste into a scenario file)",
+    ),
+    Word(
+        "fit_applied",
+        "已代入情景 {scenario} 并通过校验",
+        "applied to scenario {scenario} and validated",
+    ),
+    Word("fit_wrote", "已写入 {path}", "wrote {path}"),
+    Word(
+        "fit_source",
+        "据 {file} 拟合（n = {n}，SHA-256 {sha}）：{family}，极大似然估计；KS 检验 p = {ks}，AD 检"
+        "验 p = {ad}（参数自助法，B = {b}）",
+        "fitted from {file} (n = {n}, SHA-256 {sha}): {family} by maximum likelihood; KS p = "
+        "{ks}, AD p = {ad} (parametric bootstrap, B = {b})",
+    ),
+    Word(
+        "fit_source_empirical",
+        "据 {file} 重抽样（n = {n}，SHA-256 {sha}）：没有候选分布同时通过 KS 与 AD 检验（p ≥ 0.05"
+        "）",
+        "resampled from {file} (n = {n}, SHA-256 {sha}): no candidate family passed both KS and "
+        "AD (p ≥ 0.05)",
+    ),
+    Word(
+        "fit_source_arrivals",
+        "据 {file} 拟合（n = {n}，SHA-256 {sha}）：各年记录数 {counts}；{dist}（Pearson 离散检验 "
+        "p = {dp}）；趋势似然比检验 p = {tp}；Wald 95% 区间",
+        "fitted from {file} (n = {n}, SHA-256 {sha}): records a year {counts}; {dist} (Pearson "
+        "dispersion test p = {dp}); trend likelihood-ratio p = {tp}; Wald 95 % intervals",
+    ),
+    Word(
+        "fit_source_category",
+        "据 {file} 拟合（n = {n}，SHA-256 {sha}）：各类占比，95% 区间（{method}）",
+        "fitted from {file} (n = {n}, SHA-256 {sha}): shares, 95 % intervals ({method})",
+    ),
+    Word(
+        "fit_shares_reason",
+        "各类占比之和为 1，区间见 source",
+        "shares summing to 1; intervals in the source",
+    ),
+    Word(
+        "fit_chart_qq_title",
+        "{column}：{family} 分位数–分位数图",
+        "{column}: {family} quantile–quantile plot",
+    ),
+    Word("fit_chart_theoretical", "拟合分布的分位数", "quantiles of the fitted distribution"),
+    Word("fit_chart_observed", "记录的分位数", "quantiles of the records"),
+    Word(
+        "fit_chart_hist_title",
+        "{column}：记录的分布与候选分布的密度",
+        "{column}: the records and the candidates' densities",
+    ),
+    Word("fit_chart_density", "概率密度", "density"),
+    Word("fit_chart_equal", "y = x", "y = x"),
+    Word("fit_chart_best_rejected", "（AIC 最小，未通过检验）", " (lowest AIC, rejected)"),
+    Word(
+        "fit_chart_footer",
+        "据 {file}（n = {n}，SHA-256 {sha}）· budgetsim {version}",
+        "from {file} (n = {n}, SHA-256 {sha}) · budgetsim {version}",
+    ),
     # -- end of fit --
 
     # -- budgetsim nowcast (nowcast.py, cli_nowcast.py, charts/nowcast.py) --
