@@ -276,7 +276,7 @@ class PopulationFit:
         else:
             rounded = [round(p, 6) for p in fit.p]
             top = int(np.argmax(rounded))
-            rounded[top] = 1.0 - (sum(rounded) - rounded[top])  # the shares sum to 1
+            rounded[top] = round(1.0 - (sum(rounded) - rounded[top]), 12)  # shares sum to 1
             spec |= {"categories": list(fit.categories), "p": rounded}
             plausible = {"vary": False, "reason": word("fit_shares_reason", "en")}
         spec |= {"label": shares.column}
@@ -332,7 +332,8 @@ class PopulationFit:
     # -- tables and charts ---------------------------------------------------------------
     def table(self, lang: Lang = "zh") -> pd.DataFrame:
         """Every numeric attribute's candidates × criteria, with readable headers: the
-        parameters, log-likelihood, AIC, BIC, KS and AD p-values and the verdict."""
+        parameters, log-likelihood, AIC, BIC (to one decimal), KS and AD p-values and the
+        verdict."""
         rows = []
         for fit in self.attributes:
             for c in fit.candidates:
@@ -347,9 +348,9 @@ class PopulationFit:
                         word("fit_attribute", lang): fit.column,
                         word("fit_candidate", lang): word(f"fit_family_{c.family}", lang),
                         word("fit_parameters", lang): _params_text(c.params),
-                        word("fit_loglik", lang): c.loglik,
-                        word("fit_aic", lang): c.aic,
-                        word("fit_bic", lang): c.bic,
+                        word("fit_loglik", lang): round(c.loglik, 1),
+                        word("fit_aic", lang): round(c.aic, 1),
+                        word("fit_bic", lang): round(c.bic, 1),
                         word("fit_ks_p", lang): c.ks_p,
                         word("fit_ad_p", lang): c.ad_p,
                         word("fit_verdict", lang): verdict,
