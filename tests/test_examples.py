@@ -180,3 +180,58 @@ def test_year_round_variant_takes_applications_all_year_first_come_first_served(
     assert np.isfinite(res.summary().loc["loan_interest", "demand_mean"]).all()
     paid = res.paid.sel(programme="loan_interest").values
     assert (paid <= res["available"].sel(programme="loan_interest").values + 1e-9).all()
+
+
+# -- the fit and the nowcast on the example lists ---------------------------------------------
+
+
+def _inside(value: float, plausible: dict[str, float]) -> bool:
+    return plausible["low"] <= value <= plausible["high"]
+
+
+def test_the_fit_recovers_the_true_parameters_of_the_example_within_its_intervals() -> None:
+    fit = budgetsim.fit_population(
+        EXAMPLES / MAKE.RD_FILE,
+        population="tsme_rd",
+        attributes={"研发费用（万元）": "rd_expense"},
+        categories={"是否制造业": "is_manufacturing"},
+        year_column="年度",
+        first_year=RD.years[0],
+        seed=0,
+    )
+    block = fit.block()  # the population block: arrivals and attributes
+    rd_expense = block["attributes"]["rd_expense"]
+    assert rd_expense["dist"] == "lognormal"
+    assert _inside(RD.rd_median, rd_expense["plausible"]["median"])
+    assert _inside(RD.rd_sigma, rd_expense["plausible"]["sigma"])
+    share = block["attributes"]["is_manufacturing"]
+    assert _inside(RD.p_manufacturing, share["plausible"]["p"])
+    arrivals = block["arrivals"]
+    assert _inside(RD.count_growth, arrivals["plausible"]["growth"])
+    # without a kept trend, base is the mean of the three years; with one, the first year's
+    truth = (
+        float(np.mean([RD.count_mean(y) for y in RD.years]))
+        if arrivals["growth"] == 0
+        else RD.count_mean(RD.years[0])
+    )
+    assert _inside(truth, arrivals["plausible"]["base"])
+
+
+def test_the_june_nowcast_of_the_example_learns_the_true_rate() -> None:
+    scenario = budgetsim.load_scenario("jiangmen-2021@year_round_interest")
+    nc = budgetsim.nowcast(
+        scenario,
+        "loan_interest",
+        EXAMPLES / MAKE.INTEREST_FILE,
+        "2022-06-30",
+        columns={"利率加点": "spread", "计息月数": "months"},
+        date_column="申请日期",
+        draws=200,
+        seed=1,
+    )
+    rows = len(read_records(EXAMPLES / MAKE.INTEREST_FILE, ["申请日期"]))
+    assert nc.update.received == rows
+    low, high = nc.update.posterior.interval(0.9)
+    assert low <= INTEREST.rate <= high  # the posterior holds the true 110 a year
+    prior_low, prior_high = nc.update.prior.interval(0.9)
+    assert (high - low) < (prior_high - prior_low)  # and is narrower than the prior
