@@ -59,8 +59,8 @@ def candidates_table(fit: PopulationFit, attribute: AttributeFit, lang: Lang) ->
             str(row[word("fit_parameters", lang)]),
             _number(float(row[word("fit_aic", lang)])),
             _number(float(row[word("fit_bic", lang)])),
-            p_text(float(row[word("fit_ks_p", lang)])),
-            p_text(float(row[word("fit_ad_p", lang)])),
+            p_text(float(row[word("fit_ks_p", lang)]), fit.bootstrap),
+            p_text(float(row[word("fit_ad_p", lang)]), fit.bootstrap),
             str(row[word("fit_verdict", lang)]),
         )
     return grid

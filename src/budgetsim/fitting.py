@@ -133,16 +133,20 @@ def _r(value: float) -> float:
     return float(f"{value:.6g}")
 
 
-def p_text(value: float) -> str:
-    """A p-value as outputs write it: ``0.054``, ``< 0.001``, ``—`` when there is none.
+def p_text(value: float, bootstrap: int | None = None) -> str:
+    """A p-value as outputs write it: ``0.054``, ``< 0.001``, ``—`` when there is none; with
+    the ``bootstrap`` size B, the smallest p-value a bootstrap can give, 1 / (B + 1), is
+    written as a bound (``≤ 0.005``): the statistic was beyond every bootstrap sample's.
 
     Examples
     --------
-    >>> p_text(0.0537), p_text(1e-9), p_text(float("nan"))
-    ('0.054', '< 0.001', '—')
+    >>> p_text(0.0537), p_text(1e-9), p_text(float("nan")), p_text(0.005, 199)
+    ('0.054', '< 0.001', '—', '≤ 0.005')
     """
     if math.isnan(value):
         return "—"
+    if bootstrap is not None and value <= 1.0 / (bootstrap + 1) * (1 + 1e-9):
+        return f"≤ {1.0 / (bootstrap + 1):.3g}"
     return "< 0.001" if value < 0.0005 else f"{value:.3f}"
 
 
@@ -211,8 +215,8 @@ class PopulationFit:
         texts = {
             la: word("fit_source", la).format(
                 family=word(f"fit_family_{family.key}", la),
-                ks=p_text(chosen.ks_p),
-                ad=p_text(chosen.ad_p),
+                ks=p_text(chosen.ks_p, self.bootstrap),
+                ad=p_text(chosen.ad_p, self.bootstrap),
                 b=self.bootstrap,
                 **cite,
             )
