@@ -31,7 +31,7 @@ Examples
 >>> _ = (folder / "r.csv").write_text(
 ...     "研发费用\\n" + "\\n".join(f"{v:.2f}" for v in x), encoding="utf-8")
 >>> fit = fit_population(folder / "r.csv", population="hightech",
-...                      attributes=["研发费用=rd_expense"], bootstrap=39)
+...                      attributes=["研发费用=rd_expense"], bootstrap=79)
 >>> spec = fit.block()["attributes"]["rd_expense"]
 >>> spec["dist"], spec["grade"], sorted(spec["plausible"])
 ('lognormal', 'D', ['median', 'sigma'])

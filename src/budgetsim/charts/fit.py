@@ -15,7 +15,7 @@ Examples
 >>> x = stats.gamma(2.0, scale=50).rvs(300, random_state=np.random.default_rng(1))
 >>> recs = Records(pd.DataFrame({"amount": x}), "r.csv", tuple(range(2, 302)), {}, "0" * 64)
 >>> from budgetsim.fitting import fit_population
->>> fit = fit_population(recs, population="p", attributes=["amount"], bootstrap=39)
+>>> fit = fit_population(recs, population="p", attributes=["amount"], bootstrap=79)
 >>> qq_plot(fit, fit.attributes[0], "en").axes[0].get_xlabel()
 'quantiles of the fitted distribution [10k yuan]'
 """
