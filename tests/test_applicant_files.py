@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from budgetsim.cli import cli
 from budgetsim.errors import BudgetsimError, ScenarioError
 from budgetsim.optimize import read_applicants
-from budgetsim.optimize.applicants import MAX_PROBLEMS, ApplicantListError
+from budgetsim.optimize.applicants import ApplicantListError
 
 HERE = Path(__file__).parent
 BAD = HERE / "bad_applicants"
@@ -60,8 +60,9 @@ def test_broken_lists_fail_the_cli_in_one_message(name: str) -> None:
 def test_every_problem_is_kept_though_the_message_is_capped() -> None:
     with pytest.raises(ApplicantListError) as info:
         read_applicants(BAD / "many_errors.csv")
-    assert len(info.value.problems) == 30
-    assert str(info.value).count("\n  - ") == MAX_PROBLEMS + 1
+    assert len(info.value.problems) == 30  # every one kept, the same one in 30 rows said once
+    assert str(info.value).count("\n  - ") == 1
+    assert str(info.value).startswith("30 problems")
 
 
 # -- made on Windows ---------------------------------------------------------------------------

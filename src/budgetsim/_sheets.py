@@ -12,6 +12,7 @@ import codecs
 import csv
 import io
 import math
+import re
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -30,6 +31,7 @@ __all__ = [
     "cell_text",
     "file_problem",
     "grid_table",
+    "grouped",
     "is_empty",
     "load_grid",
     "missing_causes",
@@ -48,16 +50,72 @@ class RecordsError(ScenarioError):
     kept in :attr:`problems`; the message lists the first :data:`MAX_PROBLEMS`."""
 
     def render(self) -> str:
-        """The first problems, one per line, with the count of all of them."""
-        shown = [p.render(self.file) for p in self.problems[:MAX_PROBLEMS]]
+        """The first problems, one per line, with the count of all of them; the same problem
+        in many rows of one column is one line (:func:`grouped`)."""
+        problems = grouped(self.problems)
+        shown = [p.render(self.file) for p in problems[:MAX_PROBLEMS]]
         if len(self.problems) == 1:
             return shown[0]
         where = f" in {self.file}" if self.file else ""
-        more = len(self.problems) - len(shown)
+        more = len(problems) - len(shown)
         lines = [f"  - {line}" for line in shown]
         if more:
             lines.append(f"  - and {more} more (fix these and read the list again)")
         return f"{len(self.problems)} problems{where}:\n" + "\n".join(lines)
+
+
+_ROW = re.compile(r"^row (\d+), (column .+)$")
+#: A problem met in this many rows of one column or more is said once, for all of them.
+GROUP = 3
+
+
+def grouped(problems: Sequence[Problem]) -> list[Problem]:
+    """The problems with the same problem in many rows of one column (a whole column of text
+    where numbers belong, every date after the period) merged into one, which names the first
+    rows, the count and the first values found; the others as they are, in their order.
+
+    Examples
+    --------
+    >>> rows = [Problem(f"row {r}, column 'x' (A)", "not a number", "a number", repr(f"v{r}"))
+    ...         for r in range(2, 9)]
+    >>> [p.render() for p in grouped(rows)]  # doctest: +NORMALIZE_WHITESPACE
+    ["rows 2, 3, 4 … 8 (7 rows), column 'x' (A): not a number; expected a number;
+      found 'v2', 'v3', 'v4' …"]
+    """
+    groups: dict[tuple[str, str, str, str], list[tuple[int, Problem]]] = {}
+    order: list[Problem | tuple[str, str, str, str]] = []
+    for problem in problems:
+        match = _ROW.match(problem.path)
+        if not match:
+            order.append(problem)
+            continue
+        key = (match.group(2), problem.problem, problem.expected, problem.hint)
+        if key not in groups:
+            groups[key] = []
+            order.append(key)
+        groups[key].append((int(match.group(1)), problem))
+    out: list[Problem] = []
+    for item in order:
+        if isinstance(item, Problem):
+            out.append(item)
+            continue
+        members = groups[item]
+        if len(members) < GROUP:
+            out += [p for _, p in members]
+            continue
+        rows = [r for r, _ in members]
+        found = [p.found for _, p in members if p.found]
+        column, what, expected, hint = item
+        out.append(
+            Problem(
+                f"rows {', '.join(map(str, rows[:3]))} … {rows[-1]} ({len(rows):,} rows), {column}",
+                what,
+                expected,
+                ", ".join(dict.fromkeys(found[:3])) + (" …" if len(found) > 3 else ""),
+                hint,
+            )
+        )
+    return out
 
 
 def cell_text(value: object) -> str:

@@ -28,6 +28,7 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.typing import NDArray
 
+from budgetsim._sheets import grouped
 from budgetsim.distributions import Empirical
 from budgetsim.errors import Problem
 from budgetsim.money import UNITS
@@ -288,7 +289,7 @@ def resample_records(
             own = read.problems.get(spec.column, ())
             if spec.year_column:
                 own += read.problems.get(spec.year_column, ())
-            found[name] += [_at(here, spec.file, p) for p in own]
+            found[name] += [_at(here, spec.file, p) for p in grouped(own)]
         for name in names:
             problems += _capped(found[name])
         if read.general or any(found.values()):
