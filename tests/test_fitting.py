@@ -423,3 +423,23 @@ def test_parquet_records_are_read(tmp_path: Path) -> None:
     assert fit.n == 200
     assert fit.arrivals is not None
     assert fit.arrivals.counts == (200,)
+
+
+def test_labels_fitted_as_amounts_and_amounts_counted_as_categories_are_one_message_each(
+    tmp_path: Path,
+) -> None:
+    rng = np.random.default_rng(4)
+    lines = ["研发费用,区县"] + [
+        f"{v:.2f},{d}" for v, d in zip(rng.lognormal(4, 1, 60), rng.choice(["甲", "乙"], 60))
+    ]
+    path = tmp_path / "r.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(RecordsError) as info:
+        fit_population(
+            path, population="p", attributes=["区县=d"], categories=["研发费用=rd"], bootstrap=79
+        )
+    text = info.value.render()
+    assert text.startswith("2 problems")
+    assert "column '区县': a column of labels, not amounts" in text
+    assert "--category '区县'" in text
+    assert "column '研发费用': a column of numbers with 60 different values, not categories" in text

@@ -428,6 +428,43 @@ def _require(records: Records, columns: Sequence[str]) -> None:
         raise RecordsError(problems, records.file)
 
 
+#: A column of numbers with more distinct values than this is not a set of categories.
+MAX_CATEGORIES = 30
+
+
+def _check_kinds(records: Records, numeric: list[str], texts: list[str]) -> None:
+    """Refuse, in one message per column, a column of labels fitted as amounts and a column
+    of amounts counted as categories (the records' :meth:`~budgetsim.records.Records.kind`)."""
+    from budgetsim.records import RecordsError
+
+    problems = []
+    for column in numeric:
+        kind = records.kind(column)
+        if kind != "number":
+            what = "yes/no answers" if kind == "flag" else "labels"
+            problems.append(
+                Problem(
+                    f"column {column!r}",
+                    f"a column of {what}, not amounts",
+                    expected="numbers (amounts) for --attribute",
+                    hint=f"count it as shares: --category {column!r}",
+                )
+            )
+    for column in texts:
+        distinct = records.frame[column].nunique()
+        if records.kind(column) == "number" and distinct > MAX_CATEGORIES:
+            problems.append(
+                Problem(
+                    f"column {column!r}",
+                    f"a column of numbers with {distinct:,} different values, not categories",
+                    expected=f"at most {MAX_CATEGORIES} categories for --category",
+                    hint=f"fit it as amounts: --attribute {column!r}",
+                )
+            )
+    if problems:
+        raise RecordsError(problems, records.file)
+
+
 def _amounts(records: Records, column: str, unit: str, zero_ok: bool) -> Floats:
     """The column's amounts; problems (text, negative, zero unless allowed, too few) are
     collected in ``records``."""
@@ -568,6 +605,7 @@ def fit_population(
         records = read_records(records, columns)
     else:
         _require(records, columns)
+    _check_kinds(records, [c for c, _ in numeric], [c for c, _ in texts])
     amounts = [_amounts(records, c, unit, c in allow_zero) for c, _ in numeric]
     years = records.years(year_column) if year_column else None
     labels = [records.labels(c) for c, _ in texts]

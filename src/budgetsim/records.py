@@ -201,8 +201,18 @@ class Records:
 
     def kind(self, column: str) -> str:
         """What a column holds: ``"flag"`` (every cell a yes/no word of one pair in
-        :data:`YES_NO`), ``"number"`` (most cells read as numbers; the others are problems when
-        read) or ``"text"`` (labels, such as districts)."""
+        :data:`YES_NO`), ``"number"`` (most cells read as numbers or amounts such as
+        ``"50万元"``; the others are problems when read) or ``"text"`` (labels, such as
+        districts).
+
+        Examples
+        --------
+        >>> frame = pd.DataFrame({"a": ["50万元", "1.2亿", "n/a"], "b": ["是", "否", "是"],
+        ...                       "c": ["蓬江区", "新会区", "3"]})
+        >>> recs = Records(frame, "x.csv", (2, 3, 4), {}, "")
+        >>> recs.kind("a"), recs.kind("b"), recs.kind("c")
+        ('number', 'flag', 'text')
+        """
         texts = [cell_text(v) for v in self.frame[column].tolist()]
         filled = [t for t in texts if t]
         if filled and yes_no_pair(filled) is not None:
@@ -269,7 +279,10 @@ def _is_number(value: object) -> bool:
     try:
         float(text)
     except ValueError:
-        return False
+        try:  # an amount with its unit ("50万元") or in numerals ("五十万") is a number too
+            parse_amount(text, "元", numerals=True)
+        except AmountError:
+            return False
     return True
 
 
