@@ -16,6 +16,9 @@ from budgetsim.metrics import REGISTRY, label
 from budgetsim.words import WORDS, code_names, word
 
 NOTEBOOKS = sorted((Path(__file__).parents[1] / "notebooks").glob("*.ipynb"))
+#: The example lists, which a notebook that reads them takes as its EXAMPLES parameter (the
+#: tests run notebooks in a temporary folder, and an installed budgetsim has no examples/).
+EXAMPLES = Path(__file__).parents[1] / "examples"
 #: What the tests inject: a seed other than the notebooks' own, so that its use shows.
 INJECTED = {"DRAWS": 200, "SEED": 2}
 CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef]")
@@ -25,6 +28,8 @@ HEADER = re.compile(r"<th[^>]*>(.*?)</th>", re.S)
 def _run(path: Path, tmp_path: Path, **parameters: Any) -> nbformat.NotebookNode:
     """The notebook executed by papermill with ``parameters`` injected, run in ``tmp_path``."""
     out = tmp_path / path.name
+    if "EXAMPLES" in nbformat.read(path, as_version=4).cells[1].source:
+        parameters = {"EXAMPLES": str(EXAMPLES), **parameters}
     papermill.execute_notebook(
         str(path),
         str(out),
