@@ -443,3 +443,17 @@ def test_labels_fitted_as_amounts_and_amounts_counted_as_categories_are_one_mess
     assert "--category '区县'" in text
     assert "column '研发费用': a column of numbers with" in text
     assert "different values, not categories" in text
+
+
+def test_an_unknown_population_without_years_names_the_scenario_s_populations(
+    tmp_path: Path,
+) -> None:
+    rng = np.random.default_rng(5)
+    path = tmp_path / "r.csv"
+    path.write_text(
+        "研发费用\n" + "\n".join(f"{v:.2f}" for v in rng.lognormal(4, 1, 50)) + "\n",
+        encoding="utf-8",
+    )
+    fit = fit_population(path, population="tsme_r", attributes=["研发费用=rd"], bootstrap=79)
+    with pytest.raises(budgetsim.BudgetsimError, match=r"no population 'tsme_r' \(did you mean"):
+        fit.apply(budgetsim.load_scenario("jiangmen-2021"))

@@ -60,7 +60,7 @@ from budgetsim._fit_families import (
     intervals,
 )
 from budgetsim._fit_toml import tables
-from budgetsim.errors import Problem, ScenarioError, ask, did_you_mean
+from budgetsim.errors import BudgetsimError, Problem, ScenarioError, ask, did_you_mean
 from budgetsim.metrics import Lang
 from budgetsim.words import word
 
@@ -330,6 +330,16 @@ class PopulationFit:
             if "arrivals" in block:
                 changes[f"{prefix}.arrivals"] = block["arrivals"]
         else:
+            if "arrivals" not in block:  # a new population needs its count a year
+                known = list(scenario.populations)
+                hint = did_you_mean(self.population, known)
+                raise BudgetsimError(
+                    f"--population: {scenario.scenario.id} has no population "
+                    f"{self.population!r}"
+                    + (f" (did you mean {hint!r}?)" if hint else "")
+                    + f"; its populations: {', '.join(known)}. A new population also needs "
+                    "its applicants a year: give --year-column"
+                )
             changes = {prefix: {"label": self.population, **block}}
         return vary(scenario, changes)
 
