@@ -291,3 +291,16 @@ def test_an_excel_list_with_a_merged_title_row_reads_fine(tmp_path: Path) -> Non
     nc = budgetsim.nowcast(sc, "grant", path, AS_OF, draws=20, seed=1)
     assert nc.observed.tolist() == [5.0, 15.0]
     assert nc.received.months.tolist() == [4, 5]
+
+
+@pytest.mark.parametrize("how", ["none", "header only"])
+def test_nothing_received_before_the_window_is_the_plain_run(how: str, tmp_path: Path) -> None:
+    sc = budgetsim.load_scenario("jiangmen-2021")
+    received = None
+    if how == "header only":
+        received = tmp_path / "empty.csv"
+        received.write_text("申请日期,贷款本金\n", encoding="utf-8-sig")
+    nc = budgetsim.nowcast(sc, "loan_interest", received, "2022-03-01", draws=60, seed=4)
+    assert nc.update.received == 0
+    for name in ("paid", "demand"):
+        np.testing.assert_array_equal(nc.after.dataset[name], nc.before.dataset[name])

@@ -92,6 +92,8 @@ def needed_attributes(programme: ProgrammePlan, population: PopulationPlan) -> l
 
 
 def _as_records(received: Any, date_column: str) -> Records:
+    if received is None:  # nothing received yet
+        received = pd.DataFrame(columns=[date_column])
     if isinstance(received, Records):
         return received
     if isinstance(received, pd.DataFrame):
@@ -103,7 +105,7 @@ def _as_records(received: Any, date_column: str) -> Records:
         rows = tuple(range(2, len(frame) + 2))
         note = f"{len(frame):,} records from a DataFrame"
         return Records(frame, "(DataFrame)", rows, letters, digest, note)
-    return read_records(Path(received), [date_column])
+    return read_records(Path(received), [date_column], empty=True)
 
 
 def _header_for(
@@ -194,7 +196,8 @@ def read_received(
     Parameters
     ----------
     received
-        A CSV/Excel/Parquet file, a :class:`~budgetsim.records.Records` or a DataFrame.
+        A CSV/Excel/Parquet file, a :class:`~budgetsim.records.Records` or a DataFrame; a
+        list with no records, or None, means nothing has been received yet.
     programme, population
         The compiled programme and its population.
     as_of
@@ -212,6 +215,10 @@ def read_received(
     """
     dates_in = date_column or DATE_COLUMN
     recs = _as_records(received, dates_in)
+    if recs.frame.empty:  # nothing received: no column is needed
+        recs = _as_records(
+            pd.DataFrame(columns=[dates_in, *needed_attributes(programme, population)]), dates_in
+        )
     found = list(recs.frame.columns)
     attrs = dict(population.attributes)
     mapped = dict(columns or {})

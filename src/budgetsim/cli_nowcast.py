@@ -268,10 +268,10 @@ def _columns(pairs: Sequence[str]) -> dict[str, str]:
 @click.option(
     "--received",
     "-r",
-    required=True,
+    default=None,
     type=click.Path(dir_okay=False),
-    help="The applications received so far (CSV or Excel): one row per applicant, with its "
-    "date and attributes.",
+    help="The applications received so far (CSV, Excel or Parquet): one row per applicant, "
+    "with its date and attributes. Without it, nothing has been received yet.",
 )
 @click.option("--as-of", "as_of", required=True, help="The date counted up to, e.g. 2022-06-30.")
 @click.option(
@@ -312,7 +312,7 @@ def _columns(pairs: Sequence[str]) -> dict[str, str]:
 def nowcast_command(
     scenario: str,
     programme: str,
-    received: str,
+    received: str | None,
     as_of: str,
     date_column: str | None,
     columns: Sequence[str],

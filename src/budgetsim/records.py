@@ -383,7 +383,7 @@ def _parquet(path: Path, file: str) -> pd.DataFrame:
 
 
 def read_records(
-    path: str | Path, required: Sequence[str] = (), *, sheet: str | int = 0
+    path: str | Path, required: Sequence[str] = (), *, sheet: str | int = 0, empty: bool = False
 ) -> Records:
     """Read a list of records from a CSV, Excel or Parquet file.
 
@@ -395,6 +395,9 @@ def read_records(
         Columns the list must have; the header is the first row holding all of them.
     sheet
         Excel sheet name or 0-based index.
+    empty
+        Whether a list with a header and no records is read (as no records) rather than
+        refused.
 
     Raises
     ------
@@ -451,7 +454,7 @@ def read_records(
             )
     if problems:
         raise RecordsError(problems + causes, file)
-    if frame.empty:
+    if frame.empty and not empty:
         raise RecordsError([Problem("rows", "the list has no records")], file)
     frame = frame.reset_index(drop=True)
     texts = frame.astype("string").fillna("")
