@@ -22,7 +22,14 @@ from budgetsim._cli_common import console as _console
 from budgetsim._cli_common import fail as _fail
 from budgetsim._layout import Column, Grid, show
 from budgetsim.errors import BudgetsimError
-from budgetsim.fitting import AttributeFit, PopulationFit, Shares, fit_population, p_text
+from budgetsim.fitting import (
+    AttributeFit,
+    PopulationFit,
+    Shares,
+    fit_population,
+    p_text,
+    param_name,
+)
 from budgetsim.metrics import Lang
 from budgetsim.outputs import atomic
 from budgetsim.words import word
@@ -71,7 +78,7 @@ def _chosen_line(fit: PopulationFit, attribute: AttributeFit, lang: Lang) -> str
     if attribute.chosen == "empirical":
         return word("fit_none_passes", lang).format(column=attribute.column)
     params = "; ".join(
-        f"{k} = {attribute.candidate.params[k]:,.4g} [{lo:,.4g}, {hi:,.4g}]"
+        f"{param_name(k, lang)} = {attribute.candidate.params[k]:,.4g} [{lo:,.4g}, {hi:,.4g}]"
         for k, (lo, hi) in attribute.intervals.items()
     )
     line = word("fit_chosen_line", lang).format(

@@ -68,7 +68,14 @@ if TYPE_CHECKING:
     from budgetsim.records import Records
     from budgetsim.scenario import Scenario
 
-__all__ = ["AttributeFit", "PopulationFit", "Shares", "fit_population", "p_text"]
+__all__ = [
+    "AttributeFit",
+    "PopulationFit",
+    "Shares",
+    "fit_population",
+    "p_text",
+    "param_name",
+]
 
 Floats = NDArray[np.float64]
 
@@ -361,7 +368,7 @@ class PopulationFit:
                     {
                         word("fit_attribute", lang): fit.column,
                         word("fit_candidate", lang): word(f"fit_family_{c.family}", lang),
-                        word("fit_parameters", lang): _params_text(c.params),
+                        word("fit_parameters", lang): _params_text(c.params, lang),
                         word("fit_loglik", lang): round(c.loglik, 1),
                         word("fit_aic", lang): round(c.aic, 1),
                         word("fit_bic", lang): round(c.bic, 1),
@@ -390,8 +397,19 @@ class PopulationFit:
         return written
 
 
-def _params_text(params: Mapping[str, float]) -> str:
-    return ", ".join(f"{k} = {v:,.4g}" for k, v in params.items())
+def param_name(key: str, lang: Lang) -> str:
+    """A distribution parameter as a reader calls it (``中位数``, ``median``), from the one
+    registry of field names (:data:`budgetsim.parameter_names.FIELDS`)."""
+    from budgetsim.parameter_names import FIELDS
+
+    info = FIELDS.get(key)
+    if info is None:
+        return key
+    return info.zh if lang == "zh" else info.en
+
+
+def _params_text(params: Mapping[str, float], lang: Lang) -> str:
+    return ", ".join(f"{param_name(k, lang)} = {v:,.4g}" for k, v in params.items())
 
 
 # -- fitting ---------------------------------------------------------------------------------
