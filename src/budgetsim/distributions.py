@@ -190,12 +190,17 @@ class Lognormal(_Continuous):
         return np.asarray(self.median * np.exp(self.sigma * special.ndtri(q)), dtype=np.float64)
 
 
-class Gamma(_Continuous):
+class _ShapeScale(_Continuous):
+    """A family on x ≥ 0 given by its ``shape`` and ``scale``."""
+
+    shape: float = Field(gt=0)
+    scale: float = Field(gt=0)
+
+
+class Gamma(_ShapeScale):
     """Gamma by its ``shape`` (k) and ``scale`` (θ): mean kθ, coefficient of variation 1/√k."""
 
     dist: Literal["gamma"]
-    shape: float = Field(gt=0)
-    scale: float = Field(gt=0)
 
     def scipy(self) -> Any:
         from scipy import stats
@@ -210,12 +215,10 @@ class Gamma(_Continuous):
         return np.asarray(self.scale * special.gammaincinv(self.shape, q), dtype=np.float64)
 
 
-class Weibull(_Continuous):
+class Weibull(_ShapeScale):
     """Weibull by its ``shape`` (k) and ``scale`` (λ): P(X > x) = exp(−(x/λ)^k)."""
 
     dist: Literal["weibull"]
-    shape: float = Field(gt=0)
-    scale: float = Field(gt=0)
 
     def scipy(self) -> Any:
         from scipy import stats

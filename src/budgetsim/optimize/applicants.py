@@ -5,12 +5,8 @@ of group columns (district, cluster, …). Column names are mapped once, here; t
 sees only arrays. Amounts may be numbers or amount text in any unit (``"50万元"``, ``"1.2亿"``,
 ``"1,000"``, ``"五十万"``); they are converted to the unit asked for.
 
-Files as Windows makes them are read as they are: a CSV in UTF-8 with or without a byte-order
-mark, or in GB18030/GBK (what Excel on Chinese Windows saves as "CSV"); a sheet with a title
-row, merged or not, above the header (the header is the first row with the id and amount
-columns); blank rows and columns anywhere. What was done is said in :attr:`Applicants.notes`.
-Every row and column in a message is numbered as the spreadsheet shows it (row 1 is the first
-line of the file; column A the first column).
+The file is read by :mod:`budgetsim.records` (encodings as Windows writes them, title rows,
+blank rows and columns); what was done is said in :attr:`Applicants.notes`.
 """
 
 from __future__ import annotations
