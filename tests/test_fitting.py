@@ -457,3 +457,21 @@ def test_an_unknown_population_without_years_names_the_scenario_s_populations(
     fit = fit_population(path, population="tsme_r", attributes=["研发费用=rd"], bootstrap=79)
     with pytest.raises(budgetsim.BudgetsimError, match=r"no population 'tsme_r' \(did you mean"):
         fit.apply(budgetsim.load_scenario("jiangmen-2021"))
+
+
+def test_columns_fitted_apart_that_correlate_are_named_with_their_rank_correlation(
+    tmp_path: Path,
+) -> None:
+    rng = np.random.default_rng(6)
+    rd = rng.lognormal(4, 0.8, 120)
+    revenue = rd / rng.lognormal(np.log(0.04), 0.3, 120)  # ρ of the logs ≈ 0.94
+    path = tmp_path / "r.csv"
+    rows = [f"{a:.2f},{b:.2f}" for a, b in zip(rd, revenue, strict=True)]
+    path.write_text("研发费用,营业收入\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    fit = fit_population(
+        path, population="p", attributes=["研发费用=rd", "营业收入=revenue"], bootstrap=79
+    )
+    [(a, b, rho)] = fit.correlated()
+    assert (a, b) == ("研发费用", "营业收入")
+    assert rho == pytest.approx(stats.spearmanr(rd.round(2), revenue.round(2))[0])
+    assert rho > 0.8

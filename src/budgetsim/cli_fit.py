@@ -166,6 +166,9 @@ def print_fit(fit: PopulationFit, lang: Lang, console: Console, toml: str) -> No
         show(console, lambda _short, a=attribute: candidates_table(fit, a, lang))  # type: ignore[misc]
         style = "bold yellow" if attribute.chosen == "empirical" else "bold"
         console.print(Text(_chosen_line(fit, attribute, lang), style=style))
+    for a, b, rho in fit.correlated():
+        console.print()
+        console.print(Text(word("fit_correlated", lang).format(a=a, b=b, rho=f"{rho:.2f}")))
     if fit.arrivals is not None:
         console.print()
         show(console, lambda _short: arrivals_table(fit, lang))

@@ -49,6 +49,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
+from scipy import stats
 
 from budgetsim._fit_counts import GROWTH, ArrivalFit, CategoryFit, fit_arrivals, fit_category
 from budgetsim._fit_families import (
@@ -79,6 +80,8 @@ __all__ = [
 
 Floats = NDArray[np.float64]
 
+#: A rank correlation between two fitted columns at least this large is worth a warning.
+CORRELATED = 0.3
 #: The fewest records a numeric attribute is fitted to.
 MIN_RECORDS = 10
 #: The fewest bootstrap samples: a p-value is at least 1 / (B + 1), so below 79 no family
@@ -189,6 +192,14 @@ class PopulationFit:
     categories: tuple[Shares, ...]
     year_column: str | None
     note: str = ""
+    #: Spearman's rank correlation of each pair of numeric columns: (column, column, ρ).
+    correlations: tuple[tuple[str, str, float], ...] = ()
+
+    def correlated(self, least: float = CORRELATED) -> list[tuple[str, str, float]]:
+        """The pairs of numeric columns whose rank correlation is at least ``least`` in size:
+        fitted apart, a scenario draws them independently (the records, resampled jointly,
+        keep it)."""
+        return [(a, b, rho) for a, b, rho in self.correlations if abs(rho) >= least]
 
     # -- the block -------------------------------------------------------------------------
     def _cite(self) -> dict[str, str]:
@@ -667,6 +678,11 @@ def fit_population(
     shares = tuple(
         Shares(c, n, fit_category(lab)) for (c, n), lab in zip(texts, labels, strict=True)
     )
+    correlations = tuple(
+        (numeric[i][0], numeric[j][0], float(stats.spearmanr(amounts[i], amounts[j])[0]))
+        for i in range(len(numeric))
+        for j in range(i + 1, len(numeric))
+    )
     return PopulationFit(
         population=population,
         file=records.file,
@@ -680,4 +696,5 @@ def fit_population(
         categories=shares,
         year_column=year_column,
         note=records.note,
+        correlations=correlations,
     )

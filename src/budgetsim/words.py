@@ -770,6 +770,14 @@ _DECLARED = [
         "据 {file}（n = {n}，SHA-256 {sha}）· budgetsim {version}",
         "from {file} (n = {n}, SHA-256 {sha}) · budgetsim {version}",
     ),
+    Word(
+        "fit_correlated",
+        "注意：{a} 与 {b} 的秩相关系数为 {rho}；分别拟合后，情景中二者相互独立抽样。"
+        "若要保留相关性，请对同一文件的这两列联合重抽样（dist = \"empirical\"）。",
+        "note: {a} and {b} have a rank correlation of {rho}; fitted apart, a scenario draws them "
+        "independently. To keep it, resample both columns of the file jointly "
+        "(dist = \"empirical\").",
+    ),
     # -- end of fit --
 
     # -- budgetsim nowcast (nowcast.py, cli_nowcast.py, charts/nowcast.py) --
