@@ -180,3 +180,19 @@ def test_a_sheet_of_a_workbook_is_read(tmp_path: Path) -> None:
     code, text = invoke(str(tmp_path / "records.xlsx"), *args, "--sheet", "记")
     assert code == 1
     assert "did you mean '记录'?" in text
+
+
+def test_records_of_one_year_say_that_no_trend_can_be_tested(tmp_path: Path) -> None:
+    rng = np.random.default_rng(7)
+    path = tmp_path / "one.csv"
+    rows = [f"2021,{v:.2f}" for v in rng.lognormal(4, 1, 40)]
+    path.write_text("年度,研发费用\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        cli,
+        ["fit", str(path), "--population", "p", "--attribute", "研发费用=rd",
+         "--year-column", "年度", "--bootstrap", "79", "--lang", "en"],
+        env={"COLUMNS": "100"},
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    flat = " ".join(result.output.split())
+    assert "records of one year (2021) only: neither dispersion nor a trend can be tested" in flat

@@ -126,7 +126,9 @@ def _arrivals_lines(fit: PopulationFit, lang: Lang) -> list[str]:
         ),
         word("fit_arrivals_tests", lang).format(
             ratio=_number(a.pearson_ratio), dp=p_text(a.dispersion_p), tp=p_text(a.trend_p)
-        ),
+        )
+        if len(a.years) > 1
+        else word("fit_one_year", lang).format(year=a.years[0]),
     ]
 
 

@@ -778,6 +778,13 @@ _DECLARED = [
         "independently. To keep it, resample both columns of the file jointly "
         "(dist = \"empirical\").",
     ),
+    Word(
+        "fit_one_year",
+        "只有 {year} 年一年的记录：无法检验离散程度与增长趋势，按泊松分布、零增长处理；"
+        "增长率请在情景中另行设定。",
+        "records of one year ({year}) only: neither dispersion nor a trend can be tested; "
+        "Poisson with no growth (set the growth in the scenario yourself).",
+    ),
     # -- end of fit --
 
     # -- budgetsim nowcast (nowcast.py, cli_nowcast.py, charts/nowcast.py) --
