@@ -40,7 +40,6 @@ Examples
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,8 +59,9 @@ from budgetsim._fit_families import (
     fit_candidate,
     intervals,
 )
+from budgetsim._fit_inputs import IDENT, amounts, check_kinds, pairs, require
 from budgetsim._fit_toml import tables
-from budgetsim.errors import BudgetsimError, Problem, ScenarioError, ask, did_you_mean
+from budgetsim.errors import BudgetsimError, Problem, ScenarioError, did_you_mean
 from budgetsim.metrics import Lang
 from budgetsim.words import word
 
@@ -82,12 +82,9 @@ Floats = NDArray[np.float64]
 
 #: A rank correlation between two fitted columns at least this large is worth a warning.
 CORRELATED = 0.3
-#: The fewest records a numeric attribute is fitted to.
-MIN_RECORDS = 10
 #: The fewest bootstrap samples: a p-value is at least 1 / (B + 1), so below 79 no family
 #: could ever be rejected at 0.025.
 MIN_BOOTSTRAP = 79
-_IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 @dataclass(frozen=True)
@@ -424,114 +421,6 @@ def _params_text(params: Mapping[str, float], lang: Lang) -> str:
 
 
 # -- fitting ---------------------------------------------------------------------------------
-def _pairs(specs: Sequence[str] | Mapping[str, str], option: str) -> list[tuple[str, str]]:
-    """``COLUMN[=ATTR]`` specs as (column, attribute name), names checked."""
-    if isinstance(specs, Mapping):
-        pairs = [(str(k), str(v)) for k, v in specs.items()]
-    else:
-        pairs = []
-        for spec in map(str, specs):
-            column, sep, name = spec.rpartition("=")
-            pairs.append((column.strip(), name.strip()) if sep else (spec.strip(), spec.strip()))
-    problems = []
-    for column, name in pairs:
-        if not _IDENT.match(name):
-            problems.append(
-                Problem(
-                    f"{option} {column}" if column == name else f"{option} {column}={name}",
-                    "an attribute needs a name of lowercase ASCII letters, digits and _",
-                    found=repr(name),
-                    hint=f"write {option} '{column}=rd_expense' (any such name)",
-                )
-            )
-    if problems:
-        raise ScenarioError(problems)
-    return pairs
-
-
-def _require(records: Records, columns: Sequence[str]) -> None:
-    from budgetsim.records import RecordsError
-
-    known = list(records.frame.columns)
-    problems = [
-        Problem(
-            f"column {c!r}",
-            "missing column",
-            found="columns " + ", ".join(map(repr, known)),
-            hint=ask(did_you_mean(c, known)),
-        )
-        for c in columns
-        if c not in known
-    ]
-    if problems:
-        raise RecordsError(problems, records.file)
-
-
-#: A column of numbers with more distinct values than this is not a set of categories.
-MAX_CATEGORIES = 30
-
-
-def _check_kinds(records: Records, numeric: list[str], texts: list[str]) -> None:
-    """Refuse, in one message per column, a column of labels fitted as amounts and a column
-    of amounts counted as categories (the records' :meth:`~budgetsim.records.Records.kind`)."""
-    from budgetsim.records import RecordsError
-
-    problems = []
-    for column in numeric:
-        kind = records.kind(column)
-        if kind != "number":
-            what = "yes/no answers" if kind == "flag" else "labels"
-            problems.append(
-                Problem(
-                    f"column {column!r}",
-                    f"a column of {what}, not amounts",
-                    expected="numbers (amounts) for --attribute",
-                    hint=f"count it as shares: --category {column!r}",
-                )
-            )
-    for column in texts:
-        distinct = records.frame[column].nunique()
-        if records.kind(column) == "number" and distinct > MAX_CATEGORIES:
-            problems.append(
-                Problem(
-                    f"column {column!r}",
-                    f"a column of numbers with {distinct:,} different values, not categories",
-                    expected=f"at most {MAX_CATEGORIES} categories for --category",
-                    hint=f"fit it as amounts: --attribute {column!r}",
-                )
-            )
-    if problems:
-        raise RecordsError(problems, records.file)
-
-
-def _amounts(records: Records, column: str, unit: str, zero_ok: bool) -> Floats:
-    """The column's amounts; problems (text, negative, zero unless allowed, too few) are
-    collected in ``records``."""
-    values = records.numbers(column, unit=unit, minimum=0.0)
-    if not zero_ok:
-        for i in np.flatnonzero(values == 0):
-            records.problems.append(
-                Problem(
-                    records.where(int(i), column),
-                    "zero amount",
-                    expected="an amount > 0 (the candidate families are for positive amounts)",
-                    found="0",
-                    hint=f"delete the records without an amount, or allow zeros: "
-                    f"--allow-zero {column!r}",
-                )
-            )
-    if len(values) < MIN_RECORDS:
-        records.problems.append(
-            Problem(
-                f"column {column!r}",
-                "too few records to fit",
-                expected=f"at least {MIN_RECORDS}",
-                found=str(len(values)),
-            )
-        )
-    return values
-
-
 def _fit_attribute(
     values: Floats, column: str, name: str, seed: int, bootstrap: int
 ) -> AttributeFit:
@@ -612,7 +501,7 @@ def fit_population(
                 )
             ]
         )
-    if not _IDENT.match(population):
+    if not IDENT.match(population):
         raise ScenarioError(
             [
                 Problem(
@@ -622,8 +511,8 @@ def fit_population(
                 )
             ]
         )
-    numeric = _pairs(attributes, "--attribute")
-    texts = _pairs(categories, "--category")
+    numeric = pairs(attributes, "--attribute")
+    texts = pairs(categories, "--category")
     names = [n for _, n in numeric + texts]
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
@@ -643,15 +532,15 @@ def fit_population(
     if not isinstance(records, Records):
         records = read_records(records, columns)
     else:
-        _require(records, columns)
-    _check_kinds(records, [c for c, _ in numeric], [c for c, _ in texts])
-    amounts = [_amounts(records, c, unit, c in allow_zero) for c, _ in numeric]
+        require(records, columns)
+    check_kinds(records, [c for c, _ in numeric], [c for c, _ in texts])
+    values_of = [amounts(records, c, unit, c in allow_zero) for c, _ in numeric]
     years = records.years(year_column) if year_column else None
     labels = [records.labels(c) for c, _ in texts]
     records.check()  # every problem of every column, before anything is fitted
     fits = [
         _fit_attribute(values, c, n, seed, bootstrap)
-        for (c, n), values in zip(numeric, amounts, strict=True)
+        for (c, n), values in zip(numeric, values_of, strict=True)
     ]
     arrivals = None
     if years is not None:
@@ -679,7 +568,7 @@ def fit_population(
         Shares(c, n, fit_category(lab)) for (c, n), lab in zip(texts, labels, strict=True)
     )
     correlations = tuple(
-        (numeric[i][0], numeric[j][0], float(stats.spearmanr(amounts[i], amounts[j])[0]))
+        (numeric[i][0], numeric[j][0], float(stats.spearmanr(values_of[i], values_of[j])[0]))
         for i in range(len(numeric))
         for j in range(i + 1, len(numeric))
     )
