@@ -22,8 +22,8 @@ POLICY = (
     / "policies"
     / "jiangmen-2021-cluster-innovation-measures.txt"
 )
-#: Reward rate and per-firm cap of rd_reward [fraction, 万元], and the R&D expense of the
-#: one-firm case [万元]: 5 % of 100 × rate stays far below the 20万 cap and the 1000万 a year.
+#: Reward rate of rd_reward [fraction] and the R&D expense of the one-firm case [万元]:
+#: 5 % of 100 × the deduction rate stays far below the 20万 cap and the 1000万 a year.
 RATE, RD = 0.05, 100.0
 SUSPEND = "riskfunds.credit_reserve.suspend_above"
 
