@@ -49,6 +49,7 @@ __all__ = [
     "YES_NO",
     "Records",
     "RecordsError",
+    "cell_number",
     "cell_text",
     "grid_table",
     "is_empty",
@@ -128,7 +129,7 @@ class Records:
         expected = f"an amount in {unit} such as 50 or '50万元'" if unit else "a number"
         for i, value in enumerate(self.frame[column].tolist()):
             where = self.where(i, column)
-            number = _number(value, unit, where, expected, self.problems)
+            number = cell_number(value, unit, where, self.problems, expected=expected)
             if math.isnan(number):
                 continue
             if minimum is not None and number < minimum:
@@ -286,25 +287,48 @@ def _is_number(value: object) -> bool:
     return True
 
 
-def _number(
-    value: object, unit: str | None, where: str, expected: str, problems: list[Problem]
+def cell_number(
+    value: object,
+    unit: str | None,
+    where: str,
+    problems: list[Problem],
+    *,
+    noun: str = "number",
+    empty: str = "empty cell",
+    expected: str = "a number",
 ) -> float:
+    """One cell as a number, or NaN with its problem appended: an empty cell, a date where a
+    number belongs (Excel turned what was typed into one), an Excel error value (``#DIV/0!``),
+    text that is not a number, or (with ``unit``) not an amount such as ``"50万元"``, which is
+    converted to ``unit``. ``noun`` (``"number"``, ``"amount"``) and ``empty`` word the
+    messages; the caller checks the range.
+    """
     if is_empty(value):
-        problems.append(Problem(where, "empty cell", expected=expected))
+        problems.append(Problem(where, empty, expected=expected))
         return math.nan
+    article = "an" if noun[:1] in "aeiou" else "a"
     if isinstance(value, dt.datetime | dt.date | dt.time):
         problems.append(
             Problem(
                 where,
-                "a date, not a number",
+                f"a date, not {article} {noun}",
                 found=str(value),
                 hint="Excel turned what was typed into a date; format the column as numbers",
             )
         )
         return math.nan
+    if isinstance(value, str) and value.strip().startswith("#") and value.strip()[-1:] in "!?A":
+        problems.append(
+            Problem(
+                where,
+                f"an Excel error value ({value.strip()!r}), not {article} {noun}",
+                hint="fix the formula in the workbook and save again",
+            )
+        )
+        return math.nan
     if isinstance(value, bool):
         return float(value)
-    if isinstance(value, int | float) and not isinstance(value, bool):
+    if isinstance(value, int | float):
         number = float(value)
     elif unit is not None:
         try:
@@ -322,8 +346,6 @@ def _number(
     if not math.isfinite(number):
         problems.append(Problem(where, "not a finite number", expected=expected, found=repr(value)))
         return math.nan
-    if unit is not None and isinstance(value, int | float):
-        number = float(number)
     return number
 
 

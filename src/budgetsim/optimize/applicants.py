@@ -11,7 +11,6 @@ blank rows and columns); what was done is said in :attr:`Applicants.notes`.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -25,11 +24,12 @@ from openpyxl.utils import get_column_letter
 
 from budgetsim._model import SANE
 from budgetsim.errors import BudgetsimError, Problem, did_you_mean
-from budgetsim.money import AmountError, check_unit, parse_amount, unit_factor
+from budgetsim.money import AmountError, check_unit, unit_factor
 from budgetsim.records import (
     MAX_PROBLEMS,
     TOTALS,
     RecordsError,
+    cell_number,
     cell_text,
     grid_table,
     is_empty,
@@ -240,33 +240,18 @@ class Applicants:
 
 
 def _amount(value: object, unit: str, where: str, problems: list[Problem]) -> float:
-    """One amount in ``unit``, or NaN with the problem appended."""
-    if is_empty(value):
-        problems.append(Problem(where, "empty amount", expected="an amount such as 50 or '50万元'"))
-        return math.nan
-    if isinstance(value, dt.datetime | dt.date | dt.time):
-        problems.append(
-            Problem(
-                where,
-                "a date, not an amount",
-                found=str(value),
-                hint="Excel turned what was typed into a date; format the column as numbers",
-            )
-        )
-        return math.nan
-    if isinstance(value, str) and value.strip().startswith("#") and value.strip()[-1:] in "!?A":
-        problems.append(
-            Problem(
-                where,
-                f"an Excel error value ({value.strip()!r}), not an amount",
-                hint="fix the formula in the workbook and save again",
-            )
-        )
-        return math.nan
-    try:
-        amount = parse_amount(value, unit, numerals=True)
-    except AmountError as exc:
-        problems.append(Problem(where, str(exc)))
+    """One amount in ``unit``, or NaN with the problem appended (the cell is read as every
+    list's cells are, :func:`budgetsim.records.cell_number`; the range is an applicant's)."""
+    amount = cell_number(
+        value,
+        unit,
+        where,
+        problems,
+        noun="amount",
+        empty="empty amount",
+        expected="an amount such as 50 or '50万元'",
+    )
+    if math.isnan(amount):
         return math.nan
     if amount < 0:
         problems.append(Problem(where, "negative amount", expected="≥ 0", found=repr(value)))
